@@ -1,0 +1,131 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+/**
+ * Module boundaries from ../shared/STYLE.md §1: dependencies point inward, toward the pure
+ * core. `target` may not import from `from`.
+ */
+const zone = (target, from, message) => ({ target, from, message });
+const boundaries = [
+  zone('./src/common', ['./src/!(common)/**', './src/main.ts'], 'common/ imports nothing else'),
+  zone(
+    './src/language',
+    [
+      './src/engine',
+      './src/store',
+      './src/integrations',
+      './src/identity',
+      './src/audit',
+      './src/api',
+      './src/cli',
+      './src/web',
+      './src/main.ts',
+    ],
+    'language/ is pure: it may import only common/ and jsonata',
+  ),
+  zone(
+    './src/engine',
+    [
+      './src/store/sqlite',
+      './src/store/postgres',
+      './src/integrations/gitlab',
+      './src/api',
+      './src/cli',
+      './src/web',
+      './src/main.ts',
+    ],
+    'engine/ sees only interfaces; main.ts picks implementations',
+  ),
+  zone(
+    ['./src/store', './src/integrations', './src/audit'],
+    ['./src/engine', './src/api', './src/cli', './src/web', './src/main.ts'],
+    'store, integrations and audit never import the engine runtime or the API',
+  ),
+  zone(
+    './src/identity',
+    ['./src/engine', './src/store', './src/api', './src/cli', './src/web'],
+    'identity/ depends only on common and jose',
+  ),
+  zone(
+    './src/api',
+    ['./src/store/sqlite', './src/store/postgres', './src/cli', './src/web'],
+    'api/ reaches concrete stores only through main.ts',
+  ),
+  zone(
+    ['./src/cli', './src/web'],
+    ['./src/engine', './src/store'],
+    'cli/ and web/ talk to the API, never to the engine or store',
+  ),
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/**/*.mjs'] },
+  { linterOptions: { reportUnusedDisableDirectives: 'error' } },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver': { node: { extensions: ['.ts', '.js'] } } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      'no-throw-literal': 'off',
+      '@typescript-eslint/only-throw-error': 'error',
+      'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': ['error', { zones: boundaries }],
+    },
+  },
+  {
+    files: ['src/language/**/*.ts', 'src/common/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\.|jsonata$)',
+              message: 'language/ and common/ are pure: only relative imports and jsonata',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'Date', message: 'time is an input to language/; take `now` from the event' },
+        { name: 'process', message: 'language/ has no I/O' },
+        { name: 'console', message: 'language/ has no I/O' },
+        { name: 'setTimeout', message: 'waiting is data: emit a StartTimer command' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'randomness is an input: use the seeded Rng',
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.test.ts', 'test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+  },
+);

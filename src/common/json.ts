@@ -1,0 +1,58 @@
+/** A JSON value as it travels through ASL: parsed input, outputs, variables. */
+export type JsonValue = null | boolean | number | string | JsonArray | JsonObject;
+export type JsonArray = readonly JsonValue[];
+export interface JsonObject {
+  readonly [key: string]: JsonValue;
+}
+
+/** Narrows an unknown value to a JSON object (not null, not an array). */
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Narrows an unknown value to a JSON array. */
+export function isJsonArray(value: unknown): value is JsonArray {
+  return Array.isArray(value);
+}
+
+/** Own-property lookup that never walks the prototype chain (`__proto__`, `constructor`). */
+export function getOwn(object: JsonObject, key: string): JsonValue | undefined {
+  return Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
+}
+
+/** Size in bytes of the UTF-8 JSON serialisation, as AWS measures payloads. */
+export function jsonByteLength(value: JsonValue): number {
+  const text = JSON.stringify(value);
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** Deep structural equality of two JSON values (object key order ignored). */
+export function jsonEquals(a: JsonValue, b: JsonValue): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    const left: JsonArray = a;
+    const right: JsonArray = b;
+    return left.every((item, i) => jsonEquals(item, right[i] ?? null) && i in right);
+  }
+  const objA: JsonObject = a as JsonObject;
+  const objB: JsonObject = b as JsonObject;
+  const keys = Object.keys(objA);
+  if (keys.length !== Object.keys(objB).length) return false;
+  return keys.every((k) => {
+    const other = getOwn(objB, k);
+    const mine = getOwn(objA, k);
+    return other !== undefined && mine !== undefined && jsonEquals(mine, other);
+  });
+}
