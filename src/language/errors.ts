@@ -65,8 +65,11 @@ const NOT_MATCHED_BY_ALL: ReadonlySet<string> = new Set([
  * matcher for both Retry and Catch (ASL spec "Retrying after error" and "Fallback states").
  *
  * - `States.ALL` matches every error except the terminal ones above.
- * - `States.TaskFailed` matches any error a task reports except `States.Timeout` and
- *   `States.HeartbeatTimeout`... and the terminal ones: it is the wildcard for "the task failed".
+ * - `States.TaskFailed` is, in AWS's words, "a wildcard that matches any known error name
+ *   except for States.Timeout" (concepts-error-handling, "States.TaskFailed",
+ *   https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). A
+ *   heartbeat expiry is a kind of timeout (AWS also reports it under `States.Timeout`), so it is
+ *   left out too; and it is never wider than `States.ALL`, so the terminal errors stay out.
  * - Otherwise names compare exactly (case-sensitive).
  */
 export function matchesErrorEquals(error: string, errorEquals: readonly string[]): boolean {
@@ -82,9 +85,6 @@ function isMatchedByTaskFailed(error: string): boolean {
   return (
     !NOT_MATCHED_BY_ALL.has(error) &&
     error !== StatesErrorNames.Timeout &&
-    error !== StatesErrorNames.HeartbeatTimeout &&
-    // States.TaskFailed stands for the task's own failures, not for errors of the state's
-    // own processing (paths, intrinsics, JSONata), which AWS reports under their own names.
-    !error.startsWith('States.')
+    error !== StatesErrorNames.HeartbeatTimeout
   );
 }

@@ -1,0 +1,185 @@
+/**
+ * The functions Step Functions adds to JSONata, and the standard ones it replaces, made
+ * deterministic: time and randomness come from the evaluation scope, never from the host
+ * (AWS transforming-data, "JSONata functions provided by Step Functions",
+ * https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html).
+ */
+import type { JsonValue } from '../../common/index.js';
+import type { RandomSource } from '../evaluation-context.js';
+import { formatTimestamp, parseTimestamp } from '../timestamps.js';
+import { compileJsonata } from './expression.js';
+
+/** A failure inside one of these functions; mapped to States.QueryEvaluationError. */
+export class JsonataFunctionError extends Error {
+  override readonly name = 'JsonataFunctionError';
+}
+
+/** What the functions read: the instant of the event and the execution's random source. */
+export interface FunctionScope {
+  readonly random: RandomSource;
+  /** ISO-8601 instant that `$now()` and `$millis()` report. */
+  readonly now: string;
+}
+
+/** Largest array `$range` and `$partition` build, so one expression cannot exhaust memory. */
+const MAX_GENERATED_ITEMS = 1_000_000;
+
+/**
+ * The function bindings for one evaluation. Values are JS functions as the jsonata package
+ * accepts them in `bindings`; `eval` is bound to `undefined` because AWS does not support
+ * `$eval` (use `$parse`), so calling it fails as calling any non-function does (T1006).
+ */
+export function awsFunctionBindings(scope: FunctionScope): Record<string, unknown> {
+  const nowMs = instantOf(scope.now);
+  return {
+    eval: undefined,
+    now: (picture?: unknown, timezone?: unknown) => formatNow(nowMs, picture, timezone),
+    millis: () => nowMs,
+    partition,
+    range,
+    random: (seed?: unknown) => randomFloat(scope.random, seed),
+    uuid: () => uuidV4(scope.random),
+    parse,
+    hash,
+  };
+}
+
+function instantOf(now: string): number {
+  const ms = parseTimestamp(now);
+  if (ms === undefined)
+    throw new JsonataFunctionError(`The current time '${now}' is not a timestamp.`);
+  // JSONata's $millis() is a whole number of milliseconds.
+  return Math.floor(ms);
+}
+
+/** `$now()` is `$fromMillis($millis())`; with a picture or timezone JSONata's own formatter runs. */
+async function formatNow(nowMs: number, picture: unknown, timezone: unknown): Promise<unknown> {
+  if (picture === undefined && timezone === undefined) return formatTimestamp(nowMs);
+  return compileJsonata('$fromMillis($m, $p, $t)').evaluate(undefined, {
+    m: nowMs,
+    p: picture,
+    t: timezone,
+  });
+}
+
+/** Integer arguments are truncated toward zero, as States.ArrayPartition/ArrayRange do. */
+function integerArgument(fn: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new JsonataFunctionError(`The ${name} argument of $${fn} must be a number.`);
+  }
+  return Math.trunc(value);
+}
+
+/**
+ * `$partition(array, chunkSize)`: the array cut into chunks of chunkSize, the last one shorter.
+ * An empty array or a chunk size below 1 gives nothing (undefined).
+ */
+function partition(array: unknown, chunkSize: unknown): unknown[][] | undefined {
+  if (!Array.isArray(array)) {
+    throw new JsonataFunctionError('The first argument of $partition must be an array.');
+  }
+  const size = integerArgument('partition', 'chunk size', chunkSize);
+  if (size < 1 || array.length === 0) return undefined;
+  const chunks: unknown[][] = [];
+  for (let i = 0; i < array.length; i += size) chunks.push(array.slice(i, i + size));
+  return chunks;
+}
+
+/**
+ * `$range(start, end, step)`: start, start+step, ... up to and including end. A missing or zero
+ * step, or one pointing away from end, gives nothing (undefined); a one-element range is the
+ * bare number, as a JSONata singleton sequence is.
+ */
+function range(start: unknown, end: unknown, step?: unknown): number[] | number | undefined {
+  const first = integerArgument('range', 'start', start);
+  const last = integerArgument('range', 'end', end);
+  if (step === undefined) return undefined;
+  const by = integerArgument('range', 'step', step);
+  if (by === 0 || (last - first !== 0 && Math.sign(last - first) !== Math.sign(by)))
+    return undefined;
+  const count = Math.floor((last - first) / by) + 1;
+  if (count > MAX_GENERATED_ITEMS) {
+    throw new JsonataFunctionError('Expression evaluation memory limit exceeded');
+  }
+  const values = Array.from({ length: count }, (_, i) => first + i * by);
+  return values.length === 1 ? values[0] : values;
+}
+
+/**
+ * `$random([seed])`: a number in [0, 1). Without a seed it draws from the execution's random
+ * source (so a replay repeats it); with an integer seed the value depends on the seed alone.
+ */
+function randomFloat(random: RandomSource, seed: unknown): number {
+  if (seed === undefined) return random.nextFloat();
+  return seededFloat(integerArgument('random', 'seed', seed));
+}
+
+/** mulberry32: a small, well-distributed 32-bit PRNG; one draw from the given seed. */
+function seededFloat(seed: number): number {
+  let t = (seed + 0x6d2b79f5) | 0;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+/** `$uuid()`: an RFC 4122 version 4 UUID from 122 random bits of the execution's source. */
+export function uuidV4(random: RandomSource): string {
+  const bytes = Array.from({ length: 16 }, () => Math.floor(random.nextFloat() * 256) & 0xff);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** `$parse(jsonString)`: the JSON value a string holds (AWS's replacement for `$eval`). */
+function parse(text: unknown): JsonValue {
+  if (typeof text !== 'string') {
+    throw new JsonataFunctionError('The argument of $parse must be a string.');
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    return toJson(value);
+  } catch (e: unknown) {
+    // JSON.parse's SyntaxError becomes the function's error; the Cause keeps its message.
+    throw new JsonataFunctionError(
+      `$parse could not parse its argument as JSON: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}
+
+function toJson(value: unknown): JsonValue {
+  if (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'number' ||
+    typeof value === 'boolean'
+  ) {
+    return value;
+  }
+  if (Array.isArray(value)) return value.map(toJson);
+  if (typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
+  }
+  throw new JsonataFunctionError('$parse produced a value that is not JSON.');
+}
+
+/** The algorithms `$hash` accepts, spelled as AWS spells them (case-sensitive). */
+export const HASH_ALGORITHMS = ['MD5', 'SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'] as const;
+
+/**
+ * `$hash(value, algorithm)`: the hex digest of a string.
+ * TODO(baton#hash): wire to language/intrinsics/hash.ts once it lands; until then every call
+ * fails with a QueryEvaluationError naming the gap.
+ */
+function hash(value: unknown, algorithm: unknown): string | undefined {
+  if (typeof value !== 'string') {
+    throw new JsonataFunctionError('The first argument of $hash must be a string.');
+  }
+  if (algorithm === undefined) return undefined;
+  if (typeof algorithm !== 'string' || !HASH_ALGORITHMS.some((a) => a === algorithm)) {
+    throw new JsonataFunctionError(
+      `The hash algorithm must be one of ${HASH_ALGORITHMS.join(', ')}.`,
+    );
+  }
+  throw new JsonataFunctionError('$hash is not available yet in Baton.');
+}

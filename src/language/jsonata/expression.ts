@@ -1,0 +1,90 @@
+/**
+ * Recognising and compiling JSONata expressions as ASL embeds them: a string field whose whole
+ * value is `{% <expression> %}` (AWS transforming-data,
+ * https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html).
+ */
+import jsonata from 'jsonata';
+
+/** A string in `{% ... %}` form. */
+export type JsonataString = `{%${string}%}`;
+
+const OPEN = '{%';
+const CLOSE = '%}';
+
+/**
+ * True when `value` is a JSONata expression string: it begins with `{%` and ends with `%}`, with
+ * nothing (not even whitespace) before the opening or after the closing delimiter. Any other
+ * string, such as `" {% $x %}"`, is a literal value (transforming-data: "JSONata syntax:
+ * "{% <JSONata expression> %}""). Whitespace inside the delimiters is part of the expression.
+ */
+export function isJsonataExpression(value: unknown): value is JsonataString {
+  return (
+    typeof value === 'string' &&
+    value.length >= OPEN.length + CLOSE.length &&
+    value.startsWith(OPEN) &&
+    value.endsWith(CLOSE)
+  );
+}
+
+/** The expression between the delimiters of a string {@link isJsonataExpression} accepted. */
+export function jsonataBody(text: string): string {
+  return text.slice(OPEN.length, text.length - CLOSE.length);
+}
+
+/** A parse failure as the jsonata package reports it (a plain object, not an Error). */
+interface JsonataErrorShape {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Narrows what the jsonata package throws: objects carrying `code` and `message`. */
+export function isJsonataError(value: unknown): value is JsonataErrorShape {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'code' in value &&
+    typeof value.code === 'string' &&
+    'message' in value &&
+    typeof value.message === 'string'
+  );
+}
+
+/** Upper bound on cached compilations, so distinct user expressions cannot grow memory forever. */
+const CACHE_LIMIT = 2048;
+const cache = new Map<string, jsonata.Expression>();
+
+/**
+ * Compiles an expression body, reusing an earlier compilation of the same text.
+ *
+ * @throws whatever the jsonata parser throws for bad syntax (a {@link isJsonataError} object)
+ */
+export function compileJsonata(body: string): jsonata.Expression {
+  const cached = cache.get(body);
+  if (cached !== undefined) return cached;
+  const compiled = jsonata(body);
+  if (cache.size >= CACHE_LIMIT) {
+    // Maps iterate in insertion order: drop the oldest entry.
+    const oldest = cache.keys().next();
+    if (oldest.done !== true) cache.delete(oldest.value);
+  }
+  cache.set(body, compiled);
+  return compiled;
+}
+
+/**
+ * Checks that an expression body parses, for the definition validator.
+ *
+ * @param body the text between `{%` and `%}` (see {@link jsonataBody})
+ * @returns the parser's message, prefixed with its error code (e.g. `S0202: Expected "]", got
+ *   ","`), or `undefined` when the expression is well-formed
+ */
+export function checkJsonataSyntax(body: string): string | undefined {
+  if (body.trim() === '') return 'The JSONata expression is empty.';
+  try {
+    compileJsonata(body);
+    return undefined;
+  } catch (e: unknown) {
+    if (isJsonataError(e)) return `${e.code}: ${e.message}`;
+    return e instanceof Error ? e.message : String(e);
+  }
+}

@@ -1,0 +1,11 @@
+/** JSONata for JSONata states: recognition, syntax checks, evaluation. */
+export { checkJsonataSyntax, isJsonataExpression, jsonataBody } from './expression.js';
+export {
+  evaluateJsonata,
+  evaluateJsonataCondition,
+  evaluateJsonataRequired,
+  evaluateJsonataTemplate,
+  undefinedResultCause,
+} from './evaluate.js';
+export type { JsonataScope } from './evaluate.js';
+export { HASH_ALGORITHMS, uuidV4 } from './aws-functions.js';
