@@ -6,6 +6,8 @@
  */
 import type { JsonValue } from '../../common/index.js';
 import type { RandomSource } from '../evaluation-context.js';
+import { utf8Encode } from '../intrinsics/base64.js';
+import { HASH_ALGORITHMS, hashHex, isHashAlgorithm } from '../intrinsics/hash.js';
 import { formatTimestamp, parseTimestamp } from '../timestamps.js';
 import { compileJsonata } from './expression.js';
 
@@ -163,23 +165,20 @@ function toJson(value: unknown): JsonValue {
   throw new JsonataFunctionError('$parse produced a value that is not JSON.');
 }
 
-/** The algorithms `$hash` accepts, spelled as AWS spells them (case-sensitive). */
-export const HASH_ALGORITHMS = ['MD5', 'SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'] as const;
-
 /**
- * `$hash(value, algorithm)`: the hex digest of a string.
- * TODO(baton#hash): wire to language/intrinsics/hash.ts once it lands; until then every call
- * fails with a QueryEvaluationError naming the gap.
+ * `$hash(value, algorithm)`: the lower-case hex digest of a string's UTF-8 bytes, with the
+ * algorithms States.Hash offers (MD5, SHA-1, SHA-256, SHA-384, SHA-512, case-sensitive).
+ * Without an algorithm it gives nothing (undefined).
  */
 function hash(value: unknown, algorithm: unknown): string | undefined {
   if (typeof value !== 'string') {
     throw new JsonataFunctionError('The first argument of $hash must be a string.');
   }
   if (algorithm === undefined) return undefined;
-  if (typeof algorithm !== 'string' || !HASH_ALGORITHMS.some((a) => a === algorithm)) {
+  if (typeof algorithm !== 'string' || !isHashAlgorithm(algorithm)) {
     throw new JsonataFunctionError(
       `The hash algorithm must be one of ${HASH_ALGORITHMS.join(', ')}.`,
     );
   }
-  throw new JsonataFunctionError('$hash is not available yet in Baton.');
+  return hashHex(algorithm, utf8Encode(value));
 }

@@ -15,7 +15,7 @@ import { StatesError, StatesErrorNames, isStatesError } from '../errors.js';
 import type { EvaluationContext } from '../evaluation-context.js';
 import { evaluateJsonataCondition } from '../jsonata/index.js';
 import type { JsonataScope } from '../jsonata/index.js';
-import { queryPath } from '../paths/index.js';
+import { queryPath } from '../paths/query-path.js';
 import { parseTimestamp } from '../timestamps.js';
 
 /**

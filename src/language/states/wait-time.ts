@@ -10,7 +10,7 @@ import { StatesError, StatesErrorNames, isStatesError } from '../errors.js';
 import type { EvaluationContext } from '../evaluation-context.js';
 import { evaluateJsonataRequired, isJsonataExpression, jsonataBody } from '../jsonata/index.js';
 import type { JsonataScope } from '../jsonata/index.js';
-import { queryPath } from '../paths/index.js';
+import { queryPath } from '../paths/query-path.js';
 import { formatTimestamp, parseTimestamp } from '../timestamps.js';
 
 /** "You must specify time as an integer value from 0 to 99999999" (state-wait, Seconds). */
