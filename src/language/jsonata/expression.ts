@@ -26,9 +26,13 @@ export function isJsonataExpression(value: unknown): value is JsonataString {
   );
 }
 
-/** The expression between the delimiters of a string {@link isJsonataExpression} accepted. */
+/**
+ * The expression between the delimiters of a string {@link isJsonataExpression} accepted,
+ * without surrounding whitespace: AWS quotes `{% $states.input.x %}` as '$states.input.x' in
+ * its Causes.
+ */
 export function jsonataBody(text: string): string {
-  return text.slice(OPEN.length, text.length - CLOSE.length);
+  return text.slice(OPEN.length, text.length - CLOSE.length).trim();
 }
 
 /** A parse failure as the jsonata package reports it (a plain object, not an Error). */
