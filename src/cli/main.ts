@@ -1,4 +1,7 @@
 import { Command } from 'commander';
+import { registerRunCommand } from './run-command.js';
+import { registerTestStateCommand } from './test-state-command.js';
+import { registerValidateCommand } from './validate-command.js';
 
 /** Builds the `baton` command tree. Each subcommand registers itself from its own file. */
 export function buildProgram(): Command {
@@ -6,6 +9,9 @@ export function buildProgram(): Command {
     .description('Baton: durable ASL workflows for GitLab CI/CD')
     .version('0.1.0')
     .showHelpAfterError();
+  registerValidateCommand(program);
+  registerRunCommand(program);
+  registerTestStateCommand(program);
   return program;
 }
 

@@ -4,6 +4,7 @@
  * sequence consumed one call at a time (for retries).
  */
 import type { JsonValue } from '../common/index.js';
+import type { HistoryEvent } from '../language/index.js';
 
 /** One mocked task outcome. `expectInput`, when present, must equal the task's effective input. */
 export type MockOutcome =
@@ -18,27 +19,39 @@ export interface MockTable {
   readonly [stateNameOrResource: string]: Mock;
 }
 
+/**
+ * How Wait states and retry back-off pass: `virtual` jumps the clock instantly (the default);
+ * a number waits that fraction of the real time (1 = real time, 0.01 = a hundred times faster).
+ */
+export type WaitMode = 'virtual' | number;
+
 export interface LocalRunOptions {
   readonly input?: JsonValue;
   readonly mocks?: MockTable;
   readonly executionName?: string;
-  /** ISO-8601; the virtual clock starts here. Default: a fixed instant, for reproducible runs. */
+  readonly stateMachineName?: string;
+  /** ISO-8601; the clock starts here. Default: a fixed instant, for reproducible runs. */
   readonly startTime?: string;
   /** Seed for States.UUID / States.MathRandom / $random / $uuid. */
   readonly seed?: number;
   /** Payload limit in bytes (AWS default 262144). */
   readonly payloadLimitBytes?: number;
+  /** History event limit (AWS default 25000). */
+  readonly historyEventLimit?: number;
+  readonly waits?: WaitMode;
+  /** Called with each history event as it happens (for `--trace`). */
+  readonly onEvent?: (event: HistoryEvent) => void;
 }
 
 export type LocalRunResult =
   | {
       readonly status: 'SUCCEEDED';
       readonly output: JsonValue;
-      readonly history: readonly unknown[];
+      readonly history: readonly HistoryEvent[];
     }
   | {
-      readonly status: 'FAILED' | 'TIMED_OUT';
+      readonly status: 'FAILED' | 'TIMED_OUT' | 'ABORTED';
       readonly error: string;
       readonly cause: string;
-      readonly history: readonly unknown[];
+      readonly history: readonly HistoryEvent[];
     };

@@ -1,0 +1,138 @@
+// Benchmarks Baton's local runner against aws-local-stepfunctions on the same definitions in
+// the same process. Reports state transitions per second for both and the ratio.
+// Usage: npm run bench [-- --seconds 3]
+import { runLocal } from '../dist/local/index.js';
+
+// aws-local-stepfunctions 3.x targets Node 22 and calls Promise.withResolvers, which Node 20
+// lacks. This is the standard polyfill, installed only where it is missing.
+if (typeof Promise.withResolvers !== 'function') {
+  Promise.withResolvers = function withResolvers() {
+    let resolve;
+    let reject;
+    const promise = new this((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+}
+const { StateMachine } = await import('aws-local-stepfunctions');
+
+const secondsArg = process.argv.indexOf('--seconds');
+const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 3;
+
+/** A chain of 100 Pass states, each with Parameters and ResultPath. */
+function passChain() {
+  const States = {};
+  for (let i = 0; i < 100; i++) {
+    States[`P${i}`] = {
+      Type: 'Pass',
+      Parameters: { 'value.$': '$.value', 'label.$': '$.label', step: i },
+      ResultPath: '$.last',
+      ...(i === 99 ? { End: true } : { Next: `P${i + 1}` }),
+    };
+  }
+  return {
+    name: 'pass chain (100 Pass, Parameters + ResultPath)',
+    definition: { StartAt: 'P0', States },
+    input: { value: 42, label: 'bench', last: null },
+    transitions: 100,
+  };
+}
+
+/** A Choice loop of 1,000 iterations counting with States.MathAdd. */
+function choiceLoop() {
+  return {
+    name: 'choice loop (1,000 iterations, States.MathAdd)',
+    definition: {
+      StartAt: 'Increment',
+      States: {
+        Increment: {
+          Type: 'Pass',
+          Parameters: { 'i.$': 'States.MathAdd($.i, 1)' },
+          Next: 'Check',
+        },
+        Check: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.i', NumericLessThan: 1000, Next: 'Increment' }],
+          Default: 'Done',
+        },
+        Done: { Type: 'Succeed' },
+      },
+    },
+    input: { i: 0 },
+    transitions: 1000 * 2 + 1,
+  };
+}
+
+/** A Map over 1,000 items, each iteration one Pass state with Parameters. */
+function mapItems() {
+  return {
+    name: 'map (1,000 items, inline)',
+    definition: {
+      StartAt: 'Fan',
+      States: {
+        Fan: {
+          Type: 'Map',
+          ItemsPath: '$.items',
+          ItemProcessor: {
+            StartAt: 'Double',
+            States: {
+              Double: {
+                Type: 'Pass',
+                Parameters: { 'n.$': 'States.MathAdd($.n, $.n)' },
+                End: true,
+              },
+            },
+          },
+          End: true,
+        },
+      },
+    },
+    input: { items: Array.from({ length: 1000 }, (_, n) => ({ n })) },
+    transitions: 1000 + 1,
+  };
+}
+
+async function measure(runOnce, transitionsPerRun) {
+  // Warm up (JIT, caches), then run for SECONDS.
+  for (let i = 0; i < 3; i++) await runOnce();
+  let runs = 0;
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(Math.round(SECONDS * 1e9));
+  while (process.hrtime.bigint() < deadline) {
+    await runOnce();
+    runs++;
+  }
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  return { runs, perSecond: (runs * transitionsPerRun) / elapsed };
+}
+
+const cases = [passChain(), choiceLoop(), mapItems()];
+const rows = [];
+for (const c of cases) {
+  const ours = await measure(async () => {
+    const result = await runLocal(c.definition, { input: c.input });
+    if (result.status !== 'SUCCEEDED')
+      throw new Error(`baton: ${c.name} ${result.error}: ${result.cause}`);
+  }, c.transitions);
+  const machine = new StateMachine(c.definition);
+  const peer = await measure(async () => {
+    await machine.run(c.input).result;
+  }, c.transitions);
+  rows.push({ name: c.name, baton: ours.perSecond, peer: peer.perSecond });
+  console.log(
+    `${c.name}: baton ${Math.round(ours.perSecond).toLocaleString('en-US')} transitions/s, ` +
+      `aws-local-stepfunctions ${Math.round(peer.perSecond).toLocaleString('en-US')} transitions/s, ` +
+      `ratio ${(ours.perSecond / peer.perSecond).toFixed(1)}x`,
+  );
+}
+console.log(
+  '\n| workload | Baton (transitions/s) | aws-local-stepfunctions (transitions/s) | ratio |',
+);
+console.log('| --- | ---: | ---: | ---: |');
+for (const r of rows) {
+  console.log(
+    `| ${r.name} | ${Math.round(r.baton).toLocaleString('en-US')} | ${Math.round(r.peer).toLocaleString('en-US')} | ${(r.baton / r.peer).toFixed(1)}x |`,
+  );
+}

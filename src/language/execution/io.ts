@@ -1,0 +1,256 @@
+/**
+ * Input and output processing of one state in either query language.
+ *
+ * JSONPath (AWS concepts-input-output-filtering): InputPath -> Parameters -> [work] ->
+ * ResultSelector -> ResultPath -> OutputPath, with Assign evaluated on the result after
+ * ResultSelector. JSONata (AWS transforming-data): Arguments -> [work] -> Output and Assign,
+ * both evaluated against `$states` and the variable values from state entry.
+ */
+import type { JsonObject, JsonValue } from '../../common/index.js';
+import { getOwn, isJsonObject, jsonByteLength } from '../../common/index.js';
+import type { Catcher, QueryLanguage } from '../definition/types.js';
+import { StatesError, StatesErrorNames } from '../errors.js';
+import type { EvaluationContext, RandomSource } from '../evaluation-context.js';
+import type { JsonataScope } from '../jsonata/index.js';
+import { evaluateJsonataTemplate } from '../jsonata/index.js';
+import {
+  applyInputPath,
+  applyOutputPath,
+  applyResultPath,
+  evaluatePayloadTemplate,
+} from '../paths/index.js';
+
+/** Everything field evaluation reads for one state of one run. */
+export interface FieldEnv {
+  readonly language: QueryLanguage;
+  readonly stateName: string;
+  /** Raw state input (what the previous state passed on). */
+  readonly input: JsonValue;
+  readonly context: JsonObject;
+  readonly variables: JsonObject;
+  readonly random: RandomSource;
+  readonly now: string;
+  readonly payloadLimit: number;
+  /** Receives each intermediate value, for TestState-style inspection (`baton test-state`). */
+  readonly inspect?: (stage: InspectionStage, value: JsonValue) => void;
+}
+
+/** The stages AWS TestState reports at inspection level DEBUG. */
+export type InspectionStage =
+  | 'afterInputPath'
+  | 'afterParameters'
+  | 'afterArguments'
+  | 'result'
+  | 'afterResultSelector'
+  | 'afterResultPath';
+
+/** The fields that shape a state's input and output; which exist depends on the state type. */
+export interface IoFields {
+  readonly InputPath?: string | null;
+  readonly Parameters?: JsonValue;
+  readonly Arguments?: JsonValue;
+  readonly ResultSelector?: JsonValue;
+  readonly ResultPath?: string | null;
+  readonly OutputPath?: string | null;
+  readonly Output?: JsonValue;
+  readonly Assign?: JsonObject;
+}
+
+/** A JSONPath evaluation context over `value` as `$`. */
+export function pathContext(
+  env: FieldEnv,
+  value: JsonValue,
+  context = env.context,
+): EvaluationContext {
+  return { input: value, context, variables: env.variables, random: env.random, now: env.now };
+}
+
+/** The JSONata scope (`$states` and variables) for this state. */
+export function jsonataScope(
+  env: FieldEnv,
+  extra: {
+    readonly result?: JsonValue;
+    readonly errorOutput?: JsonValue;
+    readonly context?: JsonObject;
+  } = {},
+): JsonataScope {
+  return {
+    input: env.input,
+    context: extra.context ?? env.context,
+    variables: env.variables,
+    random: env.random,
+    now: env.now,
+    ...(extra.result === undefined ? {} : { result: extra.result }),
+    ...(extra.errorOutput === undefined ? {} : { errorOutput: extra.errorOutput }),
+  };
+}
+
+/** Evaluates a JSONata-language field value (any string in it may be `{% %}`). */
+export function evaluateJsonataField(
+  value: JsonValue,
+  scope: JsonataScope,
+  field: string,
+): Promise<JsonValue> {
+  return evaluateJsonataTemplate(value, scope, field);
+}
+
+/**
+ * JSONPath: InputPath then Parameters. JSONata: Arguments (absent: the input).
+ * `context` lets Map's ItemSelector and `.waitForTaskToken` tasks add `$$` fields.
+ */
+export async function effectiveInput(
+  env: FieldEnv,
+  fields: IoFields,
+  context: JsonObject = env.context,
+): Promise<JsonValue> {
+  if (env.language === 'JSONata') {
+    if (fields.Arguments === undefined) return env.input;
+    const value = await evaluateJsonataField(
+      fields.Arguments,
+      jsonataScope(env, { context }),
+      'Arguments',
+    );
+    env.inspect?.('afterArguments', value);
+    return checkPayload(env, value, 'Arguments');
+  }
+  const afterInputPath = applyInputPath(fields.InputPath, pathContext(env, env.input, context));
+  env.inspect?.('afterInputPath', afterInputPath);
+  if (fields.Parameters === undefined) return afterInputPath;
+  const parameters = evaluatePayloadTemplate(
+    fields.Parameters,
+    pathContext(env, afterInputPath, context),
+    'Parameters',
+  );
+  env.inspect?.('afterParameters', parameters);
+  return checkPayload(env, parameters, 'Parameters');
+}
+
+/** JSONPath only: the input after InputPath (Choice, Wait, Succeed and Map read this). */
+export function afterInputPath(env: FieldEnv, fields: IoFields): JsonValue {
+  if (env.language === 'JSONata') return env.input;
+  const value = applyInputPath(fields.InputPath, pathContext(env, env.input));
+  env.inspect?.('afterInputPath', value);
+  return value;
+}
+
+/** A state's output and the variables it assigns, once it has a result. */
+export interface Finished {
+  readonly output: JsonValue;
+  readonly assigned?: JsonObject;
+}
+
+/**
+ * Turns a result into the state output. For JSONPath: ResultSelector, Assign (on the selected
+ * result), ResultPath (into the raw input), OutputPath. For JSONata: Assign and Output on
+ * `$states.result`; Output defaults to the result (`defaultOutput` lets Pass/Choice/Wait
+ * default to the input instead).
+ */
+export async function finishWithResult(
+  env: FieldEnv,
+  fields: IoFields,
+  result: JsonValue,
+  options: { readonly hasResult: boolean } = { hasResult: true },
+): Promise<Finished> {
+  if (options.hasResult) env.inspect?.('result', result);
+  if (env.language === 'JSONata') {
+    const scope = options.hasResult ? jsonataScope(env, { result }) : jsonataScope(env);
+    const assigned = await evaluateAssign(env, fields.Assign, scope);
+    const output =
+      fields.Output === undefined
+        ? result
+        : await evaluateJsonataField(fields.Output, scope, 'Output');
+    return withAssigned(checkPayload(env, output, 'Output'), assigned);
+  }
+  const selected =
+    fields.ResultSelector === undefined
+      ? result
+      : evaluatePayloadTemplate(fields.ResultSelector, pathContext(env, result), 'ResultSelector');
+  if (fields.ResultSelector !== undefined) env.inspect?.('afterResultSelector', selected);
+  const assigned = await evaluateAssign(env, fields.Assign, undefined, selected);
+  const combined = applyResultPath(fields.ResultPath, env.input, selected);
+  if (options.hasResult) env.inspect?.('afterResultPath', combined);
+  const output = applyOutputPath(fields.OutputPath, pathContext(env, combined));
+  return withAssigned(checkPayload(env, output, 'output'), assigned);
+}
+
+/**
+ * A Catcher that matched: its ResultPath (JSONPath) or Output (JSONata) places the error
+ * output `{Error, Cause}`, and its Assign runs with `$` / `$states.errorOutput` bound to it.
+ */
+export async function finishWithCatcher(
+  env: FieldEnv,
+  catcher: Catcher,
+  errorOutput: JsonObject,
+): Promise<Finished> {
+  if (env.language === 'JSONata') {
+    const scope = jsonataScope(env, { errorOutput });
+    const assigned = await evaluateAssign(env, catcher.Assign, scope);
+    const output =
+      catcher.Output === undefined
+        ? errorOutput
+        : await evaluateJsonataField(catcher.Output, scope, 'Output');
+    return withAssigned(checkPayload(env, output, 'Output'), assigned);
+  }
+  const assigned = await evaluateAssign(env, catcher.Assign, undefined, errorOutput);
+  const output = applyResultPath(catcher.ResultPath, env.input, errorOutput);
+  return withAssigned(checkPayload(env, output, 'output'), assigned);
+}
+
+/**
+ * Evaluates Assign. JSONata: each value is a template over `$states`. JSONPath: a payload
+ * template whose `$` is `pathInput`. Values are computed from the variables as they were when
+ * the state was entered; the caller applies them afterwards (AWS workflow-variables:
+ * "Evaluation order").
+ */
+export async function evaluateAssign(
+  env: FieldEnv,
+  assign: JsonObject | undefined,
+  scope: JsonataScope | undefined,
+  pathInput: JsonValue = env.input,
+): Promise<JsonObject | undefined> {
+  if (assign === undefined) return undefined;
+  let assigned: JsonValue;
+  if (env.language === 'JSONata') {
+    assigned = await evaluateJsonataField(assign, scope ?? jsonataScope(env), 'Assign');
+  } else {
+    assigned = evaluatePayloadTemplate(assign, pathContext(env, pathInput), 'Assign');
+  }
+  if (!isJsonObject(assigned)) return undefined;
+  if (jsonByteLength(assigned) > env.payloadLimit) {
+    throw new StatesError(
+      StatesErrorNames.DataLimitExceeded,
+      `The Assign field of state '${env.stateName}' produced variables larger than the limit of ${env.payloadLimit} bytes.`,
+    );
+  }
+  return assigned;
+}
+
+/** Fails with States.DataLimitExceeded when `value` is over the payload limit. */
+export function checkPayload(
+  env: Pick<FieldEnv, 'stateName' | 'payloadLimit'>,
+  value: JsonValue,
+  what: string,
+): JsonValue {
+  // Cheap pre-check: small scalars can never exceed the limit.
+  if (value === null || typeof value !== 'object') {
+    if (typeof value !== 'string' || value.length * 3 < env.payloadLimit) return value;
+  }
+  const size = jsonByteLength(value);
+  if (size > env.payloadLimit) {
+    throw new StatesError(
+      StatesErrorNames.DataLimitExceeded,
+      `The state/task '${env.stateName}' returned a result with a size exceeding the maximum number of bytes service limit (${what}: ${size} bytes, limit ${env.payloadLimit}).`,
+    );
+  }
+  return value;
+}
+
+function withAssigned(output: JsonValue, assigned: JsonObject | undefined): Finished {
+  return assigned === undefined ? { output } : { output, assigned };
+}
+
+/** Reads a string field of a JSON object, for `$$` lookups. */
+export function stringField(object: JsonObject, key: string): string | undefined {
+  const value = getOwn(object, key);
+  return typeof value === 'string' ? value : undefined;
+}

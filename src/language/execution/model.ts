@@ -1,0 +1,229 @@
+/**
+ * The data `step` consumes and produces: snapshots, events, commands and history events.
+ * Everything is plain JSON-compatible data so the durable engine can store it as-is
+ * (STYLE §2: "the step is a function, and commands are data").
+ */
+import type { JsonObject, JsonValue } from '../../common/index.js';
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+/** Who and what the execution is: the stable part of the context object. */
+export interface ExecutionInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly input: JsonValue;
+  readonly startTime: string;
+  readonly stateMachineId: string;
+  readonly stateMachineName: string;
+  readonly roleArn?: string;
+  readonly redriveCount: number;
+  readonly redriveTime?: string;
+}
+
+/** Limits that AWS fixes and Baton makes configurable. */
+export interface Limits {
+  /** Max bytes of any state input/output, task result or variable value (AWS: 256 KiB). */
+  readonly payloadBytes: number;
+  /** Max history events per execution (AWS: 25,000). */
+  readonly historyEvents: number;
+}
+
+export const DEFAULT_LIMITS: Limits = Object.freeze({
+  payloadBytes: 262_144,
+  historyEvents: 25_000,
+});
+
+/** The execution's durable state between two events. A cache of history; plain JSON. */
+export interface ExecutionSnapshot {
+  readonly format: 1;
+  readonly status: ExecutionStatus;
+  readonly execution: ExecutionInfo;
+  readonly limits: Limits;
+  readonly runs: { readonly [runId: string]: Run };
+  /** Counter for run, task and timer ids; ids are deterministic so replays line up. */
+  readonly nextId: number;
+  /** Id of the last history event written. */
+  readonly lastEventId: number;
+  /** PRNG state for States.UUID, States.MathRandom, $random, $uuid. */
+  readonly rngState: number;
+  readonly output?: JsonValue;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/**
+ * A run is one thread of control: the top-level machine, one Parallel branch, or one Map
+ * iteration. Variables live in runs: each branch/iteration has its own scope and reads a
+ * copy of the outer scope taken when the branch started (AWS workflow-variables: "Variable
+ * scope").
+ */
+export interface Run {
+  readonly id: string;
+  /** Key of the branch definition in the DefinitionIndex ('' for the top-level machine). */
+  readonly scope: string;
+  readonly parent?: { readonly runId: string; readonly index: number };
+  /** Variables assigned in this scope. */
+  readonly variables: JsonObject;
+  /** Outer-scope variables visible (read-only) to this run. */
+  readonly outerVariables: JsonObject;
+  /** `$$.Map.Item` for Map iterations. */
+  readonly mapItem?: { readonly index: number; readonly value: JsonValue };
+  readonly position: Position;
+}
+
+/** Retry bookkeeping for the state a run is in. */
+export interface Attempts {
+  /** Attempts used per Retrier, by index. */
+  readonly perRetrier: readonly number[];
+  /** `$$.State.RetryCount`. */
+  readonly retryCount: number;
+  readonly enteredTime: string;
+}
+
+/** Where a run is. */
+export type Position =
+  /** Ready to enter `stateName` with `input` (only between steps when queued behind MaxConcurrency). */
+  | { readonly kind: 'ready'; readonly stateName: string; readonly input: JsonValue }
+  | {
+      readonly kind: 'task';
+      readonly stateName: string;
+      readonly input: JsonValue;
+      readonly attempts: Attempts;
+      readonly taskId: string;
+      readonly taskInput: JsonValue;
+    }
+  | {
+      readonly kind: 'timer';
+      readonly stateName: string;
+      readonly input: JsonValue;
+      readonly attempts: Attempts;
+      readonly timerId: string;
+      /** `wait`: a Wait state; `retry`: backing off before re-running `stateName`. */
+      readonly purpose: 'wait' | 'retry';
+      /** For a Wait state, the value it passes on when the timer fires (after InputPath). */
+      readonly effectiveInput?: JsonValue;
+    }
+  | {
+      readonly kind: 'children';
+      readonly stateName: string;
+      readonly input: JsonValue;
+      readonly attempts: Attempts;
+      readonly children: ChildrenProgress;
+    }
+  | { readonly kind: 'succeeded'; readonly output: JsonValue }
+  | { readonly kind: 'failed'; readonly error: string; readonly cause: string };
+
+/** Progress of a Parallel or Map state over its branches or iterations. */
+export interface ChildrenProgress {
+  readonly total: number;
+  /** Indices not yet started (Map beyond MaxConcurrency). */
+  readonly pending: readonly PendingChild[];
+  /** Run ids of started, unfinished children. */
+  readonly active: readonly string[];
+  /** Results by index; `null` placeholders until each finishes. */
+  readonly results: readonly JsonValue[];
+  readonly succeeded: number;
+  readonly failed: number;
+  /** Map tolerance, resolved when the state started. */
+  readonly toleratedFailureCount?: number;
+  readonly toleratedFailurePercentage?: number;
+  readonly maxConcurrency: number;
+}
+
+export interface PendingChild {
+  readonly index: number;
+  readonly scope: string;
+  readonly input: JsonValue;
+  readonly mapItem?: { readonly index: number; readonly value: JsonValue };
+}
+
+/** What happened, fed to `step` one at a time. `now` is ISO-8601, the only clock. */
+export type StepEvent =
+  | {
+      readonly type: 'ExecutionStarted';
+      readonly now: string;
+      readonly execution: Omit<ExecutionInfo, 'startTime' | 'redriveCount'> & {
+        readonly redriveCount?: number;
+      };
+      readonly seed?: number;
+      readonly limits?: Partial<Limits>;
+    }
+  | {
+      readonly type: 'TaskSucceeded';
+      readonly now: string;
+      readonly taskId: string;
+      readonly output: JsonValue;
+    }
+  | {
+      readonly type: 'TaskFailed';
+      readonly now: string;
+      readonly taskId: string;
+      readonly error: string;
+      readonly cause: string;
+    }
+  | {
+      readonly type: 'TaskTimedOut';
+      readonly now: string;
+      readonly taskId: string;
+      /** `States.Timeout` or `States.HeartbeatTimeout`. */
+      readonly error: string;
+      readonly cause: string;
+    }
+  | { readonly type: 'TimerFired'; readonly now: string; readonly timerId: string }
+  | {
+      readonly type: 'ExecutionStopped';
+      readonly now: string;
+      readonly error?: string;
+      readonly cause?: string;
+    };
+
+/** What the engine must do next. */
+export type Command =
+  | {
+      readonly type: 'ScheduleTask';
+      readonly taskId: string;
+      readonly runId: string;
+      readonly stateName: string;
+      readonly resource: string;
+      /** The effective parameters (after InputPath/Parameters, or Arguments). */
+      readonly input: JsonValue;
+      readonly timeoutSeconds?: number;
+      readonly heartbeatSeconds?: number;
+      readonly credentials?: JsonValue;
+      /** `$$.Task.Token` for `.waitForTaskToken` resources. */
+      readonly taskToken?: string;
+    }
+  | { readonly type: 'CancelTask'; readonly taskId: string }
+  | {
+      readonly type: 'StartTimer';
+      readonly timerId: string;
+      readonly dueAt: string;
+      readonly purpose: 'wait' | 'retry' | 'execution-timeout';
+    }
+  | { readonly type: 'CancelTimer'; readonly timerId: string }
+  | { readonly type: 'CompleteExecution'; readonly status: 'SUCCEEDED'; readonly output: JsonValue }
+  | {
+      readonly type: 'CompleteExecution';
+      readonly status: 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+      readonly error: string;
+      readonly cause: string;
+    };
+
+/**
+ * One history event in Step Functions' shape (API_HistoryEvent): `type`, `id`,
+ * `previousEventId`, `timestamp` and one `*EventDetails` member. Inputs and outputs are
+ * kept as JSON values here; the API layer serialises them to strings as AWS does.
+ */
+export interface HistoryEvent {
+  readonly id: number;
+  readonly previousEventId: number;
+  readonly timestamp: string;
+  readonly type: string;
+  readonly [details: string]: JsonValue;
+}
+
+export interface StepResult {
+  readonly snapshot: ExecutionSnapshot;
+  readonly commands: readonly Command[];
+  readonly history: readonly HistoryEvent[];
+}

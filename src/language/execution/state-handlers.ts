@@ -1,0 +1,505 @@
+/**
+ * What each state type does when a run enters it, and how the states that wait (Task, Wait,
+ * Parallel, Map) finish once their result arrives. Handlers are pure: they return an outcome
+ * and the step driver turns it into history, commands and the next position.
+ */
+import type { JsonObject, JsonValue } from '../../common/index.js';
+import { assertNever, isJsonArray, jsonByteLength } from '../../common/index.js';
+import type {
+  ChoiceRule,
+  ChoiceState,
+  FailState,
+  MapState,
+  ParallelState,
+  PassState,
+  State,
+  SucceedState,
+  TaskState,
+  WaitState,
+} from '../definition/types.js';
+import { StatesError, StatesErrorNames } from '../errors.js';
+import { evaluateIntrinsic, isIntrinsicInvocation } from '../intrinsics/index.js';
+import { queryPath } from '../paths/index.js';
+import { evaluatePayloadTemplate } from '../paths/index.js';
+import { selectChoice, selectJsonataChoice } from '../states/choice-rules.js';
+import { computeJsonataWaitDue, computeWaitDue } from '../states/wait-time.js';
+import type { StateContext } from './context-object.js';
+import { mapScope, parallelScope } from './definition-index.js';
+import type { FieldEnv, Finished, IoFields } from './io.js';
+import {
+  afterInputPath,
+  checkPayload,
+  effectiveInput,
+  evaluateJsonataField,
+  finishWithResult,
+  pathContext,
+  jsonataScope,
+} from './io.js';
+import type { PendingChild } from './model.js';
+
+/** What a handler may read about the state being run. */
+export interface StateEnv {
+  readonly fields: FieldEnv;
+  readonly state: State;
+  readonly stateName: string;
+  /** Scope key of the branch the state is in (for child scopes of Parallel and Map). */
+  readonly scope: string;
+  readonly now: string;
+  /** The context object with extra members (a task token, a Map item). */
+  contextWith(extra: Partial<Pick<StateContext, 'taskToken' | 'mapItem'>>): JsonObject;
+  newTaskToken(): string;
+}
+
+export interface ChildrenOutcome {
+  readonly kind: 'children';
+  readonly children: readonly PendingChild[];
+  /** 0 means no limit. */
+  readonly maxConcurrency: number;
+  readonly toleratedFailureCount?: number;
+  readonly toleratedFailurePercentage?: number;
+}
+
+/** The outcome of entering a state. */
+export type EnterOutcome =
+  | { readonly kind: 'finished'; readonly finished: Finished; readonly next: string | undefined }
+  /** An error the state's Retry/Catch (if any) handles. */
+  | { readonly kind: 'error'; readonly error: string; readonly cause: string }
+  /** A Fail state: ends the run; never retried or caught by the failing state itself. */
+  | { readonly kind: 'fail'; readonly error: string; readonly cause: string }
+  | {
+      readonly kind: 'task';
+      readonly resource: string;
+      readonly input: JsonValue;
+      readonly timeoutSeconds?: number;
+      readonly heartbeatSeconds?: number;
+      readonly credentials?: JsonValue;
+      readonly taskToken?: string;
+    }
+  | { readonly kind: 'wait'; readonly dueAt: string; readonly effectiveInput: JsonValue }
+  | ChildrenOutcome;
+
+/** Runs the entry part of a state. Throws StatesError for ASL errors. */
+export async function enterState(env: StateEnv): Promise<EnterOutcome> {
+  const { state } = env;
+  switch (state.Type) {
+    case 'Pass':
+      return enterPass(env, state);
+    case 'Task':
+      return enterTask(env, state);
+    case 'Choice':
+      return enterChoice(env, state);
+    case 'Wait':
+      return enterWait(env, state);
+    case 'Succeed':
+      return enterSucceed(env, state);
+    case 'Fail':
+      return enterFail(env, state);
+    case 'Parallel':
+      return enterParallel(env, state);
+    case 'Map':
+      return enterMap(env, state);
+    default:
+      return assertNever(state, 'state type');
+  }
+}
+
+type Completion = Finished & { readonly next: string | undefined };
+
+/** A Task's result arrived: ResultSelector/ResultPath/OutputPath or Output, and Assign. */
+export async function completeTask(
+  env: StateEnv,
+  state: TaskState,
+  result: JsonValue,
+): Promise<Completion> {
+  checkPayload(env.fields, result, 'result');
+  return { ...(await finishWithResult(env.fields, state, result)), next: state.Next };
+}
+
+/** A Wait state's timer fired. */
+export async function completeWait(
+  env: StateEnv,
+  state: WaitState,
+  waited: JsonValue,
+): Promise<Completion> {
+  const finished = await finishWithResult(env.fields, state, waited, { hasResult: false });
+  return { ...finished, next: state.Next };
+}
+
+/** Every branch or iteration finished: the results array is the state's result. */
+export async function completeChildren(
+  env: StateEnv,
+  state: ParallelState | MapState,
+  results: readonly JsonValue[],
+): Promise<Completion> {
+  const result = checkPayload(env.fields, results, 'result');
+  return { ...(await finishWithResult(env.fields, state, result)), next: state.Next };
+}
+
+/** Splits a Task resource into the `resourceType`/`resource` pair of history events. */
+export function resourceParts(resource: string): { resourceType: string; resource: string } {
+  // arn:aws:states:::lambda:invoke -> lambda / invoke; arn:aws:lambda:...:function:f -> lambda / arn
+  const serviceIntegration = /^arn:[^:]+:states:[^:]*:[^:]*:([^:]+):(.+)$/.exec(resource);
+  if (serviceIntegration?.[1] !== undefined && serviceIntegration[2] !== undefined) {
+    return { resourceType: serviceIntegration[1], resource: serviceIntegration[2] };
+  }
+  const arn = /^arn:[^:]+:([^:]+):/.exec(resource);
+  if (arn?.[1] !== undefined) return { resourceType: arn[1], resource };
+  const baton = /^baton:([^:]+):?(.*)$/.exec(resource);
+  if (baton?.[1] !== undefined)
+    return { resourceType: `baton:${baton[1]}`, resource: baton[2] ?? '' };
+  return { resourceType: 'unknown', resource };
+}
+
+// ---------------------------------------------------------------------- states
+
+async function enterPass(env: StateEnv, state: PassState): Promise<EnterOutcome> {
+  if (env.fields.language === 'JSONata') {
+    const finished = await finishWithResult(env.fields, state, env.fields.input, {
+      hasResult: false,
+    });
+    return { kind: 'finished', finished, next: state.Next };
+  }
+  const effective = await effectiveInput(env.fields, state);
+  const result = state.Result !== undefined ? state.Result : effective;
+  return {
+    kind: 'finished',
+    finished: await finishWithResult(env.fields, state, result),
+    next: state.Next,
+  };
+}
+
+const WAIT_FOR_TASK_TOKEN = '.waitForTaskToken';
+
+async function enterTask(env: StateEnv, state: TaskState): Promise<EnterOutcome> {
+  const taskToken = state.Resource.endsWith(WAIT_FOR_TASK_TOKEN) ? env.newTaskToken() : undefined;
+  const context = taskToken === undefined ? env.fields.context : env.contextWith({ taskToken });
+  const input = await effectiveInput(env.fields, state, context);
+  const base = afterInputPath(env.fields, state);
+  const timeoutSeconds = await resolveInteger(
+    env,
+    base,
+    state.TimeoutSeconds,
+    state.TimeoutSecondsPath,
+    'TimeoutSeconds',
+    1,
+  );
+  const heartbeatSeconds = await resolveInteger(
+    env,
+    base,
+    state.HeartbeatSeconds,
+    state.HeartbeatSecondsPath,
+    'HeartbeatSeconds',
+    1,
+  );
+  const credentials =
+    state.Credentials === undefined
+      ? undefined
+      : env.fields.language === 'JSONata'
+        ? await evaluateJsonataField(state.Credentials, jsonataScope(env.fields), 'Credentials')
+        : evaluatePayloadTemplate(state.Credentials, pathContext(env.fields, base), 'Credentials');
+  return {
+    kind: 'task',
+    resource: state.Resource,
+    input,
+    ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+    ...(heartbeatSeconds === undefined ? {} : { heartbeatSeconds }),
+    ...(credentials === undefined ? {} : { credentials }),
+    ...(taskToken === undefined ? {} : { taskToken }),
+  };
+}
+
+async function enterChoice(env: StateEnv, state: ChoiceState): Promise<EnterOutcome> {
+  const { fields } = env;
+  const effective = afterInputPath(fields, state);
+  const selection =
+    fields.language === 'JSONata'
+      ? await selectJsonataChoice(state, jsonataScope(fields))
+      : selectChoice(state, pathContext(fields, effective));
+  if (selection.kind === 'noMatch') {
+    throw new StatesError(
+      StatesErrorNames.NoChoiceMatched,
+      `No Choice Rules matched in the Choice state '${env.stateName}' and no Default was given.`,
+    );
+  }
+  // A matching rule's Assign/Output apply; the state's own apply when Default is taken
+  // (AWS state-choice: "Assign" and "Output" in Choice Rules).
+  const source: ChoiceRule | ChoiceState = selection.kind === 'matched' ? selection.rule : state;
+  const io: IoFields = {
+    ...(state.OutputPath === undefined ? {} : { OutputPath: state.OutputPath }),
+    ...(source.Assign === undefined ? {} : { Assign: source.Assign }),
+    ...(source.Output === undefined ? {} : { Output: source.Output }),
+  };
+  const finished = await finishWithResult(fields, io, effective, { hasResult: false });
+  return { kind: 'finished', finished, next: selection.next };
+}
+
+async function enterWait(env: StateEnv, state: WaitState): Promise<EnterOutcome> {
+  const effective = afterInputPath(env.fields, state);
+  const due =
+    env.fields.language === 'JSONata'
+      ? await computeJsonataWaitDue(state, jsonataScope(env.fields))
+      : computeWaitDue(state, pathContext(env.fields, effective));
+  return { kind: 'wait', dueAt: due.dueTimestamp, effectiveInput: effective };
+}
+
+async function enterSucceed(env: StateEnv, state: SucceedState): Promise<EnterOutcome> {
+  const effective = afterInputPath(env.fields, state);
+  const finished = await finishWithResult(env.fields, state, effective, { hasResult: false });
+  return { kind: 'finished', finished, next: undefined };
+}
+
+async function enterFail(env: StateEnv, state: FailState): Promise<EnterOutcome> {
+  const error = await failField(env, state.Error, state.ErrorPath, 'Error');
+  const cause = await failField(env, state.Cause, state.CausePath, 'Cause');
+  return { kind: 'fail', error: error ?? '', cause: cause ?? '' };
+}
+
+/** Fail's Error/Cause: a string, a JSONata expression, or (JSONPath) a path or intrinsic. */
+async function failField(
+  env: StateEnv,
+  literal: string | undefined,
+  path: string | undefined,
+  field: 'Error' | 'Cause',
+): Promise<string | undefined> {
+  const { fields } = env;
+  let value: JsonValue | undefined = literal;
+  if (literal !== undefined && fields.language === 'JSONata') {
+    value = await evaluateJsonataField(literal, jsonataScope(fields), field);
+  } else if (path !== undefined) {
+    const ctx = pathContext(fields, fields.input);
+    value = isIntrinsicInvocation(path) ? evaluateIntrinsic(path, ctx) : queryPath(path, ctx);
+  }
+  if (value === undefined || typeof value === 'string') return value;
+  throw new StatesError(
+    fields.language === 'JSONata'
+      ? StatesErrorNames.QueryEvaluationError
+      : StatesErrorNames.Runtime,
+    `The ${field}${path !== undefined ? 'Path' : ''} of Fail state '${env.stateName}' must resolve to a string, but it resolved to ${describe(value)}.`,
+  );
+}
+
+async function enterParallel(env: StateEnv, state: ParallelState): Promise<EnterOutcome> {
+  const input = await effectiveInput(env.fields, state);
+  const children = state.Branches.map((_branch, index): PendingChild => ({
+    index,
+    scope: parallelScope(env.scope, env.stateName, index),
+    input,
+  }));
+  return { kind: 'children', children, maxConcurrency: 0 };
+}
+
+async function enterMap(env: StateEnv, state: MapState): Promise<EnterOutcome> {
+  const { fields } = env;
+  const effective = afterInputPath(fields, state);
+  const items = await mapItems(env, state, effective);
+  const selector = state.ItemSelector ?? state.Parameters;
+  const scope = mapScope(env.scope, env.stateName);
+  const selected: JsonValue[] = [];
+  for (let index = 0; index < items.length; index++) {
+    const value = items[index] ?? null;
+    if (selector === undefined) {
+      selected.push(value);
+      continue;
+    }
+    const context = env.contextWith({ mapItem: { index, value } });
+    selected.push(
+      fields.language === 'JSONata'
+        ? await evaluateJsonataField(selector, jsonataScope(fields, { context }), 'ItemSelector')
+        : evaluatePayloadTemplate(
+            selector,
+            pathContext(fields, effective, context),
+            'ItemSelector',
+          ),
+    );
+  }
+  const inputs = state.ItemBatcher ? await batchItems(env, state, effective, selected) : selected;
+  const children = inputs.map((input, index): PendingChild => ({
+    index,
+    scope,
+    input: checkPayload(fields, input, 'input'),
+    mapItem: { index, value: input },
+  }));
+  const maxConcurrency =
+    (await resolveInteger(
+      env,
+      effective,
+      state.MaxConcurrency,
+      state.MaxConcurrencyPath,
+      'MaxConcurrency',
+      0,
+    )) ?? 0;
+  const toleratedFailureCount = await resolveInteger(
+    env,
+    effective,
+    state.ToleratedFailureCount,
+    state.ToleratedFailureCountPath,
+    'ToleratedFailureCount',
+    0,
+  );
+  const toleratedFailurePercentage = await resolveNumber(
+    env,
+    effective,
+    state.ToleratedFailurePercentage,
+    state.ToleratedFailurePercentagePath,
+    'ToleratedFailurePercentage',
+  );
+  if (
+    toleratedFailurePercentage !== undefined &&
+    (toleratedFailurePercentage < 0 || toleratedFailurePercentage > 100)
+  ) {
+    throw new StatesError(
+      StatesErrorNames.Runtime,
+      `ToleratedFailurePercentage of Map state '${env.stateName}' must be between 0 and 100, but it is ${toleratedFailurePercentage}.`,
+    );
+  }
+  return {
+    kind: 'children',
+    children,
+    maxConcurrency,
+    ...(toleratedFailureCount === undefined ? {} : { toleratedFailureCount }),
+    ...(toleratedFailurePercentage === undefined ? {} : { toleratedFailurePercentage }),
+  };
+}
+
+/** The array a Map iterates: ItemsPath (JSONPath) or Items (JSONata), by default the input. */
+async function mapItems(
+  env: StateEnv,
+  state: MapState,
+  effective: JsonValue,
+): Promise<readonly JsonValue[]> {
+  const { fields } = env;
+  let items: JsonValue | undefined;
+  if (fields.language === 'JSONata') {
+    items =
+      state.Items === undefined
+        ? fields.input
+        : await evaluateJsonataField(state.Items, jsonataScope(fields), 'Items');
+  } else {
+    items =
+      state.ItemsPath === undefined
+        ? effective
+        : queryPath(state.ItemsPath, pathContext(fields, effective));
+  }
+  if (items !== undefined && isJsonArray(items)) return items;
+  const where = fields.language === 'JSONata' ? 'Items' : `ItemsPath '${state.ItemsPath ?? '$'}'`;
+  throw new StatesError(
+    fields.language === 'JSONata'
+      ? StatesErrorNames.QueryEvaluationError
+      : StatesErrorNames.Runtime,
+    `The ${where} of Map state '${env.stateName}' must resolve to a JSON array, but it resolved to ${describe(items)}.`,
+  );
+}
+
+/**
+ * Groups items into batches for ItemBatcher: each child gets `{"Items": [...]}` plus
+ * `"BatchInput"` when given (AWS state-map-distributed "ItemBatcher").
+ */
+async function batchItems(
+  env: StateEnv,
+  state: MapState,
+  effective: JsonValue,
+  items: readonly JsonValue[],
+): Promise<JsonValue[]> {
+  const batcher = state.ItemBatcher;
+  if (!batcher) return [...items];
+  const maxItems = await resolveInteger(
+    env,
+    effective,
+    batcher.MaxItemsPerBatch,
+    batcher.MaxItemsPerBatchPath,
+    'MaxItemsPerBatch',
+    1,
+  );
+  const maxBytes = await resolveInteger(
+    env,
+    effective,
+    batcher.MaxInputBytesPerBatch,
+    batcher.MaxInputBytesPerBatchPath,
+    'MaxInputBytesPerBatch',
+    1,
+  );
+  let batchInput: JsonValue | undefined;
+  if (batcher.BatchInput !== undefined) {
+    batchInput =
+      env.fields.language === 'JSONata'
+        ? await evaluateJsonataField(batcher.BatchInput, jsonataScope(env.fields), 'BatchInput')
+        : evaluatePayloadTemplate(
+            batcher.BatchInput,
+            pathContext(env.fields, effective),
+            'BatchInput',
+          );
+  }
+  const batches: JsonValue[][] = [];
+  let current: JsonValue[] = [];
+  let currentBytes = 0;
+  for (const item of items) {
+    const size = maxBytes === undefined ? 0 : jsonByteLength(item);
+    const full =
+      current.length > 0 &&
+      ((maxItems !== undefined && current.length >= maxItems) ||
+        (maxBytes !== undefined && currentBytes + size > maxBytes));
+    if (full) {
+      batches.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(item);
+    currentBytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches.map((batch) =>
+    batchInput === undefined ? { Items: batch } : { BatchInput: batchInput, Items: batch },
+  );
+}
+
+/**
+ * Resolves a numeric field given as a literal, a JSONata expression, or a `*Path`.
+ * Returns undefined when neither is present.
+ */
+async function resolveNumber(
+  env: StateEnv,
+  effective: JsonValue,
+  literal: number | string | undefined,
+  path: string | undefined,
+  field: string,
+): Promise<number | undefined> {
+  const { fields } = env;
+  let value: JsonValue | undefined;
+  let errorName: string = StatesErrorNames.Runtime;
+  if (typeof literal === 'number') return literal;
+  if (typeof literal === 'string') {
+    value = await evaluateJsonataField(literal, jsonataScope(fields), field);
+    errorName = StatesErrorNames.QueryEvaluationError;
+  } else if (path !== undefined) {
+    value = queryPath(path, pathContext(fields, effective));
+  } else {
+    return undefined;
+  }
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  throw new StatesError(
+    errorName,
+    `The ${field}${path !== undefined ? 'Path' : ''} field of state '${env.stateName}' must resolve to a number, but it resolved to ${describe(value)}.`,
+  );
+}
+
+async function resolveInteger(
+  env: StateEnv,
+  effective: JsonValue,
+  literal: number | string | undefined,
+  path: string | undefined,
+  field: string,
+  minimum: number,
+): Promise<number | undefined> {
+  const value = await resolveNumber(env, effective, literal, path, field);
+  if (value === undefined || (Number.isInteger(value) && value >= minimum)) return value;
+  throw new StatesError(
+    typeof literal === 'string' ? StatesErrorNames.QueryEvaluationError : StatesErrorNames.Runtime,
+    `The ${field} field of state '${env.stateName}' must be an integer of at least ${minimum}, but it is ${value}.`,
+  );
+}
+
+function describe(value: JsonValue | undefined): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

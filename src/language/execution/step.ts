@@ -1,0 +1,905 @@
+/**
+ * `step(definition, snapshot, event)`: the one pure entry point of the language core. It takes
+ * one event, advances every run that can move without waiting for the outside world, and
+ * returns the next snapshot, the commands the engine must carry out (schedule a task, start a
+ * timer, finish), and the history events that record what happened. It performs no I/O and
+ * reads no clock or randomness of its own: `now` comes with the event, random draws come from
+ * the PRNG state stored in the snapshot. It is async only because JSONata evaluation is.
+ */
+import type { JsonObject, JsonValue } from '../../common/index.js';
+import { assertNever } from '../../common/index.js';
+import type { QueryLanguage, State, StateMachineDefinition } from '../definition/types.js';
+import { StatesError, StatesErrorNames } from '../errors.js';
+import { decideRetry, findCatcher } from '../retry-policy.js';
+import { formatTimestamp, parseTimestamp } from '../timestamps.js';
+import type { StateContext } from './context-object.js';
+import { contextObject, executionContext } from './context-object.js';
+import type { DefinitionIndex } from './definition-index.js';
+import { indexDefinition } from './definition-index.js';
+import type { FieldEnv, Finished } from './io.js';
+import { checkPayload, finishWithCatcher } from './io.js';
+import type {
+  Attempts,
+  ChildrenProgress,
+  Command,
+  ExecutionSnapshot,
+  HistoryEvent,
+  Position,
+  Run,
+  StepEvent,
+  StepResult,
+} from './model.js';
+import { DEFAULT_LIMITS } from './model.js';
+import { SeededRandom } from './rng.js';
+import type { ChildrenOutcome, EnterOutcome, StateEnv } from './state-handlers.js';
+import {
+  completeChildren,
+  completeTask,
+  completeWait,
+  enterState,
+  resourceParts,
+} from './state-handlers.js';
+
+const ROOT_RUN = 'r0';
+const EXECUTION_TIMEOUT_TIMER = 'execution-timeout';
+
+/**
+ * Advances an execution by one event.
+ *
+ * @param definition a definition accepted by `validateDefinition`.
+ * @param snapshot the snapshot returned by the previous call; ignored for `ExecutionStarted`.
+ * @returns the next snapshot, the commands to carry out, and the new history events.
+ * @throws RangeError when the event does not fit the snapshot (an unknown task or timer id, or
+ *   an event for a finished execution): a caller bug or replay mismatch, never an ASL error.
+ */
+export async function step(
+  definition: StateMachineDefinition,
+  snapshot: ExecutionSnapshot | undefined,
+  event: StepEvent,
+): Promise<StepResult> {
+  const stepper = new Stepper(indexDefinition(definition), snapshot, event);
+  await stepper.apply(event);
+  return stepper.result();
+}
+
+/** Where a run goes after a state: on to the next state, or nowhere (it waits or ended). */
+type Continuation = { readonly stateName: string; readonly input: JsonValue } | undefined;
+
+type RunEnd =
+  | { readonly ok: true; readonly output: JsonValue }
+  | { readonly ok: false; readonly error: string; readonly cause: string };
+
+type ExecutionEnd =
+  | { readonly status: 'SUCCEEDED'; readonly output: JsonValue }
+  | {
+      readonly status: 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+      readonly error: string;
+      readonly cause: string;
+    };
+
+/** A mutable working copy of one snapshot, for the duration of one `step` call. */
+class Stepper {
+  private readonly runs: Map<string, Run>;
+  private readonly commands: Command[] = [];
+  private readonly history: HistoryEvent[] = [];
+  private readonly queue: (() => Promise<void>)[] = [];
+  private snapshot: ExecutionSnapshot;
+  private nextId: number;
+  private lastEventId: number;
+  private readonly random: SeededRandom;
+  private readonly now: string;
+  private readonly shared: ReturnType<typeof executionContext>;
+  private readonly merged = new WeakMap<Run, JsonObject>();
+
+  constructor(
+    private readonly index: DefinitionIndex,
+    snapshot: ExecutionSnapshot | undefined,
+    event: StepEvent,
+  ) {
+    this.now = event.now;
+    if (event.type === 'ExecutionStarted') {
+      snapshot = initialSnapshot(event);
+    } else if (snapshot === undefined) {
+      throw new RangeError(`${event.type} needs the snapshot of a started execution`);
+    }
+    this.snapshot = snapshot;
+    this.runs = new Map(Object.entries(snapshot.runs));
+    this.nextId = snapshot.nextId;
+    this.lastEventId = snapshot.lastEventId;
+    this.random = new SeededRandom(snapshot.rngState);
+    this.shared = executionContext(snapshot.execution);
+  }
+
+  result(): StepResult {
+    return {
+      snapshot: {
+        ...this.snapshot,
+        runs: Object.fromEntries(this.runs),
+        nextId: this.nextId,
+        lastEventId: this.lastEventId,
+        rngState: this.random.current,
+      },
+      commands: this.commands,
+      history: this.history,
+    };
+  }
+
+  async apply(event: StepEvent): Promise<void> {
+    if (this.snapshot.status !== 'RUNNING') {
+      throw new RangeError(
+        `${event.type} for an execution that is already ${this.snapshot.status}`,
+      );
+    }
+    switch (event.type) {
+      case 'ExecutionStarted':
+        this.start();
+        break;
+      case 'TaskSucceeded':
+        this.onTaskSucceeded(event.taskId, event.output);
+        break;
+      case 'TaskFailed':
+      case 'TaskTimedOut':
+        this.onTaskFailed(event.taskId, event.error, event.cause, event.type);
+        break;
+      case 'TimerFired':
+        this.onTimerFired(event.timerId);
+        break;
+      case 'ExecutionStopped':
+        this.finishExecution({
+          status: 'ABORTED',
+          error: event.error ?? '',
+          cause: event.cause ?? '',
+        });
+        break;
+      default:
+        assertNever(event, 'event');
+    }
+    while (this.queue.length > 0 && this.snapshot.status === 'RUNNING') {
+      const next = this.queue.shift();
+      if (next) await next();
+    }
+  }
+
+  // ------------------------------------------------------------------ events
+
+  private start(): void {
+    const { execution } = this.snapshot;
+    this.record('ExecutionStarted', {
+      executionStartedEventDetails: {
+        input: execution.input,
+        ...(execution.roleArn === undefined ? {} : { roleArn: execution.roleArn }),
+        stateMachineArn: execution.stateMachineId,
+      },
+    });
+    const timeout = this.index.root.TimeoutSeconds;
+    if (timeout !== undefined) {
+      this.commands.push({
+        type: 'StartTimer',
+        timerId: EXECUTION_TIMEOUT_TIMER,
+        dueAt: addSecondsToTimestamp(this.now, timeout),
+        purpose: 'execution-timeout',
+      });
+    }
+    const startAt = this.index.root.StartAt;
+    this.runs.set(ROOT_RUN, {
+      id: ROOT_RUN,
+      scope: '',
+      variables: {},
+      outerVariables: {},
+      position: { kind: 'ready', stateName: startAt, input: execution.input },
+    });
+    if (this.payloadExceeded(execution.input)) {
+      this.endRun(ROOT_RUN, {
+        ok: false,
+        error: StatesErrorNames.DataLimitExceeded,
+        cause: `The execution input is larger than the limit of ${this.snapshot.limits.payloadBytes} bytes.`,
+      });
+      return;
+    }
+    this.queue.push(() => this.runFrom(ROOT_RUN, startAt, execution.input, undefined));
+  }
+
+  private onTaskSucceeded(taskId: string, output: JsonValue): void {
+    const { run, position } = this.findTask(taskId);
+    const state = this.index.state(run.scope, position.stateName);
+    this.record('TaskSucceeded', {
+      taskSucceededEventDetails: { ...this.resourceDetails(state), output },
+    });
+    this.queue.push(() =>
+      this.continueWith(run.id, position.stateName, position.input, position.attempts, (env) =>
+        state.Type === 'Task'
+          ? completeTask(env, state, output)
+          : Promise.reject(new RangeError(`task ${taskId} belongs to a ${state.Type} state`)),
+      ),
+    );
+  }
+
+  private onTaskFailed(
+    taskId: string,
+    error: string,
+    cause: string,
+    kind: 'TaskFailed' | 'TaskTimedOut',
+  ): void {
+    const { run, position } = this.findTask(taskId);
+    const state = this.index.state(run.scope, position.stateName);
+    const details = { ...this.resourceDetails(state), error, cause };
+    this.record(
+      kind,
+      kind === 'TaskFailed'
+        ? { taskFailedEventDetails: details }
+        : { taskTimedOutEventDetails: details },
+    );
+    this.queue.push(async () => {
+      const next = await this.onStateError(
+        run.id,
+        position.stateName,
+        position.input,
+        position.attempts,
+        error,
+        cause,
+      );
+      if (next) await this.runFrom(run.id, next.stateName, next.input, undefined);
+    });
+  }
+
+  private onTimerFired(timerId: string): void {
+    if (timerId === EXECUTION_TIMEOUT_TIMER) {
+      this.finishExecution({
+        status: 'TIMED_OUT',
+        error: StatesErrorNames.Timeout,
+        cause: `The execution exceeded its TimeoutSeconds of ${this.index.root.TimeoutSeconds ?? 0} seconds.`,
+      });
+      return;
+    }
+    for (const run of this.runs.values()) {
+      const position = run.position;
+      if (position.kind !== 'timer' || position.timerId !== timerId) continue;
+      if (position.purpose === 'retry') {
+        this.queue.push(() =>
+          this.runFrom(run.id, position.stateName, position.input, position.attempts),
+        );
+      } else {
+        const state = this.index.state(run.scope, position.stateName);
+        const waited = position.effectiveInput ?? position.input;
+        this.queue.push(() =>
+          this.continueWith(run.id, position.stateName, position.input, position.attempts, (env) =>
+            state.Type === 'Wait'
+              ? completeWait(env, state, waited)
+              : Promise.reject(new RangeError(`timer ${timerId} belongs to a ${state.Type} state`)),
+          ),
+        );
+      }
+      return;
+    }
+    throw new RangeError(`no run is waiting on timer ${timerId}`);
+  }
+
+  // ------------------------------------------------------------ running states
+
+  /** Enters `stateName` and keeps going through states until the run waits or ends. */
+  private async runFrom(
+    runId: string,
+    stateName: string,
+    input: JsonValue,
+    retrying: Attempts | undefined,
+  ): Promise<void> {
+    let next: Continuation = { stateName, input };
+    let attempts = retrying;
+    while (next !== undefined && this.snapshot.status === 'RUNNING') {
+      const run = this.runs.get(runId);
+      if (!run) return; // cancelled while queued: a sibling branch failed or the execution ended
+      const state = this.index.state(run.scope, next.stateName);
+      const current: Attempts = attempts ?? {
+        perRetrier: [],
+        retryCount: 0,
+        enteredTime: this.now,
+      };
+      if (attempts === undefined) {
+        this.record(`${state.Type}StateEntered`, {
+          stateEnteredEventDetails: { name: next.stateName, input: next.input },
+        });
+        if (this.snapshot.status !== 'RUNNING') return;
+      }
+      const entering = next;
+      next = await this.continueWithOutcome(
+        runId,
+        entering.stateName,
+        entering.input,
+        current,
+        () =>
+          enterState(
+            this.stateEnv(this.mustRun(runId), entering.stateName, state, entering.input, current),
+          ),
+      );
+      attempts = undefined;
+    }
+  }
+
+  /** Runs a completion (task result, timer, children) and then the rest of the run. */
+  private async continueWith(
+    runId: string,
+    stateName: string,
+    input: JsonValue,
+    attempts: Attempts,
+    complete: (env: StateEnv) => Promise<Finished & { readonly next: string | undefined }>,
+  ): Promise<void> {
+    const next = await this.continueWithOutcome(runId, stateName, input, attempts, async () => {
+      const run = this.mustRun(runId);
+      const state = this.index.state(run.scope, stateName);
+      const finished = await complete(this.stateEnv(run, stateName, state, input, attempts));
+      return { kind: 'finished', finished, next: finished.next };
+    });
+    if (next) await this.runFrom(runId, next.stateName, next.input, undefined);
+  }
+
+  private async continueWithOutcome(
+    runId: string,
+    stateName: string,
+    input: JsonValue,
+    attempts: Attempts,
+    produce: () => Promise<EnterOutcome>,
+  ): Promise<Continuation> {
+    let outcome: EnterOutcome;
+    try {
+      outcome = await produce();
+    } catch (error: unknown) {
+      outcome = { kind: 'error', ...toErrorPair(error) };
+    }
+    return this.handleOutcome(runId, stateName, input, attempts, outcome);
+  }
+
+  private async handleOutcome(
+    runId: string,
+    stateName: string,
+    input: JsonValue,
+    attempts: Attempts,
+    outcome: EnterOutcome,
+  ): Promise<Continuation> {
+    const run = this.runs.get(runId);
+    if (!run) return undefined;
+    const state = this.index.state(run.scope, stateName);
+    switch (outcome.kind) {
+      case 'finished':
+        return this.exitState(runId, stateName, state, outcome.finished, outcome.next);
+      case 'error':
+        return this.onStateError(runId, stateName, input, attempts, outcome.error, outcome.cause);
+      case 'fail':
+        this.endRun(runId, { ok: false, error: outcome.error, cause: outcome.cause });
+        return undefined;
+      case 'task': {
+        const taskId = `t${this.nextId++}`;
+        this.setPosition(runId, {
+          kind: 'task',
+          stateName,
+          input,
+          attempts,
+          taskId,
+          taskInput: outcome.input,
+        });
+        const details: Record<string, JsonValue> = {
+          ...this.resourceDetails(state),
+          region: 'local',
+          parameters: outcome.input,
+        };
+        if (outcome.timeoutSeconds !== undefined)
+          details['timeoutInSeconds'] = outcome.timeoutSeconds;
+        if (outcome.heartbeatSeconds !== undefined)
+          details['heartbeatInSeconds'] = outcome.heartbeatSeconds;
+        this.record('TaskScheduled', { taskScheduledEventDetails: details });
+        this.commands.push({
+          type: 'ScheduleTask',
+          taskId,
+          runId,
+          stateName,
+          resource: outcome.resource,
+          input: outcome.input,
+          ...(outcome.timeoutSeconds === undefined
+            ? {}
+            : { timeoutSeconds: outcome.timeoutSeconds }),
+          ...(outcome.heartbeatSeconds === undefined
+            ? {}
+            : { heartbeatSeconds: outcome.heartbeatSeconds }),
+          ...(outcome.credentials === undefined ? {} : { credentials: outcome.credentials }),
+          ...(outcome.taskToken === undefined ? {} : { taskToken: outcome.taskToken }),
+        });
+        return undefined;
+      }
+      case 'wait': {
+        const timerId = `w${this.nextId++}`;
+        this.setPosition(runId, {
+          kind: 'timer',
+          stateName,
+          input,
+          attempts,
+          timerId,
+          purpose: 'wait',
+          effectiveInput: outcome.effectiveInput,
+        });
+        this.commands.push({ type: 'StartTimer', timerId, dueAt: outcome.dueAt, purpose: 'wait' });
+        return undefined;
+      }
+      case 'children':
+        this.startChildren(runId, stateName, state, input, attempts, outcome);
+        return undefined;
+      default:
+        return assertNever(outcome, 'state outcome');
+    }
+  }
+
+  /** Records the exit, applies Assign, and says where the run goes next. */
+  private exitState(
+    runId: string,
+    stateName: string,
+    state: State,
+    finished: Finished,
+    next: string | undefined,
+  ): Continuation {
+    const run = this.mustRun(runId);
+    const details: Record<string, JsonValue> = { name: stateName, output: finished.output };
+    if (finished.assigned !== undefined) {
+      this.runs.set(runId, { ...run, variables: { ...run.variables, ...finished.assigned } });
+      details['assignedVariables'] = finished.assigned;
+    }
+    this.record(`${state.Type}StateExited`, { stateExitedEventDetails: details });
+    if (next !== undefined) return { stateName: next, input: finished.output };
+    this.endRun(runId, { ok: true, output: finished.output });
+    return undefined;
+  }
+
+  /**
+   * An error in a state: retry it (a timer), catch it (on to the catcher's Next), or end the
+   * run with it. Only Task, Parallel and Map have Retry and Catch.
+   */
+  private async onStateError(
+    runId: string,
+    stateName: string,
+    input: JsonValue,
+    attempts: Attempts,
+    error: string,
+    cause: string,
+  ): Promise<Continuation> {
+    const run = this.runs.get(runId);
+    if (!run) return undefined;
+    const state = this.index.state(run.scope, stateName);
+    if (state.Type !== 'Task' && state.Type !== 'Parallel' && state.Type !== 'Map') {
+      this.endRun(runId, { ok: false, error, cause });
+      return undefined;
+    }
+    const decision = decideRetry(state.Retry ?? [], error, attempts.perRetrier, this.random);
+    if (decision.kind === 'retry') {
+      const perRetrier = [...attempts.perRetrier];
+      perRetrier[decision.retrierIndex] = (perRetrier[decision.retrierIndex] ?? 0) + 1;
+      const timerId = `w${this.nextId++}`;
+      this.setPosition(runId, {
+        kind: 'timer',
+        stateName,
+        input,
+        timerId,
+        purpose: 'retry',
+        attempts: { ...attempts, perRetrier, retryCount: attempts.retryCount + 1 },
+      });
+      this.commands.push({
+        type: 'StartTimer',
+        timerId,
+        dueAt: addSecondsToTimestamp(this.now, decision.delaySeconds),
+        purpose: 'retry',
+      });
+      return undefined;
+    }
+    const caught = findCatcher(state.Catch ?? [], error);
+    if (caught.kind === 'uncaught') {
+      this.endRun(runId, { ok: false, error, cause });
+      return undefined;
+    }
+    const catcher = state.Catch?.[caught.catcherIndex];
+    if (!catcher)
+      throw new RangeError(`catcher ${caught.catcherIndex} of "${stateName}" is missing`);
+    let finished: Finished;
+    try {
+      const env = this.stateEnv(run, stateName, state, input, attempts);
+      finished = await finishWithCatcher(env.fields, catcher, { Error: error, Cause: cause });
+    } catch (failure: unknown) {
+      this.endRun(runId, { ok: false, ...toErrorPair(failure) });
+      return undefined;
+    }
+    return this.exitState(runId, stateName, state, finished, catcher.Next);
+  }
+
+  // ------------------------------------------------------ Parallel and Map children
+
+  private startChildren(
+    runId: string,
+    stateName: string,
+    state: State,
+    input: JsonValue,
+    attempts: Attempts,
+    outcome: ChildrenOutcome,
+  ): void {
+    const total = outcome.children.length;
+    const children: ChildrenProgress = {
+      total,
+      pending: outcome.children,
+      active: [],
+      results: new Array<JsonValue>(total).fill(null),
+      succeeded: 0,
+      failed: 0,
+      maxConcurrency: outcome.maxConcurrency,
+      ...(outcome.toleratedFailureCount === undefined
+        ? {}
+        : { toleratedFailureCount: outcome.toleratedFailureCount }),
+      ...(outcome.toleratedFailurePercentage === undefined
+        ? {}
+        : { toleratedFailurePercentage: outcome.toleratedFailurePercentage }),
+    };
+    this.setPosition(runId, { kind: 'children', stateName, input, attempts, children });
+    if (state.Type === 'Map') {
+      this.record('MapStateStarted', { mapStateStartedEventDetails: { length: total } });
+    } else {
+      this.record('ParallelStateStarted', undefined);
+    }
+    if (total === 0) {
+      this.queue.push(() => this.completeChildrenOf(runId));
+      return;
+    }
+    this.launchPending(runId);
+  }
+
+  private launchPending(parentId: string): void {
+    const parent = this.mustRun(parentId);
+    if (parent.position.kind !== 'children') return;
+    const progress = parent.position.children;
+    const limit = progress.maxConcurrency === 0 ? Infinity : progress.maxConcurrency;
+    const pending = [...progress.pending];
+    const active = [...progress.active];
+    const isMap = this.index.state(parent.scope, parent.position.stateName).Type === 'Map';
+    const outer = this.visibleVariables(parent);
+    while (pending.length > 0 && active.length < limit) {
+      const child = pending.shift();
+      if (!child) break;
+      const childId = `r${this.nextId++}`;
+      active.push(childId);
+      const startAt = this.index.branch(child.scope).StartAt;
+      this.runs.set(childId, {
+        id: childId,
+        scope: child.scope,
+        parent: { runId: parentId, index: child.index },
+        variables: {},
+        outerVariables: outer,
+        ...(child.mapItem === undefined ? {} : { mapItem: child.mapItem }),
+        position: { kind: 'ready', stateName: startAt, input: child.input },
+      });
+      if (isMap) {
+        this.record('MapIterationStarted', {
+          mapIterationStartedEventDetails: { name: parent.position.stateName, index: child.index },
+        });
+      }
+      const input = child.input;
+      this.queue.push(() => this.runFrom(childId, startAt, input, undefined));
+    }
+    this.setPosition(parentId, {
+      ...parent.position,
+      children: { ...progress, pending, active },
+    });
+  }
+
+  private childEnded(child: Run, end: RunEnd): void {
+    this.runs.delete(child.id);
+    if (!child.parent) return;
+    const parent = this.runs.get(child.parent.runId);
+    if (!parent || parent.position.kind !== 'children') return;
+    const position = parent.position;
+    const state = this.index.state(parent.scope, position.stateName);
+    const isMap = state.Type === 'Map';
+    const index = child.parent.index;
+    const progress = position.children;
+    const active = progress.active.filter((id) => id !== child.id);
+    const iterationDetails = { mapIterationEventDetails: { name: position.stateName, index } };
+    let results = progress.results;
+    let { succeeded, failed } = progress;
+    let failure: { error: string; cause: string } | undefined;
+    if (end.ok) {
+      succeeded++;
+      results = replaceAt(results, index, end.output);
+      if (isMap) this.record('MapIterationSucceeded', iterationDetails);
+    } else {
+      failed++;
+      if (isMap) this.record('MapIterationFailed', iterationDetails);
+      const tolerates =
+        progress.toleratedFailureCount !== undefined ||
+        progress.toleratedFailurePercentage !== undefined;
+      if (!tolerates) {
+        failure = { error: end.error, cause: end.cause };
+      } else if (exceedsTolerance(progress, failed)) {
+        failure = {
+          error: StatesErrorNames.ExceedToleratedFailureThreshold,
+          cause: 'The specified tolerated failure threshold for the Map Run was exceeded.',
+        };
+      } else {
+        results = replaceAt(results, index, { Error: end.error, Cause: end.cause });
+      }
+    }
+    this.setPosition(parent.id, {
+      ...position,
+      children: { ...progress, active, results, succeeded, failed },
+    });
+    if (failure) {
+      this.abortChildren(parent.id);
+      this.record(isMap ? 'MapStateFailed' : 'ParallelStateFailed', undefined);
+      const { error, cause } = failure;
+      this.queue.push(async () => {
+        const next = await this.onStateError(
+          parent.id,
+          position.stateName,
+          position.input,
+          position.attempts,
+          error,
+          cause,
+        );
+        if (next) await this.runFrom(parent.id, next.stateName, next.input, undefined);
+      });
+      return;
+    }
+    if (active.length === 0 && progress.pending.length === 0) {
+      this.queue.push(() => this.completeChildrenOf(parent.id));
+      return;
+    }
+    this.launchPending(parent.id);
+  }
+
+  private async completeChildrenOf(parentId: string): Promise<void> {
+    const parent = this.runs.get(parentId);
+    if (!parent || parent.position.kind !== 'children') return;
+    const { stateName, input, attempts, children } = parent.position;
+    const state = this.index.state(parent.scope, stateName);
+    this.record(state.Type === 'Map' ? 'MapStateSucceeded' : 'ParallelStateSucceeded', undefined);
+    await this.continueWith(parentId, stateName, input, attempts, (env) =>
+      state.Type === 'Map' || state.Type === 'Parallel'
+        ? completeChildren(env, state, children.results)
+        : Promise.reject(new RangeError(`children of a ${state.Type} state`)),
+    );
+  }
+
+  /** Cancels every unfinished child of a Parallel or Map state, and their descendants. */
+  private abortChildren(parentId: string): void {
+    const parent = this.runs.get(parentId);
+    if (!parent || parent.position.kind !== 'children') return;
+    for (const childId of parent.position.children.active) this.cancelRunTree(childId);
+    this.setPosition(parentId, {
+      ...parent.position,
+      children: { ...parent.position.children, active: [], pending: [] },
+    });
+  }
+
+  private cancelRunTree(runId: string): void {
+    for (const run of [...this.runs.values()]) {
+      if (run.parent?.runId === runId) this.cancelRunTree(run.id);
+    }
+    const run = this.runs.get(runId);
+    if (!run) return;
+    this.cancelPosition(run.position);
+    this.runs.delete(runId);
+  }
+
+  private cancelPosition(position: Position): void {
+    if (position.kind === 'task')
+      this.commands.push({ type: 'CancelTask', taskId: position.taskId });
+    if (position.kind === 'timer')
+      this.commands.push({ type: 'CancelTimer', timerId: position.timerId });
+  }
+
+  // ------------------------------------------------------------- run endings
+
+  private endRun(runId: string, end: RunEnd): void {
+    const run = this.runs.get(runId);
+    if (!run) return;
+    if (runId === ROOT_RUN) {
+      this.finishExecution(
+        end.ok
+          ? { status: 'SUCCEEDED', output: end.output }
+          : { status: 'FAILED', error: end.error, cause: end.cause },
+      );
+      return;
+    }
+    this.childEnded(run, end);
+  }
+
+  private finishExecution(end: ExecutionEnd): void {
+    for (const run of this.runs.values()) this.cancelPosition(run.position);
+    if (this.index.root.TimeoutSeconds !== undefined && !(end.status === 'TIMED_OUT')) {
+      this.commands.push({ type: 'CancelTimer', timerId: EXECUTION_TIMEOUT_TIMER });
+    }
+    this.runs.clear();
+    this.queue.length = 0;
+    if (end.status === 'SUCCEEDED') {
+      this.snapshot = { ...this.snapshot, status: 'SUCCEEDED', output: end.output };
+      this.record('ExecutionSucceeded', { executionSucceededEventDetails: { output: end.output } });
+      this.commands.push({ type: 'CompleteExecution', status: 'SUCCEEDED', output: end.output });
+      return;
+    }
+    const { status, error, cause } = end;
+    this.snapshot = { ...this.snapshot, status, error, cause };
+    const eventType = {
+      FAILED: 'ExecutionFailed',
+      TIMED_OUT: 'ExecutionTimedOut',
+      ABORTED: 'ExecutionAborted',
+    }[status];
+    const detailsKey = {
+      FAILED: 'executionFailedEventDetails',
+      TIMED_OUT: 'executionTimedOutEventDetails',
+      ABORTED: 'executionAbortedEventDetails',
+    }[status];
+    this.record(eventType, { [detailsKey]: { error, cause } }, true);
+    this.commands.push({ type: 'CompleteExecution', status, error, cause });
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private stateEnv(
+    run: Run,
+    stateName: string,
+    state: State,
+    input: JsonValue,
+    attempts: Attempts,
+  ): StateEnv {
+    const language: QueryLanguage = this.index.queryLanguage(state);
+    const stateContext: StateContext = {
+      name: stateName,
+      enteredTime: attempts.enteredTime,
+      retryCount: attempts.retryCount,
+    };
+    const fields: FieldEnv = {
+      language,
+      stateName,
+      input,
+      context: contextObject(this.shared, stateContext),
+      variables: this.visibleVariables(run),
+      random: this.random,
+      now: this.now,
+      payloadLimit: this.snapshot.limits.payloadBytes,
+    };
+    return {
+      fields,
+      state,
+      stateName,
+      scope: run.scope,
+      now: this.now,
+      contextWith: (extra) => contextObject(this.shared, { ...stateContext, ...extra }),
+      newTaskToken: () => this.newTaskToken(),
+    };
+  }
+
+  /**
+   * A task token. Its uniqueness comes from the execution id and a counter; its
+   * unguessability from the PRNG draws. The durable engine must still verify tokens against
+   * its own records (a token is a lookup key, never a credential on its own).
+   */
+  private newTaskToken(): string {
+    const hex = (): string =>
+      Math.floor(this.random.nextFloat() * 0x1_0000_0000)
+        .toString(16)
+        .padStart(8, '0');
+    return `${this.snapshot.execution.id}#${this.nextId}#${hex()}${hex()}${hex()}${hex()}`;
+  }
+
+  private visibleVariables(run: Run): JsonObject {
+    if (Object.keys(run.outerVariables).length === 0) return run.variables;
+    const cached = this.merged.get(run);
+    if (cached) return cached;
+    const merged = { ...run.outerVariables, ...run.variables };
+    this.merged.set(run, merged);
+    return merged;
+  }
+
+  private resourceDetails(state: State): { resourceType: string; resource: string } {
+    return state.Type === 'Task'
+      ? resourceParts(state.Resource)
+      : { resourceType: '', resource: '' };
+  }
+
+  private findTask(taskId: string): { run: Run; position: Extract<Position, { kind: 'task' }> } {
+    for (const run of this.runs.values()) {
+      if (run.position.kind === 'task' && run.position.taskId === taskId) {
+        return { run, position: run.position };
+      }
+    }
+    throw new RangeError(`no run is waiting on task ${taskId}`);
+  }
+
+  private mustRun(runId: string): Run {
+    const run = this.runs.get(runId);
+    if (!run) throw new RangeError(`run ${runId} does not exist`);
+    return run;
+  }
+
+  private setPosition(runId: string, position: Position): void {
+    const run = this.mustRun(runId);
+    this.runs.set(runId, { ...run, position });
+  }
+
+  private payloadExceeded(value: JsonValue): boolean {
+    try {
+      checkPayload(
+        { stateName: '', payloadLimit: this.snapshot.limits.payloadBytes },
+        value,
+        'input',
+      );
+      return false;
+    } catch (error: unknown) {
+      if (error instanceof StatesError) return true;
+      throw error;
+    }
+  }
+
+  /**
+   * Appends a history event. Past the history limit the execution fails with States.Runtime,
+   * as AWS fails executions that exceed 25,000 events (service-quotas).
+   */
+  private record(type: string, details: JsonObject | undefined, final = false): void {
+    const id = ++this.lastEventId;
+    this.history.push({
+      id,
+      previousEventId: id - 1,
+      timestamp: this.now,
+      type,
+      ...(details ?? {}),
+    });
+    if (!final && id >= this.snapshot.limits.historyEvents && this.snapshot.status === 'RUNNING') {
+      this.finishExecution({
+        status: 'FAILED',
+        error: StatesErrorNames.Runtime,
+        cause: `The execution reached the maximum number of history events (${this.snapshot.limits.historyEvents}).`,
+      });
+    }
+  }
+}
+
+function initialSnapshot(
+  event: Extract<StepEvent, { type: 'ExecutionStarted' }>,
+): ExecutionSnapshot {
+  return {
+    format: 1,
+    status: 'RUNNING',
+    execution: {
+      ...event.execution,
+      startTime: event.now,
+      redriveCount: event.execution.redriveCount ?? 0,
+    },
+    limits: { ...DEFAULT_LIMITS, ...event.limits },
+    runs: {},
+    nextId: 1,
+    lastEventId: 0,
+    rngState: (event.seed ?? 0x2f6b_9a1d) | 0,
+  };
+}
+
+function exceedsTolerance(progress: ChildrenProgress, failed: number): boolean {
+  if (progress.toleratedFailureCount !== undefined && failed > progress.toleratedFailureCount)
+    return true;
+  if (progress.toleratedFailurePercentage !== undefined && progress.total > 0) {
+    return (failed / progress.total) * 100 > progress.toleratedFailurePercentage;
+  }
+  return false;
+}
+
+function replaceAt(
+  values: readonly JsonValue[],
+  index: number,
+  value: JsonValue,
+): readonly JsonValue[] {
+  const copy = [...values];
+  copy[index] = value;
+  return copy;
+}
+
+/** Narrows a throwable from state evaluation to an ASL error; anything else is a bug. */
+function toErrorPair(error: unknown): { error: string; cause: string } {
+  if (error instanceof StatesError) return { error: error.error, cause: error.cause };
+  throw error;
+}
+
+/** `now` plus a number of seconds, as an RFC 3339 UTC timestamp. */
+function addSecondsToTimestamp(now: string, seconds: number): string {
+  const base = parseTimestamp(now);
+  if (base === undefined) throw new RangeError(`event time "${now}" is not an RFC 3339 timestamp`);
+  return formatTimestamp(base + seconds * 1000);
+}

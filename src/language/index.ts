@@ -1,0 +1,32 @@
+/** The language core's public surface: parse-free validation, evaluation, and `step`. */
+export type { JsonValue, JsonObject, JsonArray } from '../common/index.js';
+export type * from './definition/types.js';
+export type { Diagnostic, SourceMap } from './definition/diagnostics.js';
+export { StatesError, StatesErrorNames, isStatesError, matchesErrorEquals } from './errors.js';
+export type { StatesErrorName } from './errors.js';
+export { step } from './execution/step.js';
+export type {
+  Attempts,
+  ChildrenProgress,
+  Command,
+  ExecutionInfo,
+  ExecutionSnapshot,
+  ExecutionStatus,
+  HistoryEvent,
+  Limits,
+  PendingChild,
+  Position,
+  Run,
+  StepEvent,
+  StepResult,
+} from './execution/model.js';
+export { DEFAULT_LIMITS } from './execution/model.js';
+export { toAwsHistoryEvent } from './execution/history-format.js';
+export { formatTimestamp, parseTimestamp } from './timestamps.js';
+export { inspectState } from './execution/inspect-state.js';
+export type {
+  InspectStateOptions,
+  InspectStatus,
+  StateInspection,
+} from './execution/inspect-state.js';
+export type { InspectionStage } from './execution/io.js';
