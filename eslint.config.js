@@ -54,6 +54,21 @@ const boundaries = [
     'api/ reaches concrete stores only through main.ts',
   ),
   zone(
+    './src/definition-source',
+    [
+      './src/engine',
+      './src/store',
+      './src/integrations',
+      './src/identity',
+      './src/audit',
+      './src/api',
+      './src/cli',
+      './src/web',
+      './src/main.ts',
+    ],
+    'definition-source/ reads definition text: it may import common/, language/ and yaml only',
+  ),
+  zone(
     ['./src/cli', './src/web'],
     ['./src/engine', './src/store'],
     'cli/ and web/ talk to the API, never to the engine or store',

@@ -9,6 +9,7 @@ export const DIAGNOSTIC_CODES = Object.freeze({
   DUPLICATE_KEY: 'An object has the same key twice.',
   UNSUPPORTED_VALUE:
     'A YAML value has no JSON equivalent (tags, non-finite numbers, non-string keys).',
+  FILE_UNREADABLE: 'The CLI could not read the file.',
   // Shape of fields.
   WRONG_TYPE: 'A field has the wrong JSON type.',
   MISSING_FIELD: 'A required field is absent.',
@@ -63,6 +64,7 @@ export const ALL_DIAGNOSTIC_CODES: readonly DiagnosticCode[] = [
   'YAML_SYNTAX',
   'DUPLICATE_KEY',
   'UNSUPPORTED_VALUE',
+  'FILE_UNREADABLE',
   'WRONG_TYPE',
   'MISSING_FIELD',
   'UNKNOWN_FIELD',

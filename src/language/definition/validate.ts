@@ -14,7 +14,7 @@ import { checkProcessorConfig } from './map-parallel.js';
 import type { BranchKind, StateContext } from './state-context.js';
 import { STATE_FIELDS, STATE_RELATIONS, STATE_TYPES, isStateType } from './state-fields.js';
 import { didYouMean } from './suggest.js';
-import { findUnreachable, isTerminal } from './transitions.js';
+import { findUnreachable, isTerminal, transitionTargets } from './transitions.js';
 import type { QueryLanguage, StateMachineDefinition } from './types.js';
 import {
   MAX_SECONDS,
@@ -252,7 +252,12 @@ class MachineValidator {
         `State "${name}" is never reached from "StartAt": "${startAt}"; connect it with "Next", "Default" or a Catcher, or remove it.`,
       );
     }
-    if (!Object.values(states).some(isTerminal)) {
+    const targetsResolve = Object.values(states).every(
+      (state) =>
+        !isJsonObject(state) || transitionTargets(state).every((target) => scopeNames.has(target)),
+    );
+    // With a dangling target, "no terminal state" is usually the same mistake said twice.
+    if (targetsResolve && !Object.values(states).some(isTerminal)) {
       ctx.report(
         'NO_TERMINAL_STATE',
         statesPointer,
