@@ -2,11 +2,13 @@
 export function closestMatch(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
-  const limit = Math.max(2, Math.floor(word.length / 3));
+  const limit = Math.max(1, Math.floor(word.length / 3));
   for (const candidate of candidates) {
     const distance =
       candidate.toLowerCase() === word.toLowerCase() ? 0.5 : editDistance(word, candidate);
-    if (distance < bestDistance && distance <= limit) {
+    // A distance as long as the word itself means nothing in common ("B" vs "A").
+    const isClose = distance <= limit && distance < Math.min(word.length, candidate.length);
+    if (distance < bestDistance && isClose) {
       best = candidate;
       bestDistance = distance;
     }
