@@ -3,8 +3,9 @@ import { parseJsonDefinition } from './parse.js';
 
 function syntaxError(text: string) {
   const result = parseJsonDefinition(text);
-  if (result.ok) throw new Error('expected a syntax error');
-  return result.diagnostics[0];
+  const [first] = result.diagnostics;
+  if (result.ok || first === undefined) throw new Error('expected a syntax error');
+  return first;
 }
 
 describe('parseJsonDefinition', () => {
