@@ -13,6 +13,7 @@ import type { IntrinsicSpec } from './intrinsic-functions.js';
 import {
   INTRINSIC_FUNCTIONS,
   describeArity,
+  describeType,
   hasValidArity,
   intrinsicFailure,
   jsonTypeOf,
@@ -75,7 +76,7 @@ function checkArgumentTypes(name: string, spec: IntrinsicSpec, args: readonly Js
     if (parameter !== undefined && !matchesType(value, parameter.type)) {
       throw intrinsicFailure(
         name,
-        `argument ${i + 1} (${parameter.name}) must be ${article(parameter.type)}, but it is ${article(jsonTypeOf(value))}`,
+        `argument ${i + 1} (${parameter.name}) must be ${describeType(parameter.type)}, but it is ${article(jsonTypeOf(value))}`,
       );
     }
   });
@@ -143,7 +144,7 @@ function checkCall(call: IntrinsicCall): string | undefined {
     const literal = literalValue(arg);
     const parameter = parameterAt(spec, i);
     if (literal !== undefined && parameter !== undefined && !matchesType(literal, parameter.type)) {
-      return `${call.name}: argument ${i + 1} (${parameter.name}) must be ${article(parameter.type)}, but it is ${article(jsonTypeOf(literal))} (position ${arg.position})`;
+      return `${call.name}: argument ${i + 1} (${parameter.name}) must be ${describeType(parameter.type)}, but it is ${article(jsonTypeOf(literal))} (position ${arg.position})`;
     }
   }
   return checkLiteralFormat(call);

@@ -11,7 +11,8 @@ import { decodeBase64, encodeBase64, utf8Decode, utf8Encode } from './base64.js'
 import { HASH_ALGORITHMS, hashHex, isHashAlgorithm } from './hash.js';
 import type { IntrinsicCall } from './intrinsic-parser.js';
 
-export type ArgumentType = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'any';
+/** `scalar` is string, number, boolean or null: what States.Format can interpolate. */
+export type ArgumentType = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'scalar' | 'any';
 
 export interface ParameterSpec {
   readonly name: string;
@@ -60,7 +61,7 @@ export const INTRINSIC_FUNCTIONS: ReadonlyMap<string, IntrinsicSpec> = new Map<
     {
       required: [p('template', 'string')],
       optional: [],
-      rest: p('value', 'any'),
+      rest: p('value', 'scalar'),
       implement: format,
     },
   ],
@@ -188,8 +189,29 @@ export function matchesType(value: JsonValue, type: ArgumentType): boolean {
       return isJsonArray(value);
     case 'object':
       return isJsonObject(value);
+    case 'scalar':
+      return value === null || !(isJsonArray(value) || isJsonObject(value));
     case 'any':
       return true;
+    default:
+      return assertNever(type, 'argument type');
+  }
+}
+
+/** How an argument type reads in a message: "a string", "a string, number, boolean or null". */
+export function describeType(type: ArgumentType): string {
+  switch (type) {
+    case 'scalar':
+      return 'a string, number, boolean or null';
+    case 'any':
+      return 'any JSON value';
+    case 'array':
+    case 'object':
+      return `an ${type}`;
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return `a ${type}`;
     default:
       return assertNever(type, 'argument type');
   }

@@ -382,9 +382,11 @@ class Parser {
   private parseOperand(depth: number): FilterOperand {
     const char = this.peek();
     if (char === '@' || char === '$') {
+      const start = this.pos;
       this.pos += 1;
       const segments = this.parseSegments(true, depth);
       if (!isDefiniteSegments(segments)) {
+        this.pos = start;
         this.fail(
           'a path inside a filter must select a single value',
           "Use only .name, ['name'] and [n] inside filters, like @.a.b",

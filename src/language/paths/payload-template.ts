@@ -19,7 +19,8 @@ import { looksLikePath, parseForRuntime, parseQueryPath, runQueryPath } from './
 const DYNAMIC_SUFFIX = '.$';
 
 /** The template field names AWS uses in its messages. */
-export type TemplateField = 'Parameters' | 'ResultSelector' | 'ItemSelector' | 'Assign' | (string & {});
+export type TemplateField =
+  'Parameters' | 'ResultSelector' | 'ItemSelector' | 'Assign' | (string & {});
 
 /**
  * Builds the payload a template describes, reading paths and intrinsics from `ctx`.
