@@ -65,6 +65,10 @@ function evaluateValue(value: JsonValue, ctx: EvaluationContext, field: string):
 
 /** An own data property even for `__proto__`, so a template cannot change the output's prototype. */
 function setOwn(target: Record<string, JsonValue>, key: string, value: JsonValue): void {
+  if (key !== '__proto__') {
+    target[key] = value;
+    return;
+  }
   Object.defineProperty(target, key, {
     value,
     enumerable: true,

@@ -127,6 +127,10 @@ function placeAt(
  */
 function withProperty(object: JsonObject, key: string, child: JsonValue): JsonValue {
   const copy: Record<string, JsonValue> = { ...object };
+  if (key !== '__proto__') {
+    copy[key] = child;
+    return copy;
+  }
   Object.defineProperty(copy, key, {
     value: child,
     enumerable: true,
