@@ -254,24 +254,21 @@ for (const file of files) {
         });
         const context = `source: ${c.source ?? file.source}`;
         if (c.expected.kind === 'output') {
-          expect(
-            result.status === 'SUCCEEDED'
-              ? result
-              : { status: result.status, error: result.error, cause: result.cause },
-            context,
-          ).toMatchObject({ status: 'SUCCEEDED' });
-          if (result.status === 'SUCCEEDED')
-            expect(result.output, context).toStrictEqual(c.expected.output);
+          if (result.status !== 'SUCCEEDED') {
+            expect.fail(
+              `${context}\nexpected SUCCEEDED but got ${result.status}: ${result.error}: ${result.cause}`,
+            );
+          }
+          expect(result.output, context).toStrictEqual(c.expected.output);
           return;
         }
-        expect(
-          result.status === 'SUCCEEDED'
-            ? { status: result.status, output: result.output }
-            : result.status,
-          context,
-        ).toBe('FAILED');
-        if (result.status === 'SUCCEEDED') return;
-        expect(result.error, context).toBe(c.expected.error);
+        if (result.status === 'SUCCEEDED') {
+          expect.fail(
+            `${context}\nexpected ${c.expected.error} but SUCCEEDED with ${JSON.stringify(result.output)}`,
+          );
+        }
+        expect(result.status, context).toBe('FAILED');
+        expect(result.error, `${context}\ncause: ${result.cause}`).toBe(c.expected.error);
         if (c.expected.cause !== undefined) expect(result.cause, context).toBe(c.expected.cause);
         if (c.expected.causeContains !== undefined) {
           expect(result.cause, context).toContain(c.expected.causeContains);
