@@ -1,3 +1,11 @@
 export type { JsonValue, JsonArray, JsonObject } from './json.js';
-export { isJsonObject, isJsonArray, getOwn, jsonByteLength, jsonEquals } from './json.js';
+export {
+  isJsonObject,
+  isJsonArray,
+  getOwn,
+  jsonByteLength,
+  jsonByteLengthUpperBound,
+  exceedsJsonByteLength,
+  jsonEquals,
+} from './json.js';
 export { assertNever } from './assert-never.js';

@@ -36,6 +36,49 @@ export function jsonByteLength(value: JsonValue): number {
   return bytes;
 }
 
+const upperBounds = new WeakMap<object, number>();
+const MEMO_THRESHOLD = 2048;
+
+/**
+ * An upper bound of `jsonByteLength(value)`, cheap to recompute as values are rebuilt: sizes
+ * of arrays and objects are memoised by identity, and ASL processing (ResultPath, templates)
+ * shares unchanged subtrees between input and output, so each state pays only for what it
+ * changed. A string counts 6 bytes per UTF-16 unit (the `\u00XX` escape is the worst case).
+ */
+export function jsonByteLengthUpperBound(value: JsonValue): number {
+  if (value === null) return 4;
+  switch (typeof value) {
+    case 'string':
+      return value.length * 6 + 2;
+    case 'number':
+      return 24;
+    case 'boolean':
+      return 5;
+    default:
+      break;
+  }
+  const cached = upperBounds.get(value);
+  if (cached !== undefined) return cached;
+  let size = 2;
+  if (isJsonArray(value)) {
+    for (const item of value) size += jsonByteLengthUpperBound(item) + 1;
+  } else {
+    // Object.keys lists own keys only, so the lookups below never reach the prototype.
+    const object: JsonObject = value;
+    for (const key of Object.keys(object)) {
+      size += key.length * 6 + 4 + jsonByteLengthUpperBound(object[key] ?? null);
+    }
+  }
+  // Small values are cheaper to recount than to remember.
+  if (size >= MEMO_THRESHOLD) upperBounds.set(value, size);
+  return size;
+}
+
+/** True when the UTF-8 JSON text of `value` is longer than `limit` bytes. */
+export function exceedsJsonByteLength(value: JsonValue, limit: number): boolean {
+  return jsonByteLengthUpperBound(value) > limit && jsonByteLength(value) > limit;
+}
+
 /** Deep structural equality of two JSON values (object key order ignored). */
 export function jsonEquals(a: JsonValue, b: JsonValue): boolean {
   if (a === b) return true;

@@ -7,7 +7,7 @@
  * both evaluated against `$states` and the variable values from state entry.
  */
 import type { JsonObject, JsonValue } from '../../common/index.js';
-import { getOwn, isJsonObject, jsonByteLength } from '../../common/index.js';
+import { exceedsJsonByteLength, getOwn, isJsonObject, jsonByteLength } from '../../common/index.js';
 import type { Catcher, QueryLanguage } from '../definition/types.js';
 import { StatesError, StatesErrorNames } from '../errors.js';
 import type { EvaluationContext, RandomSource } from '../evaluation-context.js';
@@ -101,15 +101,12 @@ export function evaluateJsonataField(
 export async function effectiveInput(
   env: FieldEnv,
   fields: IoFields,
-  context: JsonObject = env.context,
+  context?: JsonObject,
 ): Promise<JsonValue> {
   if (env.language === 'JSONata') {
     if (fields.Arguments === undefined) return env.input;
-    const value = await evaluateJsonataField(
-      fields.Arguments,
-      jsonataScope(env, { context }),
-      'Arguments',
-    );
+    const scope = context === undefined ? jsonataScope(env) : jsonataScope(env, { context });
+    const value = await evaluateJsonataField(fields.Arguments, scope, 'Arguments');
     env.inspect?.('afterArguments', value);
     return checkPayload(env, value, 'Arguments');
   }
@@ -216,7 +213,7 @@ export async function evaluateAssign(
     assigned = evaluatePayloadTemplate(assign, pathContext(env, pathInput), 'Assign');
   }
   if (!isJsonObject(assigned)) return undefined;
-  if (jsonByteLength(assigned) > env.payloadLimit) {
+  if (exceedsJsonByteLength(assigned, env.payloadLimit)) {
     throw new StatesError(
       StatesErrorNames.DataLimitExceeded,
       `The Assign field of state '${env.stateName}' produced variables larger than the limit of ${env.payloadLimit} bytes.`,
@@ -231,12 +228,8 @@ export function checkPayload(
   value: JsonValue,
   what: string,
 ): JsonValue {
-  // Cheap pre-check: small scalars can never exceed the limit.
-  if (value === null || typeof value !== 'object') {
-    if (typeof value !== 'string' || value.length * 3 < env.payloadLimit) return value;
-  }
-  const size = jsonByteLength(value);
-  if (size > env.payloadLimit) {
+  if (exceedsJsonByteLength(value, env.payloadLimit)) {
+    const size = jsonByteLength(value);
     throw new StatesError(
       StatesErrorNames.DataLimitExceeded,
       `The state/task '${env.stateName}' returned a result with a size exceeding the maximum number of bytes service limit (${what}: ${size} bytes, limit ${env.payloadLimit}).`,

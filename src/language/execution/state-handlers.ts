@@ -172,7 +172,7 @@ const WAIT_FOR_TASK_TOKEN = '.waitForTaskToken';
 
 async function enterTask(env: StateEnv, state: TaskState): Promise<EnterOutcome> {
   const taskToken = state.Resource.endsWith(WAIT_FOR_TASK_TOKEN) ? env.newTaskToken() : undefined;
-  const context = taskToken === undefined ? env.fields.context : env.contextWith({ taskToken });
+  const context = taskToken === undefined ? undefined : env.contextWith({ taskToken });
   const input = await effectiveInput(env.fields, state, context);
   const base = afterInputPath(env.fields, state);
   const timeoutSeconds = await resolveInteger(
@@ -221,13 +221,15 @@ async function enterChoice(env: StateEnv, state: ChoiceState): Promise<EnterOutc
       `No Choice Rules matched in the Choice state '${env.stateName}' and no Default was given.`,
     );
   }
-  // A matching rule's Assign/Output apply; the state's own apply when Default is taken
-  // (AWS state-choice: "Assign" and "Output" in Choice Rules).
-  const source: ChoiceRule | ChoiceState = selection.kind === 'matched' ? selection.rule : state;
+  // A matching rule's own Assign/Output take precedence; otherwise the state's apply, as
+  // they do when Default is taken (AWS state-choice, "Assign" and "Output" in Choice Rules).
+  const rule: ChoiceRule | undefined = selection.kind === 'matched' ? selection.rule : undefined;
+  const assign = rule?.Assign ?? state.Assign;
+  const output = rule?.Output ?? state.Output;
   const io: IoFields = {
     ...(state.OutputPath === undefined ? {} : { OutputPath: state.OutputPath }),
-    ...(source.Assign === undefined ? {} : { Assign: source.Assign }),
-    ...(source.Output === undefined ? {} : { Output: source.Output }),
+    ...(assign === undefined ? {} : { Assign: assign }),
+    ...(output === undefined ? {} : { Output: output }),
   };
   const finished = await finishWithResult(fields, io, effective, { hasResult: false });
   return { kind: 'finished', finished, next: selection.next };
@@ -328,6 +330,10 @@ async function enterMap(env: StateEnv, state: MapState): Promise<EnterOutcome> {
       'MaxConcurrency',
       0,
     )) ?? 0;
+  // A distributed Map tolerates no failed item unless told otherwise, and reports going over
+  // the threshold as States.ExceedToleratedFailureThreshold (state-map-distributed); an inline
+  // Map without tolerance fields fails with the iteration's own error.
+  const isDistributed = state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
   const toleratedFailureCount = await resolveInteger(
     env,
     effective,
@@ -352,10 +358,15 @@ async function enterMap(env: StateEnv, state: MapState): Promise<EnterOutcome> {
       `ToleratedFailurePercentage of Map state '${env.stateName}' must be between 0 and 100, but it is ${toleratedFailurePercentage}.`,
     );
   }
+  const defaultTolerance =
+    isDistributed && toleratedFailureCount === undefined && toleratedFailurePercentage === undefined
+      ? { toleratedFailureCount: 0 }
+      : {};
   return {
     kind: 'children',
     children,
     maxConcurrency,
+    ...defaultTolerance,
     ...(toleratedFailureCount === undefined ? {} : { toleratedFailureCount }),
     ...(toleratedFailurePercentage === undefined ? {} : { toleratedFailurePercentage }),
   };

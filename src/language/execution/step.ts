@@ -23,6 +23,7 @@ import type {
   ChildrenProgress,
   Command,
   ExecutionSnapshot,
+  PendingChild,
   HistoryEvent,
   Position,
   Run,
@@ -65,6 +66,15 @@ export async function step(
 /** Where a run goes after a state: on to the next state, or nowhere (it waits or ended). */
 type Continuation = { readonly stateName: string; readonly input: JsonValue } | undefined;
 
+/** ChildrenProgress while a step call works on it. */
+interface WorkingChildren extends Omit<ChildrenProgress, 'pending' | 'active' | 'results'> {
+  pending: PendingChild[];
+  readonly active: Set<string>;
+  readonly results: JsonValue[];
+  succeeded: number;
+  failed: number;
+}
+
 type RunEnd =
   | { readonly ok: true; readonly output: JsonValue }
   | { readonly ok: false; readonly error: string; readonly cause: string };
@@ -90,6 +100,7 @@ class Stepper {
   private readonly now: string;
   private readonly shared: ReturnType<typeof executionContext>;
   private readonly merged = new WeakMap<Run, JsonObject>();
+  private readonly working = new Map<string, WorkingChildren>();
 
   constructor(
     private readonly index: DefinitionIndex,
@@ -111,6 +122,7 @@ class Stepper {
   }
 
   result(): StepResult {
+    this.flushChildren();
     return {
       snapshot: {
         ...this.snapshot,
@@ -531,6 +543,7 @@ class Stepper {
         ? {}
         : { toleratedFailurePercentage: outcome.toleratedFailurePercentage }),
     };
+    this.working.delete(runId); // a retried Parallel/Map starts over from fresh progress
     this.setPosition(runId, { kind: 'children', stateName, input, attempts, children });
     if (state.Type === 'Map') {
       this.record('MapStateStarted', { mapStateStartedEventDetails: { length: total } });
@@ -544,20 +557,55 @@ class Stepper {
     this.launchPending(runId);
   }
 
+  /**
+   * The progress of a Parallel or Map state, as a mutable working copy for this step call.
+   * Iterations end one at a time; copying the arrays on each would make a Map over n items
+   * cost O(n^2). `flushChildren` writes the copy back into the run's position.
+   */
+  private workingChildren(parentId: string): WorkingChildren | undefined {
+    const existing = this.working.get(parentId);
+    if (existing) return existing;
+    const parent = this.runs.get(parentId);
+    if (!parent || parent.position.kind !== 'children') return undefined;
+    const progress = parent.position.children;
+    const working: WorkingChildren = {
+      ...progress,
+      pending: [...progress.pending],
+      active: new Set(progress.active),
+      results: [...progress.results],
+    };
+    this.working.set(parentId, working);
+    return working;
+  }
+
+  private flushChildren(): void {
+    for (const [parentId, working] of this.working) {
+      const parent = this.runs.get(parentId);
+      if (!parent || parent.position.kind !== 'children') continue;
+      const children: ChildrenProgress = {
+        ...working,
+        pending: working.pending,
+        active: [...working.active],
+        results: working.results,
+      };
+      this.runs.set(parentId, { ...parent, position: { ...parent.position, children } });
+    }
+    this.working.clear();
+  }
+
   private launchPending(parentId: string): void {
     const parent = this.mustRun(parentId);
-    if (parent.position.kind !== 'children') return;
-    const progress = parent.position.children;
+    const progress = this.workingChildren(parentId);
+    if (parent.position.kind !== 'children' || !progress) return;
     const limit = progress.maxConcurrency === 0 ? Infinity : progress.maxConcurrency;
-    const pending = [...progress.pending];
-    const active = [...progress.active];
     const isMap = this.index.state(parent.scope, parent.position.stateName).Type === 'Map';
     const outer = this.visibleVariables(parent);
-    while (pending.length > 0 && active.length < limit) {
-      const child = pending.shift();
+    let launched = 0;
+    while (launched < progress.pending.length && progress.active.size < limit) {
+      const child = progress.pending[launched++];
       if (!child) break;
       const childId = `r${this.nextId++}`;
-      active.push(childId);
+      progress.active.add(childId);
       const startAt = this.index.branch(child.scope).StartAt;
       this.runs.set(childId, {
         id: childId,
@@ -576,52 +624,42 @@ class Stepper {
       const input = child.input;
       this.queue.push(() => this.runFrom(childId, startAt, input, undefined));
     }
-    this.setPosition(parentId, {
-      ...parent.position,
-      children: { ...progress, pending, active },
-    });
+    progress.pending = progress.pending.slice(launched);
   }
 
   private childEnded(child: Run, end: RunEnd): void {
     this.runs.delete(child.id);
     if (!child.parent) return;
     const parent = this.runs.get(child.parent.runId);
-    if (!parent || parent.position.kind !== 'children') return;
+    const progress = this.workingChildren(child.parent.runId);
+    if (!parent || parent.position.kind !== 'children' || !progress) return;
     const position = parent.position;
-    const state = this.index.state(parent.scope, position.stateName);
-    const isMap = state.Type === 'Map';
+    const isMap = this.index.state(parent.scope, position.stateName).Type === 'Map';
     const index = child.parent.index;
-    const progress = position.children;
-    const active = progress.active.filter((id) => id !== child.id);
+    progress.active.delete(child.id);
     const iterationDetails = { mapIterationEventDetails: { name: position.stateName, index } };
-    let results = progress.results;
-    let { succeeded, failed } = progress;
     let failure: { error: string; cause: string } | undefined;
     if (end.ok) {
-      succeeded++;
-      results = replaceAt(results, index, end.output);
+      progress.succeeded++;
+      progress.results[index] = end.output;
       if (isMap) this.record('MapIterationSucceeded', iterationDetails);
     } else {
-      failed++;
+      progress.failed++;
       if (isMap) this.record('MapIterationFailed', iterationDetails);
       const tolerates =
         progress.toleratedFailureCount !== undefined ||
         progress.toleratedFailurePercentage !== undefined;
       if (!tolerates) {
         failure = { error: end.error, cause: end.cause };
-      } else if (exceedsTolerance(progress, failed)) {
+      } else if (exceedsTolerance(progress, progress.failed)) {
         failure = {
           error: StatesErrorNames.ExceedToleratedFailureThreshold,
           cause: 'The specified tolerated failure threshold for the Map Run was exceeded.',
         };
       } else {
-        results = replaceAt(results, index, { Error: end.error, Cause: end.cause });
+        progress.results[index] = { Error: end.error, Cause: end.cause };
       }
     }
-    this.setPosition(parent.id, {
-      ...position,
-      children: { ...progress, active, results, succeeded, failed },
-    });
     if (failure) {
       this.abortChildren(parent.id);
       this.record(isMap ? 'MapStateFailed' : 'ParallelStateFailed', undefined);
@@ -639,7 +677,7 @@ class Stepper {
       });
       return;
     }
-    if (active.length === 0 && progress.pending.length === 0) {
+    if (progress.active.size === 0 && progress.pending.length === 0) {
       this.queue.push(() => this.completeChildrenOf(parent.id));
       return;
     }
@@ -649,25 +687,25 @@ class Stepper {
   private async completeChildrenOf(parentId: string): Promise<void> {
     const parent = this.runs.get(parentId);
     if (!parent || parent.position.kind !== 'children') return;
-    const { stateName, input, attempts, children } = parent.position;
+    const { stateName, input, attempts } = parent.position;
+    const results = this.workingChildren(parentId)?.results ?? parent.position.children.results;
+    this.working.delete(parentId);
     const state = this.index.state(parent.scope, stateName);
     this.record(state.Type === 'Map' ? 'MapStateSucceeded' : 'ParallelStateSucceeded', undefined);
     await this.continueWith(parentId, stateName, input, attempts, (env) =>
       state.Type === 'Map' || state.Type === 'Parallel'
-        ? completeChildren(env, state, children.results)
+        ? completeChildren(env, state, results)
         : Promise.reject(new RangeError(`children of a ${state.Type} state`)),
     );
   }
 
   /** Cancels every unfinished child of a Parallel or Map state, and their descendants. */
   private abortChildren(parentId: string): void {
-    const parent = this.runs.get(parentId);
-    if (!parent || parent.position.kind !== 'children') return;
-    for (const childId of parent.position.children.active) this.cancelRunTree(childId);
-    this.setPosition(parentId, {
-      ...parent.position,
-      children: { ...parent.position.children, active: [], pending: [] },
-    });
+    const progress = this.workingChildren(parentId);
+    if (!progress) return;
+    for (const childId of progress.active) this.cancelRunTree(childId);
+    progress.active.clear();
+    progress.pending = [];
   }
 
   private cancelRunTree(runId: string): void {
@@ -677,6 +715,7 @@ class Stepper {
     const run = this.runs.get(runId);
     if (!run) return;
     this.cancelPosition(run.position);
+    this.working.delete(runId);
     this.runs.delete(runId);
   }
 
@@ -747,16 +786,17 @@ class Stepper {
       enteredTime: attempts.enteredTime,
       retryCount: attempts.retryCount,
     };
-    const fields: FieldEnv = {
+    const fields = new StateFields(
       language,
       stateName,
       input,
-      context: contextObject(this.shared, stateContext),
-      variables: this.visibleVariables(run),
-      random: this.random,
-      now: this.now,
-      payloadLimit: this.snapshot.limits.payloadBytes,
-    };
+      this.shared,
+      stateContext,
+      this.visibleVariables(run),
+      this.random,
+      this.now,
+      this.snapshot.limits.payloadBytes,
+    );
     return {
       fields,
       state,
@@ -853,6 +893,30 @@ class Stepper {
   }
 }
 
+/**
+ * The FieldEnv of one state. A class, so the lazy `context` getter lives on the prototype:
+ * most states never read the context object, and building it for each would cost more than
+ * the state itself.
+ */
+class StateFields implements FieldEnv {
+  private built: JsonObject | undefined;
+  constructor(
+    readonly language: QueryLanguage,
+    readonly stateName: string,
+    readonly input: JsonValue,
+    private readonly shared: ReturnType<typeof executionContext>,
+    private readonly stateContext: StateContext,
+    readonly variables: JsonObject,
+    readonly random: SeededRandom,
+    readonly now: string,
+    readonly payloadLimit: number,
+  ) {}
+
+  get context(): JsonObject {
+    return (this.built ??= contextObject(this.shared, this.stateContext));
+  }
+}
+
 function initialSnapshot(
   event: Extract<StepEvent, { type: 'ExecutionStarted' }>,
 ): ExecutionSnapshot {
@@ -872,23 +936,13 @@ function initialSnapshot(
   };
 }
 
-function exceedsTolerance(progress: ChildrenProgress, failed: number): boolean {
+function exceedsTolerance(progress: WorkingChildren, failed: number): boolean {
   if (progress.toleratedFailureCount !== undefined && failed > progress.toleratedFailureCount)
     return true;
   if (progress.toleratedFailurePercentage !== undefined && progress.total > 0) {
     return (failed / progress.total) * 100 > progress.toleratedFailurePercentage;
   }
   return false;
-}
-
-function replaceAt(
-  values: readonly JsonValue[],
-  index: number,
-  value: JsonValue,
-): readonly JsonValue[] {
-  const copy = [...values];
-  copy[index] = value;
-  return copy;
 }
 
 /** Narrows a throwable from state evaluation to an ASL error; anything else is a bug. */

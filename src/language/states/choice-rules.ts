@@ -125,7 +125,19 @@ function toOperand(value: JsonValue | readonly ChoiceRule[] | ChoiceRule): JsonV
 }
 
 /** Finds the rule's single operator. */
+/** Rules are immutable definition data, so each one's operator is worked out once. */
+const operatorCache = new WeakMap<ChoiceRule, Operator>();
+
 function findOperator(rule: ChoiceRule): Operator {
+  let operator = operatorCache.get(rule);
+  if (operator === undefined) {
+    operator = scanOperator(rule);
+    operatorCache.set(rule, operator);
+  }
+  return operator;
+}
+
+function scanOperator(rule: ChoiceRule): Operator {
   for (const [field, raw] of Object.entries(rule)) {
     if (raw === undefined || NON_OPERATOR_FIELDS.has(field)) continue;
     const value = toOperand(raw);
