@@ -95,20 +95,33 @@ export function evaluateJsonataField(
 }
 
 /**
+ * A value now (JSONPath states, which never wait) or later (JSONata, whose evaluator is
+ * async). Keeping JSONPath synchronous saves several microtask turns per state.
+ */
+export type Awaitable<T> = T | Promise<T>;
+
+/** True for a Promise (the only thenable Baton's own code produces). */
+export function isPromise<T>(value: Awaitable<T>): value is Promise<T> {
+  return value instanceof Promise;
+}
+
+/** Applies `next` to a value now, or once it arrives. */
+export function andThen<T, U>(value: Awaitable<T>, next: (value: T) => Awaitable<U>): Awaitable<U> {
+  return isPromise(value) ? value.then(next) : next(value);
+}
+
+/**
  * JSONPath: InputPath then Parameters. JSONata: Arguments (absent: the input).
  * `context` lets Map's ItemSelector and `.waitForTaskToken` tasks add `$$` fields.
  */
-export async function effectiveInput(
+export function effectiveInput(
   env: FieldEnv,
   fields: IoFields,
   context?: JsonObject,
-): Promise<JsonValue> {
+): Awaitable<JsonValue> {
   if (env.language === 'JSONata') {
     if (fields.Arguments === undefined) return env.input;
-    const scope = context === undefined ? jsonataScope(env) : jsonataScope(env, { context });
-    const value = await evaluateJsonataField(fields.Arguments, scope, 'Arguments');
-    env.inspect?.('afterArguments', value);
-    return checkPayload(env, value, 'Arguments');
+    return jsonataArguments(env, fields.Arguments, context);
   }
   const afterInputPath = applyInputPath(fields.InputPath, pathContext(env, env.input, context));
   env.inspect?.('afterInputPath', afterInputPath);
@@ -120,6 +133,17 @@ export async function effectiveInput(
   );
   env.inspect?.('afterParameters', parameters);
   return checkPayload(env, parameters, 'Parameters');
+}
+
+async function jsonataArguments(
+  env: FieldEnv,
+  template: JsonValue,
+  context: JsonObject | undefined,
+): Promise<JsonValue> {
+  const scope = context === undefined ? jsonataScope(env) : jsonataScope(env, { context });
+  const value = await evaluateJsonataField(template, scope, 'Arguments');
+  env.inspect?.('afterArguments', value);
+  return checkPayload(env, value, 'Arguments');
 }
 
 /** JSONPath only: the input after InputPath (Choice, Wait, Succeed and Map read this). */
@@ -139,31 +163,26 @@ export interface Finished {
 /**
  * Turns a result into the state output. For JSONPath: ResultSelector, Assign (on the selected
  * result), ResultPath (into the raw input), OutputPath. For JSONata: Assign and Output on
- * `$states.result`; Output defaults to the result (`defaultOutput` lets Pass/Choice/Wait
- * default to the input instead).
+ * `$states.result`; Output defaults to the result (`hasResult: false` lets Pass, Choice and
+ * Wait, which have no result, bind no `$states.result`).
  */
-export async function finishWithResult(
+export function finishWithResult(
   env: FieldEnv,
   fields: IoFields,
   result: JsonValue,
   options: { readonly hasResult: boolean } = { hasResult: true },
-): Promise<Finished> {
+): Awaitable<Finished> {
   if (options.hasResult) env.inspect?.('result', result);
   if (env.language === 'JSONata') {
     const scope = options.hasResult ? jsonataScope(env, { result }) : jsonataScope(env);
-    const assigned = await evaluateAssign(env, fields.Assign, scope);
-    const output =
-      fields.Output === undefined
-        ? result
-        : await evaluateJsonataField(fields.Output, scope, 'Output');
-    return withAssigned(checkPayload(env, output, 'Output'), assigned);
+    return finishJsonata(env, fields.Assign, fields.Output, result, scope);
   }
   const selected =
     fields.ResultSelector === undefined
       ? result
       : evaluatePayloadTemplate(fields.ResultSelector, pathContext(env, result), 'ResultSelector');
   if (fields.ResultSelector !== undefined) env.inspect?.('afterResultSelector', selected);
-  const assigned = await evaluateAssign(env, fields.Assign, undefined, selected);
+  const assigned = assignJsonPath(env, fields.Assign, selected);
   const combined = applyResultPath(fields.ResultPath, env.input, selected);
   if (options.hasResult) env.inspect?.('afterResultPath', combined);
   const output = applyOutputPath(fields.OutputPath, pathContext(env, combined));
@@ -174,44 +193,55 @@ export async function finishWithResult(
  * A Catcher that matched: its ResultPath (JSONPath) or Output (JSONata) places the error
  * output `{Error, Cause}`, and its Assign runs with `$` / `$states.errorOutput` bound to it.
  */
-export async function finishWithCatcher(
+export function finishWithCatcher(
   env: FieldEnv,
   catcher: Catcher,
   errorOutput: JsonObject,
-): Promise<Finished> {
+): Awaitable<Finished> {
   if (env.language === 'JSONata') {
     const scope = jsonataScope(env, { errorOutput });
-    const assigned = await evaluateAssign(env, catcher.Assign, scope);
-    const output =
-      catcher.Output === undefined
-        ? errorOutput
-        : await evaluateJsonataField(catcher.Output, scope, 'Output');
-    return withAssigned(checkPayload(env, output, 'Output'), assigned);
+    return finishJsonata(env, catcher.Assign, catcher.Output, errorOutput, scope);
   }
-  const assigned = await evaluateAssign(env, catcher.Assign, undefined, errorOutput);
+  const assigned = assignJsonPath(env, catcher.Assign, errorOutput);
   const output = applyResultPath(catcher.ResultPath, env.input, errorOutput);
   return withAssigned(checkPayload(env, output, 'output'), assigned);
 }
 
-/**
- * Evaluates Assign. JSONata: each value is a template over `$states`. JSONPath: a payload
- * template whose `$` is `pathInput`. Values are computed from the variables as they were when
- * the state was entered; the caller applies them afterwards (AWS workflow-variables:
- * "Evaluation order").
- */
-export async function evaluateAssign(
+/** JSONata: Assign and Output both read `$states` and the variables from state entry. */
+async function finishJsonata(
   env: FieldEnv,
   assign: JsonObject | undefined,
-  scope: JsonataScope | undefined,
-  pathInput: JsonValue = env.input,
-): Promise<JsonObject | undefined> {
+  outputTemplate: JsonValue | undefined,
+  defaultOutput: JsonValue,
+  scope: JsonataScope,
+): Promise<Finished> {
+  const assigned =
+    assign === undefined
+      ? undefined
+      : checkAssigned(env, await evaluateJsonataField(assign, scope, 'Assign'));
+  const output =
+    outputTemplate === undefined
+      ? defaultOutput
+      : await evaluateJsonataField(outputTemplate, scope, 'Output');
+  return withAssigned(checkPayload(env, output, 'Output'), assigned);
+}
+
+/**
+ * JSONPath Assign: a payload template whose `$` is `pathInput` (the result, the effective
+ * input or the error output, by state type). Values are computed from the variables as they
+ * were when the state was entered; the caller applies them afterwards (AWS
+ * workflow-variables, "Evaluation order").
+ */
+function assignJsonPath(
+  env: FieldEnv,
+  assign: JsonObject | undefined,
+  pathInput: JsonValue,
+): JsonObject | undefined {
   if (assign === undefined) return undefined;
-  let assigned: JsonValue;
-  if (env.language === 'JSONata') {
-    assigned = await evaluateJsonataField(assign, scope ?? jsonataScope(env), 'Assign');
-  } else {
-    assigned = evaluatePayloadTemplate(assign, pathContext(env, pathInput), 'Assign');
-  }
+  return checkAssigned(env, evaluatePayloadTemplate(assign, pathContext(env, pathInput), 'Assign'));
+}
+
+function checkAssigned(env: FieldEnv, assigned: JsonValue): JsonObject | undefined {
   if (!isJsonObject(assigned)) return undefined;
   if (exceedsJsonByteLength(assigned, env.payloadLimit)) {
     throw new StatesError(

@@ -21,11 +21,12 @@ import { StatesError, StatesErrorNames } from '../errors.js';
 import { evaluateIntrinsic, isIntrinsicInvocation } from '../intrinsics/index.js';
 import { queryPath } from '../paths/index.js';
 import { evaluatePayloadTemplate } from '../paths/index.js';
+import type { ChoiceSelection } from '../states/choice-rules.js';
 import { selectChoice, selectJsonataChoice } from '../states/choice-rules.js';
 import { computeJsonataWaitDue, computeWaitDue } from '../states/wait-time.js';
 import type { StateContext } from './context-object.js';
 import { mapScope, parallelScope } from './definition-index.js';
-import type { FieldEnv, Finished, IoFields } from './io.js';
+import type { Awaitable, FieldEnv, Finished, IoFields } from './io.js';
 import {
   afterInputPath,
   checkPayload,
@@ -33,6 +34,7 @@ import {
   evaluateJsonataField,
   finishWithResult,
   pathContext,
+  andThen,
   jsonataScope,
 } from './io.js';
 import type { PendingChild } from './model.js';
@@ -79,7 +81,7 @@ export type EnterOutcome =
   | ChildrenOutcome;
 
 /** Runs the entry part of a state. Throws StatesError for ASL errors. */
-export async function enterState(env: StateEnv): Promise<EnterOutcome> {
+export function enterState(env: StateEnv): Awaitable<EnterOutcome> {
   const { state } = env;
   switch (state.Type) {
     case 'Pass':
@@ -126,13 +128,16 @@ export async function completeWait(
 }
 
 /** Every branch or iteration finished: the results array is the state's result. */
-export async function completeChildren(
+export function completeChildren(
   env: StateEnv,
   state: ParallelState | MapState,
   results: readonly JsonValue[],
-): Promise<Completion> {
+): Awaitable<Completion> {
   const result = checkPayload(env.fields, results, 'result');
-  return { ...(await finishWithResult(env.fields, state, result)), next: state.Next };
+  return andThen(finishWithResult(env.fields, state, result), (finished) => ({
+    ...finished,
+    next: state.Next,
+  }));
 }
 
 /** Splits a Task resource into the `resourceType`/`resource` pair of history events. */
@@ -152,20 +157,22 @@ export function resourceParts(resource: string): { resourceType: string; resourc
 
 // ---------------------------------------------------------------------- states
 
-async function enterPass(env: StateEnv, state: PassState): Promise<EnterOutcome> {
-  if (env.fields.language === 'JSONata') {
-    const finished = await finishWithResult(env.fields, state, env.fields.input, {
-      hasResult: false,
-    });
-    return { kind: 'finished', finished, next: state.Next };
-  }
-  const effective = await effectiveInput(env.fields, state);
-  const result = state.Result !== undefined ? state.Result : effective;
-  return {
+function enterPass(env: StateEnv, state: PassState): Awaitable<EnterOutcome> {
+  const { fields } = env;
+  const finish = (finished: Finished): EnterOutcome => ({
     kind: 'finished',
-    finished: await finishWithResult(env.fields, state, result),
+    finished,
     next: state.Next,
-  };
+  });
+  if (fields.language === 'JSONata') {
+    return andThen(finishWithResult(fields, state, fields.input, { hasResult: false }), finish);
+  }
+  return andThen(effectiveInput(fields, state), (effective) =>
+    andThen(
+      finishWithResult(fields, state, state.Result !== undefined ? state.Result : effective),
+      finish,
+    ),
+  );
 }
 
 const WAIT_FOR_TASK_TOKEN = '.waitForTaskToken';
@@ -208,13 +215,23 @@ async function enterTask(env: StateEnv, state: TaskState): Promise<EnterOutcome>
   };
 }
 
-async function enterChoice(env: StateEnv, state: ChoiceState): Promise<EnterOutcome> {
+function enterChoice(env: StateEnv, state: ChoiceState): Awaitable<EnterOutcome> {
   const { fields } = env;
   const effective = afterInputPath(fields, state);
   const selection =
     fields.language === 'JSONata'
-      ? await selectJsonataChoice(state, jsonataScope(fields))
+      ? selectJsonataChoice(state, jsonataScope(fields))
       : selectChoice(state, pathContext(fields, effective));
+  return andThen(selection, (selected) => choose(env, state, effective, selected));
+}
+
+function choose(
+  env: StateEnv,
+  state: ChoiceState,
+  effective: JsonValue,
+  selection: ChoiceSelection,
+): Awaitable<EnterOutcome> {
+  const { fields } = env;
   if (selection.kind === 'noMatch') {
     throw new StatesError(
       StatesErrorNames.NoChoiceMatched,
@@ -231,8 +248,12 @@ async function enterChoice(env: StateEnv, state: ChoiceState): Promise<EnterOutc
     ...(assign === undefined ? {} : { Assign: assign }),
     ...(output === undefined ? {} : { Output: output }),
   };
-  const finished = await finishWithResult(fields, io, effective, { hasResult: false });
-  return { kind: 'finished', finished, next: selection.next };
+  const next = selection.next;
+  return andThen(finishWithResult(fields, io, effective, { hasResult: false }), (finished) => ({
+    kind: 'finished',
+    finished,
+    next,
+  }));
 }
 
 async function enterWait(env: StateEnv, state: WaitState): Promise<EnterOutcome> {
@@ -244,10 +265,16 @@ async function enterWait(env: StateEnv, state: WaitState): Promise<EnterOutcome>
   return { kind: 'wait', dueAt: due.dueTimestamp, effectiveInput: effective };
 }
 
-async function enterSucceed(env: StateEnv, state: SucceedState): Promise<EnterOutcome> {
+function enterSucceed(env: StateEnv, state: SucceedState): Awaitable<EnterOutcome> {
   const effective = afterInputPath(env.fields, state);
-  const finished = await finishWithResult(env.fields, state, effective, { hasResult: false });
-  return { kind: 'finished', finished, next: undefined };
+  return andThen(
+    finishWithResult(env.fields, state, effective, { hasResult: false }),
+    (finished) => ({
+      kind: 'finished',
+      finished,
+      next: undefined,
+    }),
+  );
 }
 
 async function enterFail(env: StateEnv, state: FailState): Promise<EnterOutcome> {

@@ -16,8 +16,8 @@ import type { StateContext } from './context-object.js';
 import { contextObject, executionContext } from './context-object.js';
 import type { DefinitionIndex } from './definition-index.js';
 import { indexDefinition } from './definition-index.js';
-import type { FieldEnv, Finished } from './io.js';
-import { checkPayload, finishWithCatcher } from './io.js';
+import type { Awaitable, FieldEnv, Finished } from './io.js';
+import { andThen, checkPayload, finishWithCatcher, isPromise } from './io.js';
 import type {
   Attempts,
   ChildrenProgress,
@@ -313,7 +313,7 @@ class Stepper {
         if (this.snapshot.status !== 'RUNNING') return;
       }
       const entering = next;
-      next = await this.continueWithOutcome(
+      const continuation = this.continueWithOutcome(
         runId,
         entering.stateName,
         entering.input,
@@ -323,6 +323,9 @@ class Stepper {
             this.stateEnv(this.mustRun(runId), entering.stateName, state, entering.input, current),
           ),
       );
+      // JSONPath states finish synchronously; awaiting only real promises keeps long chains
+      // of Pass and Choice states off the microtask queue.
+      next = isPromise(continuation) ? await continuation : continuation;
       attempts = undefined;
     }
   }
@@ -333,40 +336,47 @@ class Stepper {
     stateName: string,
     input: JsonValue,
     attempts: Attempts,
-    complete: (env: StateEnv) => Promise<Finished & { readonly next: string | undefined }>,
+    complete: (env: StateEnv) => Awaitable<Finished & { readonly next: string | undefined }>,
   ): Promise<void> {
-    const next = await this.continueWithOutcome(runId, stateName, input, attempts, async () => {
+    const next = await this.continueWithOutcome(runId, stateName, input, attempts, () => {
       const run = this.mustRun(runId);
       const state = this.index.state(run.scope, stateName);
-      const finished = await complete(this.stateEnv(run, stateName, state, input, attempts));
-      return { kind: 'finished', finished, next: finished.next };
+      return andThen(
+        complete(this.stateEnv(run, stateName, state, input, attempts)),
+        (finished): EnterOutcome => ({ kind: 'finished', finished, next: finished.next }),
+      );
     });
     if (next) await this.runFrom(runId, next.stateName, next.input, undefined);
   }
 
-  private async continueWithOutcome(
+  /** Produces a state's outcome and acts on it; an ASL error thrown on the way is an outcome too. */
+  private continueWithOutcome(
     runId: string,
     stateName: string,
     input: JsonValue,
     attempts: Attempts,
-    produce: () => Promise<EnterOutcome>,
-  ): Promise<Continuation> {
-    let outcome: EnterOutcome;
+    produce: () => Awaitable<EnterOutcome>,
+  ): Awaitable<Continuation> {
+    const handle = (outcome: EnterOutcome): Awaitable<Continuation> =>
+      this.handleOutcome(runId, stateName, input, attempts, outcome);
+    const onError = (error: unknown): Awaitable<Continuation> =>
+      handle({ kind: 'error', ...toErrorPair(error) });
+    let produced: Awaitable<EnterOutcome>;
     try {
-      outcome = await produce();
+      produced = produce();
     } catch (error: unknown) {
-      outcome = { kind: 'error', ...toErrorPair(error) };
+      return onError(error);
     }
-    return this.handleOutcome(runId, stateName, input, attempts, outcome);
+    return isPromise(produced) ? produced.then(handle, onError) : handle(produced);
   }
 
-  private async handleOutcome(
+  private handleOutcome(
     runId: string,
     stateName: string,
     input: JsonValue,
     attempts: Attempts,
     outcome: EnterOutcome,
-  ): Promise<Continuation> {
+  ): Awaitable<Continuation> {
     const run = this.runs.get(runId);
     if (!run) return undefined;
     const state = this.index.state(run.scope, stateName);
