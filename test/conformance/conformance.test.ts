@@ -10,14 +10,21 @@ import { describe, expect, it } from 'vitest';
 import { runLocal } from '../../src/local/index.js';
 import type { LocalRunOptions, MockTable } from '../../src/local/index.js';
 import type { JsonValue } from '../../src/common/index.js';
+import type { StateMachineDefinition } from '../../src/language/index.js';
+import { validateDefinition } from '../../src/language/definition/index.js';
 
 /**
- * Case files hold definitions as plain JSON documents, exactly as a user would write them;
- * checking that a document is a valid state machine is the runner's job, not the harness's.
+ * Case files hold definitions as plain JSON documents, exactly as a user would write them.
+ * Each must pass the validator first, as AWS refuses an invalid definition at
+ * CreateStateMachine: a case that only "works" because nothing checked it proves nothing.
  */
-type RunnableDefinition = Parameters<typeof runLocal>[0];
-function asDefinition(document: JsonValue): RunnableDefinition {
-  return document as unknown as RunnableDefinition;
+function validated(document: JsonValue, context: string): StateMachineDefinition {
+  const result = validateDefinition(document);
+  if (!result.ok) {
+    const problems = result.diagnostics.map((d) => `  ${d.pointer}: ${d.message} [${d.code}]`);
+    return expect.fail(`${context}\nthe case's definition is invalid:\n${problems.join('\n')}`);
+  }
+  return result.definition;
 }
 
 const MINIMUM_CASES = 500;
@@ -247,12 +254,12 @@ for (const file of files) {
   describe(`${file.topic} (${file.file})`, () => {
     for (const c of file.cases) {
       it(c.name, async () => {
-        const result = await runLocal(asDefinition(c.definition), {
+        const context = `source: ${c.source ?? file.source}`;
+        const result = await runLocal(validated(c.definition, context), {
           input: c.input,
           ...(c.mocks === undefined ? {} : { mocks: c.mocks }),
           ...c.options,
         });
-        const context = `source: ${c.source ?? file.source}`;
         if (c.expected.kind === 'output') {
           if (result.status !== 'SUCCEEDED') {
             expect.fail(
