@@ -661,6 +661,19 @@ describe('validateDefinition: accepted definitions', () => {
     expect(validateDefinition(definition).ok).toBe(true);
   });
 
+  it('accepts reference paths that read the context object or a variable', () => {
+    const definition = machine({
+      M: {
+        Type: 'Map',
+        ItemsPath: '$$.Execution.Input.items',
+        ItemProcessor: { StartAt: 'I', States: { I: pass } },
+        Next: 'W',
+      },
+      W: { Type: 'Wait', SecondsPath: '$delay', End: true },
+    });
+    expect(validateDefinition(definition).ok).toBe(true);
+  });
+
   it('accepts a Distributed Map with reader, batcher, writer and tolerated failures', () => {
     const definition = machine({
       M: {
