@@ -47,16 +47,9 @@ const MEMO_THRESHOLD = 2048;
  */
 export function jsonByteLengthUpperBound(value: JsonValue): number {
   if (value === null) return 4;
-  switch (typeof value) {
-    case 'string':
-      return value.length * 6 + 2;
-    case 'number':
-      return 24;
-    case 'boolean':
-      return 5;
-    default:
-      break;
-  }
+  if (typeof value === 'string') return value.length * 6 + 2;
+  if (typeof value === 'number') return 24;
+  if (typeof value === 'boolean') return 5;
   const cached = upperBounds.get(value);
   if (cached !== undefined) return cached;
   let size = 2;
@@ -82,20 +75,19 @@ export function exceedsJsonByteLength(value: JsonValue, limit: number): boolean 
 /** Deep structural equality of two JSON values (object key order ignored). */
 export function jsonEquals(a: JsonValue, b: JsonValue): boolean {
   if (a === b) return true;
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    const left: JsonArray = a;
-    const right: JsonArray = b;
-    return left.every((item, i) => jsonEquals(item, right[i] ?? null) && i in right);
+  if (isJsonArray(a)) {
+    if (!isJsonArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => {
+      const other = b[i];
+      return other !== undefined && jsonEquals(item, other);
+    });
   }
-  const objA: JsonObject = a as JsonObject;
-  const objB: JsonObject = b as JsonObject;
-  const keys = Object.keys(objA);
-  if (keys.length !== Object.keys(objB).length) return false;
+  if (!isJsonObject(a) || !isJsonObject(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
   return keys.every((k) => {
-    const other = getOwn(objB, k);
-    const mine = getOwn(objA, k);
-    return other !== undefined && mine !== undefined && jsonEquals(mine, other);
+    const mine = getOwn(a, k);
+    const other = getOwn(b, k);
+    return mine !== undefined && other !== undefined && jsonEquals(mine, other);
   });
 }
