@@ -1,6 +1,6 @@
 /**
- * Reading a definition file for the CLI: parse (JSON or YAML, with positions), validate, and
- * print every problem as `file:line:col: message [code]`.
+ * Reading a definition for the CLI: parse (JSON or YAML, with positions), validate, and print
+ * every problem as `file:line:col: message [code]`. The one path every command takes.
  */
 import { readFile } from 'node:fs/promises';
 import { readDefinitionText } from '../definition-source/index.js';
@@ -11,24 +11,27 @@ export type LoadedDefinition =
   | { readonly ok: true; readonly definition: StateMachineDefinition }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
-/** Parses and validates definition text. Never throws. */
+/** Parses and validates definition text; diagnostics come sorted by position. Never throws. */
 export function loadDefinitionText(text: string, fileName: string): LoadedDefinition {
   const parsed = readDefinitionText(text, fileName);
-  if (!parsed.ok) return parsed;
+  if (!parsed.ok) return { ok: false, diagnostics: sortByPosition(parsed.diagnostics) };
   const validated = validateDefinition(parsed.value, parsed.sourceMap);
-  if (!validated.ok)
-    return { ok: false, diagnostics: [...parsed.diagnostics, ...validated.diagnostics] };
-  if (parsed.diagnostics.length > 0) return { ok: false, diagnostics: parsed.diagnostics };
-  return { ok: true, definition: validated.definition };
+  const diagnostics = [...parsed.diagnostics, ...(validated.ok ? [] : validated.diagnostics)];
+  if (validated.ok && diagnostics.length === 0)
+    return { ok: true, definition: validated.definition };
+  return { ok: false, diagnostics: sortByPosition(diagnostics) };
 }
 
 /** Reads, parses and validates a definition file. A read error becomes one diagnostic. */
-export async function loadDefinitionFile(path: string): Promise<LoadedDefinition> {
+export async function loadDefinitionFile(
+  path: string,
+  readText: (path: string) => Promise<string> = (p) => readFile(p, 'utf8'),
+): Promise<LoadedDefinition> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readText(path);
   } catch (error: unknown) {
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
+    const reason = error instanceof Error ? error.message : String(error);
     return {
       ok: false,
       diagnostics: [
@@ -37,7 +40,7 @@ export async function loadDefinitionFile(path: string): Promise<LoadedDefinition
           pointer: '',
           line: 0,
           column: 0,
-          message: `cannot read the file (${reason}); check the path and its permissions`,
+          message: `Cannot read the file: ${reason}. Check the path and its permissions.`,
         },
       ],
     };
@@ -47,7 +50,9 @@ export async function loadDefinitionFile(path: string): Promise<LoadedDefinition
 
 /** `file:line:col: message [code]`, the format editors and CI annotators understand. */
 export function formatDiagnostic(file: string, diagnostic: Diagnostic): string {
-  const where = diagnostic.line > 0 ? `${file}:${diagnostic.line}:${diagnostic.column}` : file;
-  const pointer = diagnostic.pointer === '' ? '' : ` (at ${diagnostic.pointer})`;
-  return `${where}: ${diagnostic.message}${pointer} [${diagnostic.code}]`;
+  return `${file}:${diagnostic.line}:${diagnostic.column}: ${diagnostic.message} [${diagnostic.code}]`;
+}
+
+function sortByPosition(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort((a, b) => a.line - b.line || a.column - b.column);
 }

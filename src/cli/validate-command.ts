@@ -6,9 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { readDefinitionText } from '../definition-source/index.js';
 import type { Diagnostic } from '../language/definition/index.js';
-import { validateDefinition } from '../language/definition/index.js';
+import type { LoadedDefinition } from './definition-file.js';
+import { formatDiagnostic, loadDefinitionFile, loadDefinitionText } from './definition-file.js';
 
 /** The outcome for one file. */
 export interface FileReport {
@@ -32,42 +32,21 @@ export const EXIT_INVALID = 2;
 
 /** Parses and validates one definition's text. Never throws. */
 export function validateText(file: string, text: string): FileReport {
-  const parsed = readDefinitionText(text, file);
-  if (!parsed.ok) return { file, valid: false, stateCount: 0, diagnostics: parsed.diagnostics };
-  const validated = validateDefinition(parsed.value, parsed.sourceMap);
-  const diagnostics = sortByPosition([
-    ...parsed.diagnostics,
-    ...(validated.ok ? [] : validated.diagnostics),
-  ]);
-  const stateCount = validated.ok ? Object.keys(validated.definition.States).length : 0;
-  return { file, valid: diagnostics.length === 0, stateCount, diagnostics };
+  return report(file, loadDefinitionText(text, file));
+}
+
+function report(file: string, loaded: LoadedDefinition): FileReport {
+  if (!loaded.ok) return { file, valid: false, stateCount: 0, diagnostics: loaded.diagnostics };
+  return {
+    file,
+    valid: true,
+    stateCount: Object.keys(loaded.definition.States).length,
+    diagnostics: [],
+  };
 }
 
 async function validateFile(file: string, io: ValidateIo): Promise<FileReport> {
-  let text: string;
-  try {
-    text = await io.readText(file);
-  } catch (error: unknown) {
-    const reason = error instanceof Error ? error.message : String(error);
-    const diagnostic: Diagnostic = {
-      code: 'FILE_UNREADABLE',
-      pointer: '',
-      line: 0,
-      column: 0,
-      message: `Cannot read the file: ${reason}. Check the path and its permissions.`,
-    };
-    return { file, valid: false, stateCount: 0, diagnostics: [diagnostic] };
-  }
-  return validateText(file, text);
-}
-
-function sortByPosition(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  return [...diagnostics].sort((a, b) => a.line - b.line || a.column - b.column);
-}
-
-/** `file:line:col: message [code]`, the format editors and CI annotate from. */
-export function formatDiagnostic(file: string, diagnostic: Diagnostic): string {
-  return `${file}:${diagnostic.line}:${diagnostic.column}: ${diagnostic.message} [${diagnostic.code}]`;
+  return report(file, await loadDefinitionFile(file, io.readText));
 }
 
 /** Validates every file, prints the result and returns the exit status (0 or 2). */
