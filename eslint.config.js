@@ -106,7 +106,9 @@ export default tseslint.config(
     plugins: { 'import-x': importX },
     // Resolves `./x.js` specifiers to the `.ts` sources, so the boundary and cycle rules see
     // real files (the node resolver finds nothing and the rules would silently pass).
-    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ alwaysTryTypes: true })] },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ alwaysTryTypes: true })],
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
