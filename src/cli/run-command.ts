@@ -93,6 +93,18 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
       ...(flags.payloadLimit === undefined
         ? {}
         : { payloadLimitBytes: Number(flags.payloadLimit) }),
+      onWait: ({ purpose, realMilliseconds, dueAt }) => {
+        if (realMilliseconds >= 1000) {
+          const what = {
+            wait: 'Wait state',
+            retry: 'retry back-off',
+            'execution-timeout': 'execution timeout',
+          }[purpose];
+          console.error(
+            `… waiting ${(realMilliseconds / 1000).toFixed(1)}s for the ${what ?? purpose} (virtual ${dueAt})`,
+          );
+        }
+      },
       onEvent: (event) => {
         history.push(event);
         if (flags.trace) console.error(traceLine(event));

@@ -47,7 +47,7 @@ export async function runLocal(
   const mocks = new MockCursor(options.mocks ?? {});
   const history: HistoryEvent[] = [];
   const tasks: ScheduledTask[] = [];
-  const timers = new Map<string, number>();
+  const timers = new Map<string, PendingTimer>();
   const limits = {
     ...(options.payloadLimitBytes === undefined ? {} : { payloadBytes: options.payloadLimitBytes }),
     ...(options.historyEventLimit === undefined
@@ -75,7 +75,7 @@ export async function runLocal(
         }
         case 'StartTimer': {
           const due = parseTimestamp(command.dueAt);
-          timers.set(command.timerId, due ?? nowMs ?? 0);
+          timers.set(command.timerId, { at: due ?? nowMs ?? 0, purpose: command.purpose });
           break;
         }
         case 'CancelTimer':
@@ -118,7 +118,13 @@ export async function runLocal(
     timers.delete(due.timerId);
     if (due.at > nowMs) {
       if (typeof options.waits === 'number' && options.waits > 0) {
-        await sleep((due.at - nowMs) * options.waits);
+        const realMilliseconds = (due.at - nowMs) * options.waits;
+        options.onWait?.({
+          purpose: due.purpose,
+          realMilliseconds,
+          dueAt: formatTimestamp(due.at),
+        });
+        await sleep(realMilliseconds);
       }
       nowMs = due.at;
     }
@@ -146,11 +152,19 @@ function answerTask(task: ScheduledTask, outcome: MockOutcome, now: string): Ste
   };
 }
 
+interface PendingTimer {
+  readonly at: number;
+  readonly purpose: string;
+}
+
+/** The timer due first; ties go to the one started first (Map iteration order). */
 function earliest(
-  timers: ReadonlyMap<string, number>,
-): { timerId: string; at: number } | undefined {
-  let best: { timerId: string; at: number } | undefined;
-  for (const [timerId, at] of timers) if (!best || at < best.at) best = { timerId, at };
+  timers: ReadonlyMap<string, PendingTimer>,
+): (PendingTimer & { readonly timerId: string }) | undefined {
+  let best: (PendingTimer & { readonly timerId: string }) | undefined;
+  for (const [timerId, timer] of timers) {
+    if (!best || timer.at < best.at) best = { timerId, ...timer };
+  }
   return best;
 }
 

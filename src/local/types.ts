@@ -38,9 +38,17 @@ export interface LocalRunOptions {
   readonly payloadLimitBytes?: number;
   /** History event limit (AWS default 25000). */
   readonly historyEventLimit?: number;
+  /** Limit on the bytes of all variables (AWS default 10 MiB). */
+  readonly variablesLimitBytes?: number;
   readonly waits?: WaitMode;
   /** Called with each history event as it happens (for `--trace`). */
   readonly onEvent?: (event: HistoryEvent) => void;
+  /** Called before the runner really sleeps (only with a numeric `waits`), for progress output. */
+  readonly onWait?: (wait: {
+    readonly purpose: string;
+    readonly realMilliseconds: number;
+    readonly dueAt: string;
+  }) => void;
 }
 
 export type LocalRunResult =

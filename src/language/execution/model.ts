@@ -26,11 +26,14 @@ export interface Limits {
   readonly payloadBytes: number;
   /** Max history events per execution (AWS: 25,000). */
   readonly historyEvents: number;
+  /** Max bytes of all variables a run can see (AWS workflow-variables: 10 MiB per execution). */
+  readonly variablesBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = Object.freeze({
   payloadBytes: 262_144,
   historyEvents: 25_000,
+  variablesBytes: 10_485_760,
 });
 
 /** The execution's durable state between two events. A cache of history; plain JSON. */

@@ -421,3 +421,40 @@ describe('step', () => {
     expect(result.snapshot.output).toEqual({ outer: 'o', results: [{ seen: 'o' }] });
   });
 });
+
+describe('step limits', () => {
+  it('fails with States.DataLimitExceeded when variables pass the execution-wide limit', async () => {
+    const machine: StateMachineDefinition = {
+      StartAt: 'One',
+      States: {
+        One: { Type: 'Pass', Assign: { a: 'x'.repeat(60) }, Next: 'Two' },
+        Two: { Type: 'Pass', Assign: { b: 'y'.repeat(60) }, End: true },
+      },
+    };
+    const within = await step(machine, undefined, started({}, { limits: { variablesBytes: 200 } }));
+    expect(within.snapshot.status).toBe('SUCCEEDED');
+    const over = await step(machine, undefined, started({}, { limits: { variablesBytes: 100 } }));
+    expect(over.snapshot).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+    expect(over.snapshot.cause).toContain("'Two'");
+  });
+
+  it('fails with States.DataLimitExceeded when one Assign is over the payload limit', async () => {
+    const machine: StateMachineDefinition = {
+      StartAt: 'Big',
+      States: {
+        Big: {
+          Type: 'Pass',
+          Parameters: { 'v.$': '$.s' },
+          Assign: { 'a.$': '$.v', 'b.$': '$.v' },
+          End: true,
+        },
+      },
+    };
+    const result = await step(
+      machine,
+      undefined,
+      started({ s: 'z'.repeat(150) }, { limits: { payloadBytes: 200 } }),
+    );
+    expect(result.snapshot).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+  });
+});

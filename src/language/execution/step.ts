@@ -7,7 +7,7 @@
  * the PRNG state stored in the snapshot. It is async only because JSONata evaluation is.
  */
 import type { JsonObject, JsonValue } from '../../common/index.js';
-import { assertNever } from '../../common/index.js';
+import { assertNever, exceedsJsonByteLength } from '../../common/index.js';
 import type { QueryLanguage, State, StateMachineDefinition } from '../definition/types.js';
 import { StatesError, StatesErrorNames } from '../errors.js';
 import { decideRetry, findCatcher } from '../retry-policy.js';
@@ -408,6 +408,7 @@ class Stepper {
         if (outcome.heartbeatSeconds !== undefined)
           details['heartbeatInSeconds'] = outcome.heartbeatSeconds;
         this.record('TaskScheduled', { taskScheduledEventDetails: details });
+        if (this.snapshot.status !== 'RUNNING') return undefined; // the history limit was hit
         this.commands.push({
           type: 'ScheduleTask',
           taskId,
@@ -459,7 +460,17 @@ class Stepper {
     const run = this.mustRun(runId);
     const details: Record<string, JsonValue> = { name: stateName, output: finished.output };
     if (finished.assigned !== undefined) {
-      this.runs.set(runId, { ...run, variables: { ...run.variables, ...finished.assigned } });
+      const updated: Run = { ...run, variables: { ...run.variables, ...finished.assigned } };
+      const limit = this.snapshot.limits.variablesBytes;
+      if (exceedsJsonByteLength(this.visibleVariables(updated), limit)) {
+        this.endRun(runId, {
+          ok: false,
+          error: StatesErrorNames.DataLimitExceeded,
+          cause: `The variables assigned by state '${stateName}' bring the execution's variables over the limit of ${limit} bytes.`,
+        });
+        return undefined;
+      }
+      this.runs.set(runId, updated);
       details['assignedVariables'] = finished.assigned;
     }
     this.record(`${state.Type}StateExited`, { stateExitedEventDetails: details });
@@ -489,8 +500,11 @@ class Stepper {
     }
     const decision = decideRetry(state.Retry ?? [], error, attempts.perRetrier, this.random);
     if (decision.kind === 'retry') {
-      const perRetrier = [...attempts.perRetrier];
-      perRetrier[decision.retrierIndex] = (perRetrier[decision.retrierIndex] ?? 0) + 1;
+      // Dense, so the snapshot stays plain JSON (a hole would be stored as null).
+      const perRetrier = Array.from(
+        { length: Math.max(attempts.perRetrier.length, decision.retrierIndex + 1) },
+        (_, i) => (attempts.perRetrier[i] ?? 0) + (i === decision.retrierIndex ? 1 : 0),
+      );
       const timerId = `w${this.nextId++}`;
       this.setPosition(runId, {
         kind: 'timer',
@@ -604,9 +618,10 @@ class Stepper {
   }
 
   private launchPending(parentId: string): void {
-    const parent = this.mustRun(parentId);
+    // The parent is gone when recording the last event hit the history limit.
+    const parent = this.runs.get(parentId);
     const progress = this.workingChildren(parentId);
-    if (parent.position.kind !== 'children' || !progress) return;
+    if (!parent || parent.position.kind !== 'children' || !progress) return;
     const limit = progress.maxConcurrency === 0 ? Infinity : progress.maxConcurrency;
     const isMap = this.index.state(parent.scope, parent.position.stateName).Type === 'Map';
     const outer = this.visibleVariables(parent);
@@ -630,6 +645,7 @@ class Stepper {
         this.record('MapIterationStarted', {
           mapIterationStartedEventDetails: { name: parent.position.stateName, index: child.index },
         });
+        if (this.snapshot.status !== 'RUNNING') return;
       }
       const input = child.input;
       this.queue.push(() => this.runFrom(childId, startAt, input, undefined));
@@ -702,6 +718,7 @@ class Stepper {
     this.working.delete(parentId);
     const state = this.index.state(parent.scope, stateName);
     this.record(state.Type === 'Map' ? 'MapStateSucceeded' : 'ParallelStateSucceeded', undefined);
+    if (this.snapshot.status !== 'RUNNING') return;
     await this.continueWith(parentId, stateName, input, attempts, (env) =>
       state.Type === 'Map' || state.Type === 'Parallel'
         ? completeChildren(env, state, results)

@@ -147,7 +147,7 @@ function checkCall(call: IntrinsicCall): string | undefined {
       return `${call.name}: argument ${i + 1} (${parameter.name}) must be ${describeType(parameter.type)}, but it is ${article(jsonTypeOf(literal))} (position ${arg.position})`;
     }
   }
-  return checkLiteralFormat(call);
+  return undefined;
 }
 
 /** The value of a literal argument; undefined for paths and calls, which are known only at run time. */
@@ -165,13 +165,4 @@ function literalValue(arg: IntrinsicArgument): JsonValue | undefined {
     default:
       return assertNever(arg, 'intrinsic argument');
   }
-}
-
-/** With a literal template, States.Format's placeholder count is known before any run. */
-function checkLiteralFormat(call: IntrinsicCall): string | undefined {
-  const [template] = call.args;
-  if (call.name !== 'States.Format' || template?.kind !== 'string') return undefined;
-  const values = call.args.length - 1;
-  if (template.placeholders.length === values) return undefined;
-  return `States.Format: the template has ${template.placeholders.length} {} placeholder(s) but ${values} value argument(s) were given (position ${call.position})`;
 }

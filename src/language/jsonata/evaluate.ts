@@ -109,7 +109,8 @@ const UNSUPPORTED = Symbol('unsupported');
  */
 function toJsonResult(value: unknown): JsonValue | typeof UNSUPPORTED {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  // `+ 0` turns -0 into 0, which is what JSON can hold (JSON.stringify(-0) is "0").
+  if (typeof value === 'number') return Number.isFinite(value) ? value + 0 : String(value);
   if (typeof value === 'function') return UNSUPPORTED;
   if (Array.isArray(value)) {
     const items: JsonValue[] = [];

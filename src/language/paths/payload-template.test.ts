@@ -207,12 +207,12 @@ describe('checkPayloadTemplate', () => {
       'a.$': 'missing',
       'b/c': [{ 'd.$': '$.a b' }],
       'e.$': 'States.Nope()',
-      'f.$': "States.Format('{} {}', $.a)",
+      'f.$': "States.MathAdd('1', 2)",
     });
     expect(problems.map((p) => p.pointer)).toEqual(['/a.$', '/b~1c/0/d.$', '/e.$', '/f.$']);
     expect(problems[0]?.message).toMatch(/not a JSONPath or intrinsic/);
     expect(problems[1]?.message).toMatch(/position 3/);
     expect(problems[2]?.message).toMatch(/Unknown intrinsic function 'States.Nope'/);
-    expect(problems[3]?.message).toMatch(/2 \{\} placeholder\(s\) but 1 value/);
+    expect(problems[3]?.message).toMatch(/must be a number, but it is a string/);
   });
 });
