@@ -458,3 +458,59 @@ describe('step limits', () => {
     expect(result.snapshot).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
   });
 });
+
+describe('step history', () => {
+  it("names each Map iteration event's details as AWS does", async () => {
+    const machine: StateMachineDefinition = {
+      StartAt: 'Each',
+      States: {
+        Each: {
+          Type: 'Map',
+          ItemProcessor: {
+            StartAt: 'Check',
+            States: {
+              Check: {
+                Type: 'Choice',
+                Choices: [{ Variable: '$', NumericEquals: 2, Next: 'Bad' }],
+                Default: 'Wait',
+              },
+              Wait: { Type: 'Wait', Seconds: 5, End: true },
+              Bad: { Type: 'Fail', Error: 'Item.Bad' },
+            },
+          },
+          End: true,
+        },
+      },
+    };
+    const result = await step(machine, undefined, started([1, 2]));
+    const byType = new Map([...result.history].reverse().map((e) => [e.type, e])); // first of each type
+    expect(byType.get('MapIterationStarted')).toHaveProperty('mapIterationStartedEventDetails', {
+      name: 'Each',
+      index: 0,
+    });
+    expect(byType.get('MapIterationFailed')).toHaveProperty('mapIterationFailedEventDetails', {
+      name: 'Each',
+      index: 1,
+    });
+    expect(byType.get('MapIterationAborted')).toHaveProperty('mapIterationAbortedEventDetails', {
+      name: 'Each',
+      index: 0,
+    });
+    expect(result.snapshot).toMatchObject({ status: 'FAILED', error: 'Item.Bad' });
+    expect(commandsOf(result, 'CancelTimer')).toHaveLength(1);
+  });
+
+  it('numbers events consecutively across steps', async () => {
+    const first = await step(taskMachine, undefined, started({ n: 1 }));
+    const taskId = commandsOf(first, 'ScheduleTask')[0]?.taskId ?? '';
+    const second = await step(taskMachine, first.snapshot, {
+      type: 'TaskSucceeded',
+      now: T0,
+      taskId,
+      output: 1,
+    });
+    const ids = [...first.history, ...second.history].map((e) => e.id);
+    expect(ids).toEqual(ids.map((_, i) => i + 1));
+    expect(second.history[0]?.previousEventId).toBe(first.history.length);
+  });
+});

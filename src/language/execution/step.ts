@@ -11,7 +11,7 @@ import { assertNever, exceedsJsonByteLength } from '../../common/index.js';
 import type { QueryLanguage, State, StateMachineDefinition } from '../definition/types.js';
 import { StatesError, StatesErrorNames } from '../errors.js';
 import { decideRetry, findCatcher } from '../retry-policy.js';
-import { formatTimestamp, parseTimestamp } from '../timestamps.js';
+import { addSecondsCapped, formatTimestamp, parseTimestamp } from '../timestamps.js';
 import type { StateContext } from './context-object.js';
 import { contextObject, executionContext } from './context-object.js';
 import type { DefinitionIndex } from './definition-index.js';
@@ -663,15 +663,17 @@ class Stepper {
     const isMap = this.index.state(parent.scope, position.stateName).Type === 'Map';
     const index = child.parent.index;
     progress.active.delete(child.id);
-    const iterationDetails = { mapIterationEventDetails: { name: position.stateName, index } };
+    const iteration = { name: position.stateName, index };
     let failure: { error: string; cause: string } | undefined;
     if (end.ok) {
       progress.succeeded++;
       progress.results[index] = end.output;
-      if (isMap) this.record('MapIterationSucceeded', iterationDetails);
+      if (isMap) {
+        this.record('MapIterationSucceeded', { mapIterationSucceededEventDetails: iteration });
+      }
     } else {
       progress.failed++;
-      if (isMap) this.record('MapIterationFailed', iterationDetails);
+      if (isMap) this.record('MapIterationFailed', { mapIterationFailedEventDetails: iteration });
       const tolerates =
         progress.toleratedFailureCount !== undefined ||
         progress.toleratedFailurePercentage !== undefined;
@@ -729,8 +731,17 @@ class Stepper {
   /** Cancels every unfinished child of a Parallel or Map state, and their descendants. */
   private abortChildren(parentId: string): void {
     const progress = this.workingChildren(parentId);
-    if (!progress) return;
-    for (const childId of progress.active) this.cancelRunTree(childId);
+    const parent = this.runs.get(parentId);
+    if (!progress || !parent || parent.position.kind !== 'children') return;
+    const name = parent.position.stateName;
+    const isMap = this.index.state(parent.scope, name).Type === 'Map';
+    for (const childId of progress.active) {
+      const index = this.runs.get(childId)?.parent?.index;
+      if (isMap && index !== undefined) {
+        this.record('MapIterationAborted', { mapIterationAbortedEventDetails: { name, index } });
+      }
+      this.cancelRunTree(childId);
+    }
     progress.active.clear();
     progress.pending = [];
   }
@@ -778,7 +789,11 @@ class Stepper {
     this.queue.length = 0;
     if (end.status === 'SUCCEEDED') {
       this.snapshot = { ...this.snapshot, status: 'SUCCEEDED', output: end.output };
-      this.record('ExecutionSucceeded', { executionSucceededEventDetails: { output: end.output } });
+      this.record(
+        'ExecutionSucceeded',
+        { executionSucceededEventDetails: { output: end.output } },
+        true,
+      );
       this.commands.push({ type: 'CompleteExecution', status: 'SUCCEEDED', output: end.output });
       return;
     }
@@ -902,6 +917,8 @@ class Stepper {
    * as AWS fails executions that exceed 25,000 events (service-quotas).
    */
   private record(type: string, details: JsonObject | undefined, final = false): void {
+    // Nothing follows the execution's last event, e.g. MapStateFailed after the history limit.
+    if (!final && this.snapshot.status !== 'RUNNING') return;
     const id = ++this.lastEventId;
     this.history.push({
       id,
@@ -982,5 +999,5 @@ function toErrorPair(error: unknown): { error: string; cause: string } {
 function addSecondsToTimestamp(now: string, seconds: number): string {
   const base = parseTimestamp(now);
   if (base === undefined) throw new RangeError(`event time "${now}" is not an RFC 3339 timestamp`);
-  return formatTimestamp(base + seconds * 1000);
+  return formatTimestamp(addSecondsCapped(base, seconds));
 }
