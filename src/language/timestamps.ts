@@ -63,6 +63,18 @@ export function parseTimestamp(text: string): number | undefined {
   );
 }
 
+/** 9999-12-31T23:59:59.999Z, the last instant RFC 3339 can write. */
+export const LAST_TIMESTAMP_MS = 253_402_300_799_999;
+
+/**
+ * `epochMs` plus `seconds`, capped at {@link LAST_TIMESTAMP_MS}: a wait or retry back-off too
+ * long to write as a timestamp is due at the end of time rather than an error.
+ */
+export function addSecondsCapped(epochMs: number, seconds: number): number {
+  const due = epochMs + seconds * 1000;
+  return Number.isNaN(due) ? due : Math.min(due, LAST_TIMESTAMP_MS);
+}
+
 /** True when `text` is a timestamp ASL accepts (see {@link parseTimestamp}). */
 export function isTimestamp(text: string): boolean {
   return parseTimestamp(text) !== undefined;
