@@ -46,9 +46,11 @@ export function registerRunCommand(program: Command): void {
       'after',
       `
 Examples:
-  $ baton run examples/hello.asl.json --input '{"name": "Ada"}'
-  $ baton run examples/deploy.asl.yaml --input @input.json --mock examples/deploy.mocks.json --trace
-  $ baton run retry.asl.json --mock mocks.json --wait-scale 0.01
+  $ baton run examples/hello.asl.json --input '{"name": "Ada", "hour": 15}'
+  $ baton run examples/release-train.asl.yaml --input @examples/release-train.input.json \
+      --mock examples/release-train.mocks.json --trace
+  $ baton run examples/release-train.asl.yaml --input @examples/release-train.input.json \
+      --mock examples/release-train.mocks.json --wait-scale 0.5
 
 A mock file maps a state name (or a resource ARN) to an outcome or a sequence of outcomes:
   {"Deploy": {"result": {"id": 7}},
@@ -89,10 +91,12 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
       stateMachineName: stateMachineNameOf(file),
       startTime: new Date().toISOString(),
       waits,
-      ...(flags.seed === undefined ? {} : { seed: Number(flags.seed) }),
+      ...(flags.seed === undefined
+        ? {}
+        : { seed: integerOption('--seed', flags.seed, -(2 ** 31)) }),
       ...(flags.payloadLimit === undefined
         ? {}
-        : { payloadLimitBytes: Number(flags.payloadLimit) }),
+        : { payloadLimitBytes: integerOption('--payload-limit', flags.payloadLimit, 1) }),
       onWait: ({ purpose, realMilliseconds, dueAt }) => {
         if (realMilliseconds >= 1000) {
           const what = {
@@ -128,6 +132,15 @@ async function runCommand(file: string, flags: RunFlags): Promise<number> {
   console.error(`Error: ${result.error}`);
   console.error(`Cause: ${result.cause}`);
   return 1;
+}
+
+/** An integer option; a typo must not silently become 0 or switch a limit off. */
+function integerOption(option: string, raw: string, minimum: number): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isSafeInteger(value) || value < minimum) {
+    throw new CliUsageError(`${option}: "${raw}" is not an integer of at least ${minimum}`);
+  }
+  return value;
 }
 
 function waitMode(scale: string | undefined): WaitMode {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { JsonObject, JsonValue } from '../common/index.js';
-import { isJsonObject } from '../common/index.js';
+import { isJsonObject, jsonEquals } from '../common/index.js';
 import type { InspectionStage, StateInspection } from '../language/index.js';
 import { inspectState } from '../language/index.js';
 import { LocalRunnerError, parseOutcome } from '../local/index.js';
@@ -43,9 +43,13 @@ export function registerTestStateCommand(program: Command): void {
       'after',
       `
 Examples:
-  $ baton test-state deploy.asl.json --state Deploy --input '{"env": "dev"}' --mock '{"result": {"id": 7}}'
-  $ baton test-state deploy.asl.json --state Route --input @input.json
-  $ baton test-state deploy.asl.json --state Deploy --mock '{"error": "Http.ServerError"}' --retry-attempts 3
+  $ baton test-state examples/release-train.asl.yaml --state "Deploy to dev" \
+      --input @examples/release-train.input.json \
+      --mock '{"result": {"StatusCode": 200, "ResponseBody": {"id": "d-1"}}}'
+  $ baton test-state examples/release-train.asl.yaml --state "All green?" \
+      --input '{"smoke": [{"status": 200}, {"status": 500}]}'
+  $ baton test-state examples/release-train.asl.yaml --state "Deploy to dev" \
+      --mock '{"error": "States.Http.StatusCode.503"}' --retry-attempts 1
 
 Status is SUCCEEDED, FAILED, RETRIABLE (a Retrier would run the state again) or CAUGHT_ERROR
 (a Catcher takes over). Exit status: 0 for SUCCEEDED and CAUGHT_ERROR, 1 for FAILED and
@@ -77,6 +81,15 @@ async function testStateCommand(file: string, flags: TestStateFlags): Promise<nu
       retryAttempts: parseAttempts(flags.retryAttempts),
       ...(mock === undefined ? {} : { mock: 'result' in mock ? { result: mock.result } : mock }),
     });
+    const expected = mock?.expectInput;
+    const scheduled = inspection.inspectionData.scheduled;
+    if (expected !== undefined && (scheduled === undefined || !jsonEquals(expected, scheduled))) {
+      console.log(renderInspection(flags.state, inspection));
+      console.error(
+        `baton test-state: the state sent ${JSON.stringify(scheduled ?? null)} but the mock's expectInput is ${JSON.stringify(expected)}`,
+      );
+      return 1;
+    }
   } catch (error: unknown) {
     if (
       error instanceof CliUsageError ||

@@ -79,9 +79,9 @@ export async function runValidate(
 
 const EXAMPLES = `
 Examples:
-  $ baton validate deploy.asl.json
-  $ baton validate workflows/*.yaml
-  $ baton validate --format json release.json > report.json
+  $ baton validate examples/hello.asl.json
+  $ baton validate examples/*.asl.*
+  $ baton validate --format json examples/release-train.asl.yaml > report.json
 
 Exit status: 0 when every file is valid, 2 when any file is invalid or unreadable.`;
 

@@ -40,8 +40,8 @@ export async function runLocal(
   let nowMs = parseTimestamp(startTime);
   if (nowMs === undefined) {
     throw new LocalRunnerError(
-      'BAD_MOCK_FILE',
-      `startTime "${startTime}" is not an RFC 3339 timestamp`,
+      'BAD_OPTION',
+      `startTime "${startTime}" is not an RFC 3339 timestamp (e.g. 2026-01-01T00:00:00Z)`,
     );
   }
   const mocks = new MockCursor(options.mocks ?? {});
@@ -53,6 +53,9 @@ export async function runLocal(
     ...(options.historyEventLimit === undefined
       ? {}
       : { historyEvents: options.historyEventLimit }),
+    ...(options.variablesLimitBytes === undefined
+      ? {}
+      : { variablesBytes: options.variablesLimitBytes }),
   };
 
   let snapshot: ExecutionSnapshot | undefined;

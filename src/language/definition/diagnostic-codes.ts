@@ -8,7 +8,7 @@ export const DIAGNOSTIC_CODES = Object.freeze({
   YAML_SYNTAX: 'The text is not valid YAML.',
   DUPLICATE_KEY: 'An object has the same key twice.',
   UNSUPPORTED_VALUE:
-    'A YAML value has no JSON equivalent (tags, non-finite numbers, non-string keys).',
+    'A YAML value has no JSON equivalent (tags, non-finite numbers, keys that are not scalars).',
   FILE_UNREADABLE: 'The CLI could not read the file.',
   // Shape of fields.
   WRONG_TYPE: 'A field has the wrong JSON type.',

@@ -1,6 +1,6 @@
 /** One problem found in a definition. Validation returns all of them at once. */
 export interface Diagnostic {
-  /** Stable machine-readable code, e.g. `MISSING_FIELD`, `UNKNOWN_NEXT`. */
+  /** Stable machine-readable code, e.g. `MISSING_FIELD`, `UNKNOWN_TARGET`. */
   readonly code: string;
   /** JSON pointer (RFC 6901) to the offending value, `''` for the document. */
   readonly pointer: string;

@@ -39,7 +39,8 @@ export function checkIntrinsicSyntax(text: string): string | undefined {
 }
 
 /** `$$` (context object) or `$name` (a variable) at the start of a path. */
-const NON_INPUT_ROOT = /^(\$\$|\$[A-Za-z_][A-Za-z0-9_]*)(?=$|[.[])/;
+// Variable names may use Unicode letters and digits, as Assign and the path evaluator accept.
+const NON_INPUT_ROOT = /^(\$\$|\$[\p{L}_][\p{L}\p{N}_]*)(?=$|[.[])/u;
 
 /**
  * Checks a JSONPath. `ReferencePath` allows only plain member and index steps (ASL spec

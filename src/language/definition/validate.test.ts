@@ -697,3 +697,36 @@ describe('validateDefinition: accepted definitions', () => {
     expect(validateDefinition(definition).ok).toBe(true);
   });
 });
+
+describe('validateDefinition: variable roots in paths', () => {
+  it('accepts a Unicode variable name as a path root, as Assign accepts the name', () => {
+    const result = validateDefinition({
+      StartAt: 'Set',
+      States: {
+        Set: { Type: 'Pass', Assign: { café: [1, 2] }, Next: 'Each' },
+        Each: {
+          Type: 'Map',
+          ItemsPath: '$café',
+          ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } },
+          End: true,
+        },
+      },
+    });
+    expect(result.ok).toBe(true);
+  });
+
+  it('still rejects a variable root that is not a name', () => {
+    const result = validateDefinition({
+      StartAt: 'Each',
+      States: {
+        Each: {
+          Type: 'Map',
+          ItemsPath: '$1abc',
+          ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } },
+          End: true,
+        },
+      },
+    });
+    expect(result.ok).toBe(false);
+  });
+});

@@ -9,7 +9,11 @@ export interface DefinitionIndex {
   readonly root: StateMachineDefinition;
   branch(scope: string): Branch;
   state(scope: string, name: string): State;
-  queryLanguage(state: State): QueryLanguage;
+  /**
+   * The state's QueryLanguage, else its branch's (a Parallel branch or ItemProcessor), else the
+   * machine's (JSONPath by default): the rule the validator checks each state's fields against.
+   */
+  queryLanguage(scope: string, state: State): QueryLanguage;
   /** The scope holding `stateName` (names are unique across the whole machine). */
   findScopeOf(stateName: string): string | undefined;
 }
@@ -21,8 +25,8 @@ export function indexDefinition(definition: StateMachineDefinition): DefinitionI
   const cached = cache.get(definition);
   if (cached) return cached;
   const branches = new Map<string, Branch>();
-  collect('', definition, branches);
-  const defaultLanguage: QueryLanguage = definition.QueryLanguage ?? 'JSONPath';
+  const languages = new Map<string, QueryLanguage>();
+  collect('', definition, definition.QueryLanguage ?? 'JSONPath', branches, languages);
   const index: DefinitionIndex = {
     root: definition,
     branch(scope) {
@@ -35,8 +39,8 @@ export function indexDefinition(definition: StateMachineDefinition): DefinitionI
       if (!state) throw new RangeError(`no state "${name}" at scope "${scope}"`);
       return state;
     },
-    queryLanguage(state) {
-      return state.QueryLanguage ?? defaultLanguage;
+    queryLanguage(scope, state) {
+      return state.QueryLanguage ?? languages.get(scope) ?? 'JSONPath';
     },
     findScopeOf(stateName) {
       for (const [scope, branch] of branches) {
@@ -63,14 +67,24 @@ function escapeScopeToken(name: string): string {
   return name.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-function collect(scope: string, branch: Branch, into: Map<string, Branch>): void {
+function collect(
+  scope: string,
+  branch: Branch,
+  machine: QueryLanguage,
+  into: Map<string, Branch>,
+  languages: Map<string, QueryLanguage>,
+): void {
+  const language = branch.QueryLanguage ?? machine;
   into.set(scope, branch);
+  languages.set(scope, language);
   for (const [name, state] of Object.entries(branch.States)) {
     if (state.Type === 'Parallel') {
-      state.Branches.forEach((child, i) => collect(parallelScope(scope, name, i), child, into));
+      state.Branches.forEach((child, i) =>
+        collect(parallelScope(scope, name, i), child, machine, into, languages),
+      );
     } else if (state.Type === 'Map') {
       const processor = state.ItemProcessor ?? state.Iterator;
-      if (processor) collect(mapScope(scope, name), processor, into);
+      if (processor) collect(mapScope(scope, name), processor, machine, into, languages);
     }
   }
 }

@@ -91,7 +91,7 @@ export async function inspectState(
   };
   const variables = options.variables ?? {};
   const fields: FieldEnv = {
-    language: index.queryLanguage(state),
+    language: index.queryLanguage(scope, state),
     stateName,
     input: options.input,
     context: contextObject(shared, stateContext),

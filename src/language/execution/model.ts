@@ -69,8 +69,6 @@ export interface Run {
   readonly variables: JsonObject;
   /** Outer-scope variables visible (read-only) to this run. */
   readonly outerVariables: JsonObject;
-  /** `$$.Map.Item` for Map iterations. */
-  readonly mapItem?: { readonly index: number; readonly value: JsonValue };
   readonly position: Position;
 }
 
@@ -137,7 +135,6 @@ export interface PendingChild {
   readonly index: number;
   readonly scope: string;
   readonly input: JsonValue;
-  readonly mapItem?: { readonly index: number; readonly value: JsonValue };
 }
 
 /** What happened, fed to `step` one at a time. `now` is ISO-8601, the only clock. */

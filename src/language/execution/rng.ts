@@ -1,7 +1,8 @@
 /**
  * A seeded PRNG (mulberry32) whose whole state is one 32-bit integer, stored in the snapshot
  * so that a replay draws the same numbers (STYLE §2: randomness is an input). Not for secrets:
- * task tokens take their entropy from the event instead.
+ * task tokens drawn from it are unique lookup keys, and the durable engine must check any token
+ * presented to it against its own records rather than trust it as a credential.
  */
 import type { RandomSource } from '../evaluation-context.js';
 

@@ -319,6 +319,7 @@ async function enterParallel(env: StateEnv, state: ParallelState): Promise<Enter
 
 async function enterMap(env: StateEnv, state: MapState): Promise<EnterOutcome> {
   const { fields } = env;
+  refuseUnsupportedMapIo(env, state);
   const effective = afterInputPath(fields, state);
   const items = await mapItems(env, state, effective);
   const selector = state.ItemSelector ?? state.Parameters;
@@ -346,7 +347,6 @@ async function enterMap(env: StateEnv, state: MapState): Promise<EnterOutcome> {
     index,
     scope,
     input: checkPayload(fields, input, 'input'),
-    mapItem: { index, value: input },
   }));
   const maxConcurrency =
     (await resolveInteger(
@@ -397,6 +397,31 @@ async function enterMap(env: StateEnv, state: MapState): Promise<EnterOutcome> {
     ...(toleratedFailureCount === undefined ? {} : { toleratedFailureCount }),
     ...(toleratedFailurePercentage === undefined ? {} : { toleratedFailurePercentage }),
   };
+}
+
+/**
+ * ItemReader (items from S3 and the like) and ResultWriter (results to S3) need integrations
+ * that Baton does not have yet. Failing with AWS's own error names, catchable like AWS's, beats
+ * iterating the wrong items or dropping results without a word.
+ */
+function refuseUnsupportedMapIo(env: StateEnv, state: MapState): void {
+  if (state.ItemReader !== undefined) {
+    throw new StatesError(
+      StatesErrorNames.ItemReaderFailed,
+      `Map state '${env.stateName}' has an ItemReader, which Baton cannot run yet (reading items from ${resourceOf(state.ItemReader)} needs an integration). Pass the items in the state input and use ItemsPath or Items instead.`,
+    );
+  }
+  if (state.ResultWriter !== undefined) {
+    throw new StatesError(
+      StatesErrorNames.ResultWriterFailed,
+      `Map state '${env.stateName}' has a ResultWriter, which Baton cannot run yet (writing results to ${resourceOf(state.ResultWriter)} needs an integration). Remove it to get the results as the state's output.`,
+    );
+  }
+}
+
+function resourceOf(config: JsonObject): string {
+  const resource = config['Resource'];
+  return typeof resource === 'string' ? resource : 'its Resource';
 }
 
 /** The array a Map iterates: ItemsPath (JSONPath) or Items (JSONata), by default the input. */

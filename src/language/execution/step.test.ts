@@ -514,3 +514,65 @@ describe('step history', () => {
     expect(second.history[0]?.previousEventId).toBe(first.history.length);
   });
 });
+
+describe('step query languages', () => {
+  it('runs an ItemProcessor in its own QueryLanguage, as the validator checks it', async () => {
+    const machine: StateMachineDefinition = {
+      StartAt: 'Each',
+      States: {
+        Each: {
+          Type: 'Map',
+          ItemProcessor: {
+            QueryLanguage: 'JSONata',
+            StartAt: 'Double',
+            States: { Double: { Type: 'Pass', Output: '{% $states.input * 2 %}', End: true } },
+          },
+          End: true,
+        },
+      },
+    };
+    const result = await step(machine, undefined, started([1, 2]));
+    expect(result.snapshot).toMatchObject({ status: 'SUCCEEDED', output: [2, 4] });
+  });
+});
+
+describe('step: Map features that need integrations', () => {
+  const distributed = (extra: Record<string, JsonValue>): StateMachineDefinition => ({
+    StartAt: 'Each',
+    States: {
+      Each: {
+        Type: 'Map',
+        ...extra,
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+          StartAt: 'P',
+          States: { P: { Type: 'Pass', End: true } },
+        },
+        End: true,
+      },
+    },
+  });
+
+  it('fails with States.ItemReaderFailed instead of iterating the wrong items', async () => {
+    const machine = distributed({
+      ItemReader: {
+        Resource: 'arn:aws:states:::s3:getObject',
+        Parameters: { Bucket: 'b', Key: 'k' },
+      },
+    });
+    const result = await step(machine, undefined, started([1, 2]));
+    expect(result.snapshot).toMatchObject({ status: 'FAILED', error: 'States.ItemReaderFailed' });
+    expect(result.snapshot.cause).toContain('arn:aws:states:::s3:getObject');
+  });
+
+  it('fails with States.ResultWriterFailed instead of dropping the results', async () => {
+    const machine = distributed({
+      ResultWriter: {
+        Resource: 'arn:aws:states:::s3:putObject',
+        Parameters: { Bucket: 'b', Prefix: 'p' },
+      },
+    });
+    const result = await step(machine, undefined, started([1]));
+    expect(result.snapshot).toMatchObject({ status: 'FAILED', error: 'States.ResultWriterFailed' });
+  });
+});

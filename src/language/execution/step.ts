@@ -638,7 +638,6 @@ class Stepper {
         parent: { runId: parentId, index: child.index },
         variables: {},
         outerVariables: outer,
-        ...(child.mapItem === undefined ? {} : { mapItem: child.mapItem }),
         position: { kind: 'ready', stateName: startAt, input: child.input },
       });
       if (isMap) {
@@ -822,7 +821,7 @@ class Stepper {
     input: JsonValue,
     attempts: Attempts,
   ): StateEnv {
-    const language: QueryLanguage = this.index.queryLanguage(state);
+    const language: QueryLanguage = this.index.queryLanguage(run.scope, state);
     const stateContext: StateContext = {
       name: stateName,
       enteredTime: attempts.enteredTime,

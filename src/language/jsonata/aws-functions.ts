@@ -23,7 +23,7 @@ export interface FunctionScope {
   readonly now: string;
 }
 
-/** Largest array `$range` and `$partition` build, so one expression cannot exhaust memory. */
+/** Largest array `$range` builds, so one expression cannot exhaust memory. */
 const MAX_GENERATED_ITEMS = 1_000_000;
 
 /**

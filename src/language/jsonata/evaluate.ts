@@ -44,8 +44,8 @@ function queryError(cause: string): StatesError {
 /**
  * AWS's Cause for an expression that evaluates to nothing, e.g. "The JSONata expression
  * '$states.input.pushLocation' specified for the field 'Arguments/Input/pushLocation' returned
- * nothing (undefined)." (as AWS reports it after the step's "An error occurred while executing
- * the state '<name>' (entered at the event id #<n>). " prefix, which the caller adds).
+ * nothing (undefined)." AWS puts "An error occurred while executing the state '<name>' (entered
+ * at the event id #<n>). " in front of it; Baton does not (docs/language.md, "Known differences").
  */
 export function undefinedResultCause(expression: string, field: string | undefined): string {
   return `${subject(expression, field)} returned nothing (undefined).`;
