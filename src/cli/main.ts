@@ -8,7 +8,9 @@ export function buildProgram(): Command {
   const program = new Command('baton')
     .description('Baton: durable ASL workflows for GitLab CI/CD')
     .version('0.1.0')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Usage errors exit with 2, as each command documents: 1 means a workflow or state failed.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
   registerValidateCommand(program);
   registerRunCommand(program);
   registerTestStateCommand(program);

@@ -11,7 +11,7 @@ import type { EvaluationContext } from '../evaluation-context.js';
 import { evaluateJsonataRequired, isJsonataExpression, jsonataBody } from '../jsonata/index.js';
 import type { JsonataScope } from '../jsonata/index.js';
 import { queryPath } from '../paths/query-path.js';
-import { formatTimestamp, parseTimestamp } from '../timestamps.js';
+import { addSecondsCapped, formatTimestamp, parseTimestamp } from '../timestamps.js';
 
 /** "You must specify time as an integer value from 0 to 99999999" (state-wait, Seconds). */
 export const MAX_WAIT_SECONDS = 99_999_999;
@@ -39,7 +39,7 @@ function isWaitSeconds(value: JsonValue): boolean {
 }
 
 function dueAfterSeconds(nowMs: number, seconds: number): WaitDue {
-  const dueEpochMs = nowMs + seconds * 1000;
+  const dueEpochMs = addSecondsCapped(nowMs, seconds);
   return { dueEpochMs, dueTimestamp: formatTimestamp(dueEpochMs) };
 }
 

@@ -1,0 +1,93 @@
+/**
+ * The examples are documentation that runs: every examples/*.asl.{json,yaml,yml} must pass
+ * `baton validate`, and run with the local runner from its `<name>.input.json` and
+ * `<name>.mocks.json` (when present) to exactly `<name>.expected.json`. Expected outputs were
+ * checked by hand against each workflow, not copied from a run.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { JsonValue } from '../../src/common/index.js';
+import { readDefinitionText } from '../../src/definition-source/index.js';
+import type { StateMachineDefinition } from '../../src/language/index.js';
+import { validateDefinition } from '../../src/language/definition/index.js';
+import { parseMockTable, runLocal } from '../../src/local/index.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const examplesDir = join(root, 'examples');
+const DEFINITION = /^(?<name>.+)\.asl\.(json|ya?ml)$/;
+
+const examples = readdirSync(examplesDir)
+  .map((file) => ({ file, name: DEFINITION.exec(file)?.groups?.['name'] }))
+  .filter((e): e is { file: string; name: string } => e.name !== undefined)
+  .sort((a, b) => a.file.localeCompare(b.file));
+
+function readJson(path: string): JsonValue {
+  return JSON.parse(readFileSync(path, 'utf8')) as JsonValue;
+}
+
+/** Reads and validates a definition as `baton validate` does; fails the test on any problem. */
+function load(file: string): StateMachineDefinition {
+  const parsed = readDefinitionText(readFileSync(join(examplesDir, file), 'utf8'), file);
+  const problems = parsed.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`);
+  if (!parsed.ok) return expect.fail(`${file} does not parse:\n${problems.join('\n')}`);
+  const validated = validateDefinition(parsed.value, parsed.sourceMap);
+  if (!validated.ok) {
+    const all = [
+      ...problems,
+      ...validated.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`),
+    ];
+    return expect.fail(`${file} is invalid:\n${all.join('\n')}`);
+  }
+  expect(problems, `${file} has parse warnings`).toEqual([]);
+  return validated.definition;
+}
+
+describe('examples', () => {
+  it('include at least the two the README shows', () => {
+    expect(examples.map((e) => e.file)).toEqual(
+      expect.arrayContaining(['hello.asl.json', 'release-train.asl.yaml']),
+    );
+  });
+
+  describe.each(examples)('$file', ({ file, name }) => {
+    it('is a valid definition', () => {
+      load(file);
+    });
+
+    it(`runs to ${name}.expected.json`, async () => {
+      const definition = load(file);
+      const path = (suffix: string): string => join(examplesDir, `${name}.${suffix}`);
+      const expectedPath = path('expected.json');
+      expect(existsSync(expectedPath), `${name}.expected.json is missing`).toBe(true);
+      const mocksPath = path('mocks.json');
+      const result = await runLocal(definition, {
+        input: existsSync(path('input.json')) ? readJson(path('input.json')) : {},
+        ...(existsSync(mocksPath)
+          ? { mocks: parseMockTable(readJson(mocksPath), `${name}.mocks.json`) }
+          : {}),
+        // The names `baton run examples/<file>` uses, so the output is what the CLI prints.
+        executionName: 'local',
+        stateMachineName: name,
+      });
+      if (result.status !== 'SUCCEEDED') {
+        return expect.fail(`${file} ended ${result.status}: ${result.error}: ${result.cause}`);
+      }
+      expect(result.output).toEqual(readJson(expectedPath));
+    });
+  });
+});
+
+describe('the README', () => {
+  it('names example files in its first command that exist', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const firstBlock = /```sh\n(?<body>[\s\S]*?)```/.exec(readme)?.groups?.['body'] ?? '';
+    const firstCommand = firstBlock.split('\n')[0] ?? '';
+    const files = [...firstCommand.matchAll(/@?(?<path>examples\/\S+)/g)].map(
+      (m) => m.groups?.['path'] ?? '',
+    );
+    expect(files.length, `no example file in "${firstCommand}"`).toBeGreaterThan(0);
+    for (const path of files) expect(existsSync(join(root, path)), path).toBe(true);
+  });
+});
