@@ -23,6 +23,9 @@ export async function readJsonArgument(option: string, raw: string): Promise<Jso
       throw new CliUsageError(`${option}: cannot read ${file} (${reason})`);
     }
   }
+  if (text.trim() === '') {
+    throw new CliUsageError(`${option}: ${file} is empty; give a JSON value such as {}`);
+  }
   const parsed = readDefinitionText(text, file === '<argument>' ? 'argument.json' : file);
   if (!parsed.ok) {
     const first = parsed.diagnostics[0];

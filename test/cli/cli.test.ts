@@ -479,3 +479,13 @@ describe.concurrent('--help', () => {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('baton run: empty argument files', () => {
+  it('says an empty --mock file is empty instead of describing a definition', async () => {
+    const mock = file('empty-mocks.json', '\n');
+    const result = await baton('run', 'examples/hello.asl.json', '--mock', mock);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('is empty');
+    expect(result.stderr).not.toContain('StartAt');
+  });
+});

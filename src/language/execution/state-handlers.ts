@@ -238,10 +238,11 @@ function choose(
       `No Choice Rules matched in the Choice state '${env.stateName}' and no Default was given.`,
     );
   }
-  // A matching rule's own Assign/Output take precedence; otherwise the state's apply, as
-  // they do when Default is taken (AWS state-choice, "Assign" and "Output" in Choice Rules).
+  // The state's Assign "applies regardless of which choice rule matches", and a matching
+  // rule's own Assign adds to it (AWS state-choice, "Choice Rules (JSONata)"); on a shared
+  // name the rule, being the more specific, wins. A rule's Output replaces the state's.
   const rule: ChoiceRule | undefined = selection.kind === 'matched' ? selection.rule : undefined;
-  const assign = rule?.Assign ?? state.Assign;
+  const assign = mergeAssign(state.Assign, rule?.Assign);
   const output = rule?.Output ?? state.Output;
   const io: IoFields = {
     ...(state.OutputPath === undefined ? {} : { OutputPath: state.OutputPath }),
@@ -254,6 +255,22 @@ function choose(
     finished,
     next,
   }));
+}
+
+/** Combines two Assign templates; `inner` wins for a variable both name (`x` or `x.$`). */
+function mergeAssign(
+  outer: JsonObject | undefined,
+  inner: JsonObject | undefined,
+): JsonObject | undefined {
+  if (inner === undefined) return outer;
+  if (outer === undefined) return inner;
+  const variableOf = (key: string): string => (key.endsWith('.$') ? key.slice(0, -2) : key);
+  const overridden = new Set(Object.keys(inner).map(variableOf));
+  const merged: Record<string, JsonValue> = {};
+  for (const [key, value] of Object.entries(outer)) {
+    if (!overridden.has(variableOf(key))) merged[key] = value;
+  }
+  return { ...merged, ...inner };
 }
 
 async function enterWait(env: StateEnv, state: WaitState): Promise<EnterOutcome> {

@@ -576,3 +576,51 @@ describe('step: Map features that need integrations', () => {
     expect(result.snapshot).toMatchObject({ status: 'FAILED', error: 'States.ResultWriterFailed' });
   });
 });
+
+describe('step: Choice Assign', () => {
+  const machine = (language: 'JSONPath' | 'JSONata'): StateMachineDefinition => ({
+    QueryLanguage: language,
+    StartAt: 'Route',
+    States: {
+      Route: {
+        Type: 'Choice',
+        Assign: { always: 'state', shared: 'state' },
+        Choices: [
+          language === 'JSONata'
+            ? { Condition: '{% $states.input.go %}', Assign: { shared: 'rule' }, Next: 'Done' }
+            : {
+                Variable: '$.go',
+                BooleanEquals: true,
+                Assign: { 'shared.$': '$.label' },
+                Next: 'Done',
+              },
+        ],
+        Default: 'Done',
+      },
+      Done: {
+        Type: 'Pass',
+        ...(language === 'JSONata'
+          ? { Output: { always: '{% $always %}', shared: '{% $shared %}' } }
+          : { Parameters: { 'always.$': '$always', 'shared.$': '$shared' } }),
+        End: true,
+      },
+    },
+  });
+
+  for (const language of ['JSONPath', 'JSONata'] as const) {
+    it(`applies the state's Assign whichever rule matches, the rule's on top (${language})`, async () => {
+      const matched = await step(
+        machine(language),
+        undefined,
+        started({ go: true, label: 'rule' }),
+      );
+      expect(matched.snapshot.output).toEqual({ always: 'state', shared: 'rule' });
+      const fellThrough = await step(
+        machine(language),
+        undefined,
+        started({ go: false, label: 'rule' }),
+      );
+      expect(fellThrough.snapshot.output).toEqual({ always: 'state', shared: 'state' });
+    });
+  }
+});
