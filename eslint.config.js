@@ -9,6 +9,19 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
  * core. `target` may not import from `from`.
  */
 const zone = (target, from, message) => ({ target, from, message });
+
+/** Everything with I/O or above the engine: off limits to the offline modules. */
+const OUTER_LAYERS = [
+  './src/engine',
+  './src/store',
+  './src/integrations',
+  './src/identity',
+  './src/audit',
+  './src/api',
+  './src/cli',
+  './src/web',
+  './src/main.ts',
+];
 const boundaries = [
   zone('./src/common', ['./src/!(common)/**'], 'common/ imports nothing else'),
   zone('./src/common', ['./src/main.ts'], 'common/ imports nothing else'),
@@ -59,32 +72,12 @@ const boundaries = [
   ),
   zone(
     './src/definition-source',
-    [
-      './src/engine',
-      './src/store',
-      './src/integrations',
-      './src/identity',
-      './src/audit',
-      './src/api',
-      './src/cli',
-      './src/web',
-      './src/main.ts',
-    ],
+    OUTER_LAYERS,
     'definition-source/ reads definition text: it may import common/, language/ and yaml only',
   ),
   zone(
     './src/local',
-    [
-      './src/engine',
-      './src/store',
-      './src/integrations',
-      './src/identity',
-      './src/audit',
-      './src/api',
-      './src/cli',
-      './src/web',
-      './src/main.ts',
-    ],
+    OUTER_LAYERS,
     'local/ (the in-memory runner) drives language/ only; it never reaches the durable engine or the API',
   ),
   zone(

@@ -1,37 +1,26 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject, JsonValue } from '../../common/index.js';
-import { StatesError, isStatesError } from '../errors.js';
+import type { StatesError} from '../errors.js';
+import { isStatesError } from '../errors.js';
 import type { EvaluationContext } from '../evaluation-context.js';
 import { checkIntrinsicSyntax, evaluateIntrinsic } from './evaluate-intrinsic.js';
 import { INTRINSIC_FUNCTIONS } from './intrinsic-functions.js';
+import { contextFor as baseContext, statesFailure } from '../test-support.js';
 
 function contextFor(
   input: JsonValue,
   draws: readonly number[] = [0.5],
   variables: JsonObject = {},
 ): EvaluationContext {
-  let i = 0;
-  return {
-    input,
-    context: { Execution: { Name: 'exec-1' } },
-    variables,
-    random: { nextFloat: () => draws[i++ % draws.length] ?? 0 },
-    now: '2024-01-01T00:00:00.000Z',
-  };
+  return baseContext(input, variables, { Execution: { Name: 'exec-1' } }, draws);
 }
 
 const run = (text: string, input: JsonValue = {}): JsonValue =>
   evaluateIntrinsic(text, contextFor(input));
 
 function failure(text: string, input: JsonValue = {}): StatesError {
-  try {
-    run(text, input);
-  } catch (error: unknown) {
-    if (error instanceof StatesError) return error;
-    throw error;
-  }
-  throw new Error(`expected ${text} to fail`);
+  return statesFailure(() => run(text, input));
 }
 
 describe('the examples on the AWS intrinsic-functions page', () => {

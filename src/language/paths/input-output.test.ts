@@ -1,27 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../common/index.js';
-import { StatesError } from '../errors.js';
 import type { EvaluationContext } from '../evaluation-context.js';
 import { applyInputPath, applyOutputPath, applyResultPath } from './input-output.js';
+import { contextFor as baseContext, statesFailure as failure } from '../test-support.js';
 
 function contextFor(input: JsonValue): EvaluationContext {
-  return {
-    input,
-    context: { Execution: { Name: 'e' } },
-    variables: { v: 7 },
-    random: { nextFloat: () => 0 },
-    now: '',
-  };
-}
-
-function failure(run: () => unknown): StatesError {
-  try {
-    run();
-  } catch (error: unknown) {
-    if (error instanceof StatesError) return error;
-    throw error;
-  }
-  throw new Error('expected a StatesError');
+  return baseContext(input, { v: 7 }, { Execution: { Name: 'e' } });
 }
 
 const input = {

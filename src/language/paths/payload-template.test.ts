@@ -1,33 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { JsonObject, JsonValue } from '../../common/index.js';
-import { StatesError, isStatesError } from '../errors.js';
-import type { EvaluationContext } from '../evaluation-context.js';
+import type { JsonValue } from '../../common/index.js';
+import { isStatesError } from '../errors.js';
 import { checkPayloadTemplate, evaluatePayloadTemplate } from './payload-template.js';
-
-function contextFor(
-  input: JsonValue,
-  variables: JsonObject = {},
-  context: JsonObject = {},
-): EvaluationContext {
-  return {
-    input,
-    context,
-    variables,
-    random: { nextFloat: () => 0.5 },
-    now: '2024-01-01T00:00:00.000Z',
-  };
-}
-
-function failure(run: () => unknown): StatesError {
-  try {
-    run();
-  } catch (error: unknown) {
-    if (error instanceof StatesError) return error;
-    throw error;
-  }
-  throw new Error('expected a StatesError');
-}
+import { contextFor, statesFailure as failure } from '../test-support.js';
 
 const product = {
   comment: 'Example for Parameters.',

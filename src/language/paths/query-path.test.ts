@@ -1,35 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { JsonObject, JsonValue } from '../../common/index.js';
-import { StatesError, isStatesError } from '../errors.js';
-import type { EvaluationContext } from '../evaluation-context.js';
+import { isStatesError } from '../errors.js';
 import { checkPathSyntax } from './index.js';
 import { JsonPathSyntaxError } from './jsonpath.js';
 import { parseQueryPath, queryPath } from './query-path.js';
-
-function contextFor(
-  input: JsonValue,
-  variables: JsonObject = {},
-  context: JsonObject = {},
-): EvaluationContext {
-  return {
-    input,
-    context,
-    variables,
-    random: { nextFloat: () => 0.5 },
-    now: '2024-01-01T00:00:00.000Z',
-  };
-}
-
-function failure(run: () => unknown): StatesError {
-  try {
-    run();
-  } catch (error: unknown) {
-    if (error instanceof StatesError) return error;
-    throw error;
-  }
-  throw new Error('expected a StatesError');
-}
+import { contextFor, statesFailure as failure } from '../test-support.js';
 
 const ctx = contextFor(
   { a: { b: [10, 20, 30] }, list: [{ n: 1 }, { n: 2 }] },

@@ -1,19 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../common/index.js';
-import { StatesError, isStatesError } from '../errors.js';
+import { isStatesError } from '../errors.js';
 import { JsonPathSyntaxError } from './jsonpath.js';
 import { getAtReferencePath, parseReferencePath, setAtReferencePath } from './reference-path.js';
-
-function failure(run: () => unknown): StatesError {
-  try {
-    run();
-  } catch (error: unknown) {
-    if (error instanceof StatesError) return error;
-    throw error;
-  }
-  throw new Error('expected a StatesError');
-}
+import { statesFailure as failure } from '../test-support.js';
 
 describe('setAtReferencePath', () => {
   it('replaces the whole value for $', () => {
