@@ -19,6 +19,13 @@ export function toAwsHistoryEvent(event: HistoryEvent): JsonObject {
   return out;
 }
 
+/** The `*Details` companion AWS sends with a serialised payload (Baton never truncates). */
+const DETAILS_OF: Readonly<Record<string, string>> = {
+  input: 'inputDetails',
+  output: 'outputDetails',
+  assignedVariables: 'assignedVariablesDetails',
+};
+
 function encodeDetails(details: JsonObject): JsonObject {
   const out: Record<string, JsonValue> = {};
   for (const [key, value] of Object.entries(details)) {
@@ -31,6 +38,8 @@ function encodeDetails(details: JsonObject): JsonObject {
     } else {
       out[key] = value;
     }
+    const companion = DETAILS_OF[key];
+    if (companion !== undefined) out[companion] = { truncated: false };
   }
   return out;
 }
