@@ -14,6 +14,17 @@ export function buildProgram(): Command {
   registerValidateCommand(program);
   registerRunCommand(program);
   registerTestStateCommand(program);
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ baton validate examples/*.asl.*
+  $ baton run examples/hello.asl.json --input @examples/hello.input.json
+  $ baton test-state examples/release-train.asl.yaml --state "All green?" \\
+      --input '{"smoke": [{"status": 200}, {"status": 200}]}'
+
+Run \`baton <command> --help\` for each command's options and examples.`,
+  );
   return program;
 }
 

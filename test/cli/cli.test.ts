@@ -474,6 +474,17 @@ describe.concurrent('--help', () => {
     expect(ran.code).toBe(0);
     expect(ran.stdout).toContain('Examples:');
   });
+
+  it.each([[], ['run'], ['test-state'], ['validate']])(
+    'of "baton %s" names only example files that exist',
+    async (...command: string[]) => {
+      const ran = await baton(...command, '--help');
+      expect(ran.code).toBe(0);
+      expect(ran.stdout).toContain('Examples:');
+      const files = [...ran.stdout.matchAll(/examples\/[\w.-]+\.(?:json|ya?ml)/g)].map((m) => m[0]);
+      for (const path of files) expect(existsSync(join(root, path)), path).toBe(true);
+    },
+  );
 });
 
 function escape(text: string): string {
