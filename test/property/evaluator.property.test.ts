@@ -912,7 +912,7 @@ async function drive(
 function misfits(snapshot: ExecutionSnapshot): StepEvent[] {
   const now = START;
   const known = new Set<string>();
-  for (const run of Object.values(snapshot.runs)) {
+  for (const run of snapshot.runs) {
     if (run.position.kind === 'task') known.add(run.position.taskId);
     if (run.position.kind === 'timer') known.add(run.position.timerId);
   }
@@ -1132,7 +1132,7 @@ describe('regressions', () => {
       error: 'Boom',
       cause: '',
     });
-    const position = failed.snapshot.runs['r0']?.position;
+    const position = failed.snapshot.runs.find((run) => run.id === 'r0')?.position;
     expect(position?.kind === 'timer' && position.attempts.perRetrier).toStrictEqual([0, 1]);
     expectPlainJson(failed.snapshot, 'snapshot');
   });

@@ -108,7 +108,6 @@ export async function inspectState(
     fields,
     state,
     stateName,
-    scope,
     now: options.now,
     contextWith: (extra) => contextObject(shared, { ...stateContext, ...extra }),
     newTaskToken: () => `test-state-token-${++tokens}`,

@@ -42,7 +42,8 @@ export interface ExecutionSnapshot {
   readonly status: ExecutionStatus;
   readonly execution: ExecutionInfo;
   readonly limits: Limits;
-  readonly runs: { readonly [runId: string]: Run };
+  /** Live runs; an array, not an object keyed by id: V8 rebuilds object shapes as keys come and go. */
+  readonly runs: readonly Run[];
   /** Counter for run, task and timer ids; ids are deterministic so replays line up. */
   readonly nextId: number;
   /** Id of the last history event written. */
@@ -116,14 +117,12 @@ export type Position =
 
 /** Progress of a Parallel or Map state over its branches or iterations. */
 export interface ChildrenProgress {
-  readonly total: number;
   /** Indices not yet started (Map beyond MaxConcurrency). */
   readonly pending: readonly PendingChild[];
   /** Run ids of started, unfinished children. */
   readonly active: readonly string[];
   /** Results by index; `null` placeholders until each finishes. */
   readonly results: readonly JsonValue[];
-  readonly succeeded: number;
   readonly failed: number;
   /** Map tolerance, resolved when the state started. */
   readonly toleratedFailureCount?: number;
@@ -131,9 +130,9 @@ export interface ChildrenProgress {
   readonly maxConcurrency: number;
 }
 
+/** A branch or iteration not started yet; its scope follows from the parent state and index. */
 export interface PendingChild {
   readonly index: number;
-  readonly scope: string;
   readonly input: JsonValue;
 }
 

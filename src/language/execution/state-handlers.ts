@@ -25,7 +25,6 @@ import type { ChoiceSelection } from '../states/choice-rules.js';
 import { selectChoice, selectJsonataChoice } from '../states/choice-rules.js';
 import { computeJsonataWaitDue, computeWaitDue } from '../states/wait-time.js';
 import type { StateContext } from './context-object.js';
-import { mapScope, parallelScope } from './definition-index.js';
 import type { Awaitable, FieldEnv, Finished, IoFields } from './io.js';
 import {
   afterInputPath,
@@ -44,8 +43,6 @@ export interface StateEnv {
   readonly fields: FieldEnv;
   readonly state: State;
   readonly stateName: string;
-  /** Scope key of the branch the state is in (for child scopes of Parallel and Map). */
-  readonly scope: string;
   readonly now: string;
   /** The context object with extra members (a task token, a Map item). */
   contextWith(extra: Partial<Pick<StateContext, 'taskToken' | 'mapItem'>>): JsonObject;
@@ -326,11 +323,7 @@ async function failField(
 
 async function enterParallel(env: StateEnv, state: ParallelState): Promise<EnterOutcome> {
   const input = await effectiveInput(env.fields, state);
-  const children = state.Branches.map((_branch, index): PendingChild => ({
-    index,
-    scope: parallelScope(env.scope, env.stateName, index),
-    input,
-  }));
+  const children = state.Branches.map((_branch, index): PendingChild => ({ index, input }));
   return { kind: 'children', children, maxConcurrency: 0 };
 }
 
@@ -340,7 +333,6 @@ async function enterMap(env: StateEnv, state: MapState): Promise<EnterOutcome> {
   const effective = afterInputPath(fields, state);
   const items = await mapItems(env, state, effective);
   const selector = state.ItemSelector ?? state.Parameters;
-  const scope = mapScope(env.scope, env.stateName);
   const selected: JsonValue[] = [];
   for (let index = 0; index < items.length; index++) {
     const value = items[index] ?? null;
@@ -362,7 +354,6 @@ async function enterMap(env: StateEnv, state: MapState): Promise<EnterOutcome> {
   const inputs = state.ItemBatcher ? await batchItems(env, state, effective, selected) : selected;
   const children = inputs.map((input, index): PendingChild => ({
     index,
-    scope,
     input: checkPayload(fields, input, 'input'),
   }));
   const maxConcurrency =

@@ -15,7 +15,7 @@ import { addSecondsCapped, formatTimestamp, parseTimestamp } from '../timestamps
 import type { StateContext } from './context-object.js';
 import { contextObject, executionContext } from './context-object.js';
 import type { DefinitionIndex } from './definition-index.js';
-import { indexDefinition } from './definition-index.js';
+import { indexDefinition, mapScope, parallelScope } from './definition-index.js';
 import type { Awaitable, FieldEnv, Finished } from './io.js';
 import { andThen, checkPayload, finishWithCatcher, isPromise } from './io.js';
 import type {
@@ -68,10 +68,11 @@ type Continuation = { readonly stateName: string; readonly input: JsonValue } | 
 
 /** ChildrenProgress while a step call works on it. */
 interface WorkingChildren extends Omit<ChildrenProgress, 'pending' | 'active' | 'results'> {
-  pending: PendingChild[];
+  pending: readonly PendingChild[];
+  /** Children before this index in `pending` have been launched (sliced off on flush). */
+  nextPending: number;
   readonly active: Set<string>;
   readonly results: JsonValue[];
-  succeeded: number;
   failed: number;
 }
 
@@ -114,7 +115,7 @@ class Stepper {
       throw new RangeError(`${event.type} needs the snapshot of a started execution`);
     }
     this.snapshot = snapshot;
-    this.runs = new Map(Object.entries(snapshot.runs));
+    this.runs = new Map(snapshot.runs.map((run) => [run.id, run]));
     this.nextId = snapshot.nextId;
     this.lastEventId = snapshot.lastEventId;
     this.random = new SeededRandom(snapshot.rngState);
@@ -126,7 +127,7 @@ class Stepper {
     return {
       snapshot: {
         ...this.snapshot,
-        runs: Object.fromEntries(this.runs),
+        runs: [...this.runs.values()],
         nextId: this.nextId,
         lastEventId: this.lastEventId,
         rngState: this.random.current,
@@ -553,11 +554,9 @@ class Stepper {
   ): void {
     const total = outcome.children.length;
     const children: ChildrenProgress = {
-      total,
       pending: outcome.children,
       active: [],
       results: new Array<JsonValue>(total).fill(null),
-      succeeded: 0,
       failed: 0,
       maxConcurrency: outcome.maxConcurrency,
       ...(outcome.toleratedFailureCount === undefined
@@ -594,7 +593,7 @@ class Stepper {
     const progress = parent.position.children;
     const working: WorkingChildren = {
       ...progress,
-      pending: [...progress.pending],
+      nextPending: 0,
       active: new Set(progress.active),
       results: [...progress.results],
     };
@@ -606,9 +605,10 @@ class Stepper {
     for (const [parentId, working] of this.working) {
       const parent = this.runs.get(parentId);
       if (!parent || parent.position.kind !== 'children') continue;
+      const { nextPending: _launched, ...rest } = working;
       const children: ChildrenProgress = {
-        ...working,
-        pending: working.pending,
+        ...rest,
+        pending: working.pending.slice(working.nextPending),
         active: [...working.active],
         results: working.results,
       };
@@ -625,16 +625,19 @@ class Stepper {
     const limit = progress.maxConcurrency === 0 ? Infinity : progress.maxConcurrency;
     const isMap = this.index.state(parent.scope, parent.position.stateName).Type === 'Map';
     const outer = this.visibleVariables(parent);
-    let launched = 0;
-    while (launched < progress.pending.length && progress.active.size < limit) {
-      const child = progress.pending[launched++];
+    const stateName = parent.position.stateName;
+    while (progress.nextPending < progress.pending.length && progress.active.size < limit) {
+      const child = progress.pending[progress.nextPending++];
       if (!child) break;
+      const scope = isMap
+        ? mapScope(parent.scope, stateName)
+        : parallelScope(parent.scope, stateName, child.index);
       const childId = `r${this.nextId++}`;
       progress.active.add(childId);
-      const startAt = this.index.branch(child.scope).StartAt;
+      const startAt = this.index.branch(scope).StartAt;
       this.runs.set(childId, {
         id: childId,
-        scope: child.scope,
+        scope,
         parent: { runId: parentId, index: child.index },
         variables: {},
         outerVariables: outer,
@@ -649,7 +652,6 @@ class Stepper {
       const input = child.input;
       this.queue.push(() => this.runFrom(childId, startAt, input, undefined));
     }
-    progress.pending = progress.pending.slice(launched);
   }
 
   private childEnded(child: Run, end: RunEnd): void {
@@ -665,7 +667,6 @@ class Stepper {
     const iteration = { name: position.stateName, index };
     let failure: { error: string; cause: string } | undefined;
     if (end.ok) {
-      progress.succeeded++;
       progress.results[index] = end.output;
       if (isMap) {
         this.record('MapIterationSucceeded', { mapIterationSucceededEventDetails: iteration });
@@ -704,7 +705,7 @@ class Stepper {
       });
       return;
     }
-    if (progress.active.size === 0 && progress.pending.length === 0) {
+    if (progress.active.size === 0 && progress.nextPending >= progress.pending.length) {
       this.queue.push(() => this.completeChildrenOf(parent.id));
       return;
     }
@@ -734,26 +735,38 @@ class Stepper {
     if (!progress || !parent || parent.position.kind !== 'children') return;
     const name = parent.position.stateName;
     const isMap = this.index.state(parent.scope, name).Type === 'Map';
+    const childrenOf = this.childrenIndex();
     for (const childId of progress.active) {
       const index = this.runs.get(childId)?.parent?.index;
       if (isMap && index !== undefined) {
         this.record('MapIterationAborted', { mapIterationAbortedEventDetails: { name, index } });
       }
-      this.cancelRunTree(childId);
+      this.cancelRunTree(childId, childrenOf);
     }
     progress.active.clear();
     progress.pending = [];
+    progress.nextPending = 0;
   }
 
-  private cancelRunTree(runId: string): void {
-    for (const run of [...this.runs.values()]) {
-      if (run.parent?.runId === runId) this.cancelRunTree(run.id);
-    }
+  private cancelRunTree(runId: string, childrenOf = this.childrenIndex()): void {
+    for (const childId of childrenOf.get(runId) ?? []) this.cancelRunTree(childId, childrenOf);
     const run = this.runs.get(runId);
     if (!run) return;
     this.cancelPosition(run.position);
     this.working.delete(runId);
     this.runs.delete(runId);
+  }
+
+  /** Parent run id -> child run ids, built once per cancellation instead of a scan per run. */
+  private childrenIndex(): Map<string, string[]> {
+    const index = new Map<string, string[]>();
+    for (const run of this.runs.values()) {
+      if (run.parent === undefined) continue;
+      const siblings = index.get(run.parent.runId);
+      if (siblings) siblings.push(run.id);
+      else index.set(run.parent.runId, [run.id]);
+    }
+    return index;
   }
 
   private cancelPosition(position: Position): void {
@@ -842,7 +855,6 @@ class Stepper {
       fields,
       state,
       stateName,
-      scope: run.scope,
       now: this.now,
       contextWith: (extra) => contextObject(this.shared, { ...stateContext, ...extra }),
       newTaskToken: () => this.newTaskToken(),
@@ -972,7 +984,7 @@ function initialSnapshot(
       redriveCount: event.execution.redriveCount ?? 0,
     },
     limits: { ...DEFAULT_LIMITS, ...event.limits },
-    runs: {},
+    runs: [],
     nextId: 1,
     lastEventId: 0,
     rngState: (event.seed ?? 0x2f6b_9a1d) | 0,
@@ -982,8 +994,9 @@ function initialSnapshot(
 function exceedsTolerance(progress: WorkingChildren, failed: number): boolean {
   if (progress.toleratedFailureCount !== undefined && failed > progress.toleratedFailureCount)
     return true;
-  if (progress.toleratedFailurePercentage !== undefined && progress.total > 0) {
-    return (failed / progress.total) * 100 > progress.toleratedFailurePercentage;
+  const total = progress.results.length;
+  if (progress.toleratedFailurePercentage !== undefined && total > 0) {
+    return (failed / total) * 100 > progress.toleratedFailurePercentage;
   }
   return false;
 }
