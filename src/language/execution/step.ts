@@ -605,12 +605,18 @@ class Stepper {
     for (const [parentId, working] of this.working) {
       const parent = this.runs.get(parentId);
       if (!parent || parent.position.kind !== 'children') continue;
-      const { nextPending: _launched, ...rest } = working;
       const children: ChildrenProgress = {
-        ...rest,
         pending: working.pending.slice(working.nextPending),
         active: [...working.active],
         results: working.results,
+        failed: working.failed,
+        maxConcurrency: working.maxConcurrency,
+        ...(working.toleratedFailureCount === undefined
+          ? {}
+          : { toleratedFailureCount: working.toleratedFailureCount }),
+        ...(working.toleratedFailurePercentage === undefined
+          ? {}
+          : { toleratedFailurePercentage: working.toleratedFailurePercentage }),
       };
       this.runs.set(parentId, { ...parent, position: { ...parent.position, children } });
     }
