@@ -7,5 +7,6 @@ export {
   jsonByteLengthUpperBound,
   exceedsJsonByteLength,
   jsonEquals,
+  jsonDepthExceeds,
 } from './json.js';
 export { assertNever } from './assert-never.js';

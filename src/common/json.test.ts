@@ -93,3 +93,18 @@ function sort(value: JsonValue): JsonValue {
   }
   return value;
 }
+
+describe('jsonDepthExceeds', () => {
+  it('counts each array or object level, scalars add none', () => {
+    expect(jsonDepthExceeds(1, 0)).toBe(false);
+    expect(jsonDepthExceeds([], 0)).toBe(true);
+    expect(jsonDepthExceeds({ a: [1] }, 2)).toBe(false);
+    expect(jsonDepthExceeds({ a: [1] }, 1)).toBe(true);
+  });
+
+  it('walks a value far deeper than the call stack allows without overflowing', () => {
+    let value: JsonValue = null;
+    for (let i = 0; i < 200_000; i++) value = { next: value };
+    expect(jsonDepthExceeds(value, 1000)).toBe(true);
+  });
+});

@@ -72,6 +72,24 @@ export function exceedsJsonByteLength(value: JsonValue, limit: number): boolean 
   return jsonByteLengthUpperBound(value) > limit && jsonByteLength(value) > limit;
 }
 
+/**
+ * True when `value` nests arrays/objects more than `maxDepth` levels deep. Iterative, so it
+ * is safe on the very values it guards against: everything else that walks JSON recurses.
+ */
+export function jsonDepthExceeds(value: JsonValue, maxDepth: number): boolean {
+  const stack: { readonly value: JsonValue; readonly depth: number }[] = [{ value, depth: 0 }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    if (top.value === null || typeof top.value !== 'object') continue;
+    const depth = top.depth + 1;
+    if (depth > maxDepth) return true;
+    const children: readonly JsonValue[] = isJsonArray(top.value)
+      ? top.value
+      : Object.values(top.value);
+    for (const child of children) stack.push({ value: child, depth });
+  }
+  return false;
+}
+
 /** Deep structural equality of two JSON values (object key order ignored). */
 export function jsonEquals(a: JsonValue, b: JsonValue): boolean {
   if (a === b) return true;

@@ -30,6 +30,13 @@ export interface Limits {
   readonly variablesBytes: number;
 }
 
+/**
+ * Deepest nesting accepted in data that enters an execution (its input, task results). Every
+ * JSON walker recurses, so deeper values would overflow the stack; 1,000 is the default
+ * maximum nesting depth of the Jackson parser that AWS's JSON handling is built on.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
 export const DEFAULT_LIMITS: Limits = Object.freeze({
   payloadBytes: 262_144,
   historyEvents: 25_000,

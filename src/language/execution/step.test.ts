@@ -624,3 +624,43 @@ describe('step: Choice Assign', () => {
     });
   }
 });
+
+describe('step: deeply nested data', () => {
+  const nest = (depth: number): JsonValue => {
+    let value: JsonValue = 'leaf';
+    for (let i = 0; i < depth; i++) value = [value];
+    return value;
+  };
+
+  it('fails the execution cleanly when its input nests too deeply', async () => {
+    const result = await step(taskMachine, undefined, started(nest(5000)));
+    expect(result.snapshot).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+    expect(result.snapshot.cause).toMatch(/nests deeper than 1000 levels/);
+  });
+
+  it('treats a task result that nests too deeply as the task failing, so Catch can handle it', async () => {
+    const first = await step(taskMachine, undefined, started({ n: 1 }));
+    const taskId = commandsOf(first, 'ScheduleTask')[0]?.taskId ?? '';
+    const result = await step(taskMachine, first.snapshot, {
+      type: 'TaskSucceeded',
+      now: T0,
+      taskId,
+      output: nest(5000),
+    });
+    expect(result.history[0]).toMatchObject({
+      type: 'TaskFailed',
+      taskFailedEventDetails: { error: 'States.DataLimitExceeded' },
+    });
+    // States.ALL does not catch States.DataLimitExceeded: the execution fails.
+    expect(result.snapshot).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+  });
+
+  it('accepts data nested up to the limit', async () => {
+    const machine: StateMachineDefinition = {
+      StartAt: 'A',
+      States: { A: { Type: 'Pass', End: true } },
+    };
+    const result = await step(machine, undefined, started(nest(999)));
+    expect(result.snapshot.status).toBe('SUCCEEDED');
+  });
+});

@@ -7,7 +7,7 @@
  * the PRNG state stored in the snapshot. It is async only because JSONata evaluation is.
  */
 import type { JsonObject, JsonValue } from '../../common/index.js';
-import { assertNever, exceedsJsonByteLength } from '../../common/index.js';
+import { assertNever, exceedsJsonByteLength, jsonDepthExceeds } from '../../common/index.js';
 import type { QueryLanguage, State, StateMachineDefinition } from '../definition/types.js';
 import { StatesError, StatesErrorNames } from '../errors.js';
 import { decideRetry, findCatcher } from '../retry-policy.js';
@@ -17,7 +17,7 @@ import { contextObject, executionContext } from './context-object.js';
 import type { DefinitionIndex } from './definition-index.js';
 import { indexDefinition, mapScope, parallelScope } from './definition-index.js';
 import type { Awaitable, FieldEnv, Finished } from './io.js';
-import { andThen, checkPayload, finishWithCatcher, isPromise } from './io.js';
+import { andThen, finishWithCatcher, isPromise } from './io.js';
 import type {
   Attempts,
   ChildrenProgress,
@@ -30,7 +30,7 @@ import type {
   StepEvent,
   StepResult,
 } from './model.js';
-import { DEFAULT_LIMITS } from './model.js';
+import { DEFAULT_LIMITS, MAX_JSON_DEPTH } from './model.js';
 import { SeededRandom } from './rng.js';
 import type { ChildrenOutcome, EnterOutcome, StateEnv } from './state-handlers.js';
 import {
@@ -201,11 +201,12 @@ class Stepper {
       outerVariables: {},
       position: { kind: 'ready', stateName: startAt, input: execution.input },
     });
-    if (this.payloadExceeded(execution.input)) {
+    const problem = this.incomingProblem(execution.input, 'The execution input');
+    if (problem !== undefined) {
       this.endRun(ROOT_RUN, {
         ok: false,
         error: StatesErrorNames.DataLimitExceeded,
-        cause: `The execution input is larger than the limit of ${this.snapshot.limits.payloadBytes} bytes.`,
+        cause: problem,
       });
       return;
     }
@@ -213,6 +214,12 @@ class Stepper {
   }
 
   private onTaskSucceeded(taskId: string, output: JsonValue): void {
+    if (jsonDepthExceeds(output, MAX_JSON_DEPTH)) {
+      // Recorded as the task's failure: the value itself cannot be processed (or stored safely).
+      const cause = `The task result nests deeper than ${MAX_JSON_DEPTH} levels.`;
+      this.onTaskFailed(taskId, StatesErrorNames.DataLimitExceeded, cause, 'TaskFailed');
+      return;
+    }
     const { run, position } = this.findTask(taskId);
     const state = this.index.state(run.scope, position.stateName);
     this.record('TaskSucceeded', {
@@ -915,18 +922,15 @@ class Stepper {
     this.runs.set(runId, { ...run, position });
   }
 
-  private payloadExceeded(value: JsonValue): boolean {
-    try {
-      checkPayload(
-        { stateName: '', payloadLimit: this.snapshot.limits.payloadBytes },
-        value,
-        'input',
-      );
-      return false;
-    } catch (error: unknown) {
-      if (error instanceof StatesError) return true;
-      throw error;
+  /** Why a value arriving from outside cannot enter the execution, if it cannot. */
+  private incomingProblem(value: JsonValue, what: string): string | undefined {
+    if (jsonDepthExceeds(value, MAX_JSON_DEPTH)) {
+      return `${what} nests deeper than ${MAX_JSON_DEPTH} levels.`;
     }
+    const limit = this.snapshot.limits.payloadBytes;
+    if (exceedsJsonByteLength(value, limit))
+      return `${what} is larger than the limit of ${limit} bytes.`;
+    return undefined;
   }
 
   /**
