@@ -5,6 +5,7 @@ import {
   exceedsJsonByteLength,
   jsonByteLength,
   jsonByteLengthUpperBound,
+  jsonDepthExceeds,
   jsonEquals,
 } from './json.js';
 
