@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatTimestamp, isTimestamp, parseTimestamp } from './timestamps.js';
+import {
+  FIRST_TIMESTAMP_MS,
+  LAST_TIMESTAMP_MS,
+  formatTimestamp,
+  isTimestamp,
+  parseTimestamp,
+} from './timestamps.js';
 
 describe('parseTimestamp', () => {
   it('reads a UTC timestamp as epoch milliseconds', () => {
@@ -110,5 +116,13 @@ describe('formatTimestamp', () => {
         },
       ),
     );
+  });
+});
+
+describe('timestamp range constants', () => {
+  it('are the first and last instants RFC 3339 can write', () => {
+    expect(parseTimestamp('0000-01-01T00:00:00Z')).toBe(FIRST_TIMESTAMP_MS);
+    expect(formatTimestamp(FIRST_TIMESTAMP_MS)).toBe('0000-01-01T00:00:00.000Z');
+    expect(formatTimestamp(LAST_TIMESTAMP_MS)).toBe('9999-12-31T23:59:59.999Z');
   });
 });

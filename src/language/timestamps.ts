@@ -63,6 +63,9 @@ export function parseTimestamp(text: string): number | undefined {
   );
 }
 
+/** 0000-01-01T00:00:00Z, the first instant RFC 3339 can write. */
+export const FIRST_TIMESTAMP_MS = -62_167_219_200_000;
+
 /** 9999-12-31T23:59:59.999Z, the last instant RFC 3339 can write. */
 export const LAST_TIMESTAMP_MS = 253_402_300_799_999;
 

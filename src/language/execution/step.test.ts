@@ -664,3 +664,18 @@ describe('step: deeply nested data', () => {
     expect(result.snapshot.status).toBe('SUCCEEDED');
   });
 });
+
+describe('step: Wait timestamps at the edges of RFC 3339', () => {
+  const waitUntil: StateMachineDefinition = {
+    StartAt: 'Until',
+    States: { Until: { Type: 'Wait', TimestampPath: '$.at', End: true } },
+  };
+
+  it.each([
+    ['0000-01-01T00:00:00+00:01', '0000-01-01T00:00:00.000Z'],
+    ['9999-12-31T23:59:59-01:00', '9999-12-31T23:59:59.000Z'],
+  ])('waits until %s without crashing (due %s)', async (at, due) => {
+    const result = await step(waitUntil, undefined, started({ at }));
+    expect(commandsOf(result, 'StartTimer')[0]?.dueAt).toBe(due);
+  });
+});

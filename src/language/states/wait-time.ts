@@ -11,7 +11,13 @@ import type { EvaluationContext } from '../evaluation-context.js';
 import { evaluateJsonataRequired, isJsonataExpression, jsonataBody } from '../jsonata/index.js';
 import type { JsonataScope } from '../jsonata/index.js';
 import { queryPath } from '../paths/query-path.js';
-import { addSecondsCapped, formatTimestamp, parseTimestamp } from '../timestamps.js';
+import {
+  FIRST_TIMESTAMP_MS,
+  LAST_TIMESTAMP_MS,
+  addSecondsCapped,
+  formatTimestamp,
+  parseTimestamp,
+} from '../timestamps.js';
 
 /** "You must specify time as an integer value from 0 to 99999999" (state-wait, Seconds). */
 export const MAX_WAIT_SECONDS = 99_999_999;
@@ -48,7 +54,11 @@ function dueAfterSeconds(nowMs: number, seconds: number): WaitDue {
  * seconds and truncates milliseconds" (state-wait, Timestamp).
  */
 function dueAtTimestamp(epochMs: number): WaitDue {
-  const dueEpochMs = Math.floor(epochMs / 1000) * 1000;
+  // An offset can carry a written timestamp just outside the years 0000-9999 (e.g.
+  // 0000-01-01T00:00:00+00:01); such an instant is long past or never, so clamp it into the
+  // range that can be written back instead of failing to format it.
+  const clamped = Math.min(Math.max(epochMs, FIRST_TIMESTAMP_MS), LAST_TIMESTAMP_MS);
+  const dueEpochMs = Math.floor(clamped / 1000) * 1000;
   return { dueEpochMs, dueTimestamp: formatTimestamp(dueEpochMs) };
 }
 
