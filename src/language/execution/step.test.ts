@@ -679,3 +679,42 @@ describe('step: Wait timestamps at the edges of RFC 3339', () => {
     expect(commandsOf(result, 'StartTimer')[0]?.dueAt).toBe(due);
   });
 });
+
+describe('step: variable scope of Map iterations', () => {
+  const machine = (mode: 'INLINE' | 'DISTRIBUTED'): StateMachineDefinition => ({
+    StartAt: 'Set',
+    States: {
+      Set: { Type: 'Pass', Assign: { region: 'eu-west-1' }, Next: 'Each' },
+      Each: {
+        Type: 'Map',
+        ItemProcessor: {
+          ProcessorConfig:
+            mode === 'DISTRIBUTED'
+              ? { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }
+              : { Mode: 'INLINE' },
+          StartAt: 'Read',
+          States: { Read: { Type: 'Pass', Parameters: { 'region.$': '$region' }, End: true } },
+        },
+        End: true,
+      },
+    },
+  });
+
+  it('lets inline iterations read outer variables', async () => {
+    const result = await step(machine('INLINE'), undefined, started([1]));
+    expect(result.snapshot).toMatchObject({
+      status: 'SUCCEEDED',
+      output: [{ region: 'eu-west-1' }],
+    });
+  });
+
+  it('keeps outer variables from Distributed Map child workflows', async () => {
+    // The child cannot resolve $region, fails, and a Distributed Map tolerates no failure.
+    const result = await step(machine('DISTRIBUTED'), undefined, started([1]));
+    expect(result.snapshot).toMatchObject({
+      status: 'FAILED',
+      error: 'States.ExceedToleratedFailureThreshold',
+    });
+    expect(result.history.map((e) => e.type)).toContain('MapIterationFailed');
+  });
+});

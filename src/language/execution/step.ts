@@ -636,8 +636,15 @@ class Stepper {
     const progress = this.workingChildren(parentId);
     if (!parent || parent.position.kind !== 'children' || !progress) return;
     const limit = progress.maxConcurrency === 0 ? Infinity : progress.maxConcurrency;
-    const isMap = this.index.state(parent.scope, parent.position.stateName).Type === 'Map';
-    const outer = this.visibleVariables(parent);
+    const parentState = this.index.state(parent.scope, parent.position.stateName);
+    const isMap = parentState.Type === 'Map';
+    // Child workflows of a Distributed Map run as executions of their own and cannot read the
+    // outer scope's variables (AWS workflow-variables, "Variable scope"); Parallel branches and
+    // inline Map iterations can.
+    const isDistributed =
+      parentState.Type === 'Map' &&
+      parentState.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
+    const outer = isDistributed ? {} : this.visibleVariables(parent);
     const stateName = parent.position.stateName;
     while (progress.nextPending < progress.pending.length && progress.active.size < limit) {
       const child = progress.pending[progress.nextPending++];
