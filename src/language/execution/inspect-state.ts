@@ -10,9 +10,9 @@ import type { JsonObject, JsonValue } from '../../common/index.js';
 import { assertNever } from '../../common/index.js';
 import type { StateMachineDefinition } from '../definition/types.js';
 import { StatesError } from '../errors.js';
-import { decideRetry, findCatcher } from '../retry-policy.js';
 import { contextObject, executionContext } from './context-object.js';
 import { indexDefinition } from './definition-index.js';
+import { decideOnError } from './error-decision.js';
 import type { FieldEnv, Finished, InspectionStage } from './io.js';
 import { finishWithCatcher } from './io.js';
 import { DEFAULT_LIMITS } from './model.js';
@@ -145,25 +145,22 @@ export async function inspectState(
     cause: string,
     scheduled?: JsonValue,
   ): Promise<StateInspection> => {
-    if (state.Type === 'Task' || state.Type === 'Parallel' || state.Type === 'Map') {
-      const retry = decideRetry(state.Retry ?? [], error, retryAttempts, random);
-      if (retry.kind === 'retry') {
-        return report(
-          { status: 'RETRIABLE', error, cause, retryDelaySeconds: retry.delaySeconds },
-          undefined,
-          scheduled,
-        );
-      }
-      const caught = findCatcher(state.Catch ?? [], error);
-      const catcher = caught.kind === 'caught' ? state.Catch?.[caught.catcherIndex] : undefined;
-      if (catcher) {
-        const done = await finishWithCatcher(fields, catcher, { Error: error, Cause: cause });
-        return report(
-          { status: 'CAUGHT_ERROR', error, cause, output: done.output, nextState: catcher.Next },
-          done.assigned,
-          scheduled,
-        );
-      }
+    const decision = decideOnError(state, error, retryAttempts, random);
+    if (decision.kind === 'retry') {
+      return report(
+        { status: 'RETRIABLE', error, cause, retryDelaySeconds: decision.delaySeconds },
+        undefined,
+        scheduled,
+      );
+    }
+    if (decision.kind === 'catch') {
+      const { catcher } = decision;
+      const done = await finishWithCatcher(fields, catcher, { Error: error, Cause: cause });
+      return report(
+        { status: 'CAUGHT_ERROR', error, cause, output: done.output, nextState: catcher.Next },
+        done.assigned,
+        scheduled,
+      );
     }
     return report({ status: 'FAILED', error, cause }, undefined, scheduled);
   };

@@ -10,12 +10,12 @@ import type { JsonObject, JsonValue } from '../../common/index.js';
 import { assertNever, exceedsJsonByteLength, jsonDepthExceeds } from '../../common/index.js';
 import type { QueryLanguage, State, StateMachineDefinition } from '../definition/types.js';
 import { StatesError, StatesErrorNames } from '../errors.js';
-import { decideRetry, findCatcher } from '../retry-policy.js';
 import { addSecondsCapped, formatTimestamp, parseTimestamp } from '../timestamps.js';
 import type { StateContext } from './context-object.js';
 import { contextObject, executionContext } from './context-object.js';
 import type { DefinitionIndex } from './definition-index.js';
 import { indexDefinition, mapScope, parallelScope } from './definition-index.js';
+import { decideOnError } from './error-decision.js';
 import type { Awaitable, FieldEnv, Finished } from './io.js';
 import { andThen, finishWithCatcher, isPromise } from './io.js';
 import type {
@@ -502,42 +502,39 @@ class Stepper {
     const run = this.runs.get(runId);
     if (!run) return undefined;
     const state = this.index.state(run.scope, stateName);
-    if (state.Type !== 'Task' && state.Type !== 'Parallel' && state.Type !== 'Map') {
-      this.endRun(runId, { ok: false, error, cause });
-      return undefined;
+    const decision = decideOnError(state, error, attempts.perRetrier, this.random);
+    switch (decision.kind) {
+      case 'fail':
+        this.endRun(runId, { ok: false, error, cause });
+        return undefined;
+      case 'retry': {
+        const timerId = `w${this.nextId++}`;
+        this.setPosition(runId, {
+          kind: 'timer',
+          stateName,
+          input,
+          timerId,
+          purpose: 'retry',
+          attempts: {
+            ...attempts,
+            perRetrier: decision.perRetrier,
+            retryCount: attempts.retryCount + 1,
+          },
+        });
+        this.commands.push({
+          type: 'StartTimer',
+          timerId,
+          dueAt: addSecondsToTimestamp(this.now, decision.delaySeconds),
+          purpose: 'retry',
+        });
+        return undefined;
+      }
+      case 'catch':
+        break;
+      default:
+        return assertNever(decision, 'error decision');
     }
-    const decision = decideRetry(state.Retry ?? [], error, attempts.perRetrier, this.random);
-    if (decision.kind === 'retry') {
-      // Dense, so the snapshot stays plain JSON (a hole would be stored as null).
-      const perRetrier = Array.from(
-        { length: Math.max(attempts.perRetrier.length, decision.retrierIndex + 1) },
-        (_, i) => (attempts.perRetrier[i] ?? 0) + (i === decision.retrierIndex ? 1 : 0),
-      );
-      const timerId = `w${this.nextId++}`;
-      this.setPosition(runId, {
-        kind: 'timer',
-        stateName,
-        input,
-        timerId,
-        purpose: 'retry',
-        attempts: { ...attempts, perRetrier, retryCount: attempts.retryCount + 1 },
-      });
-      this.commands.push({
-        type: 'StartTimer',
-        timerId,
-        dueAt: addSecondsToTimestamp(this.now, decision.delaySeconds),
-        purpose: 'retry',
-      });
-      return undefined;
-    }
-    const caught = findCatcher(state.Catch ?? [], error);
-    if (caught.kind === 'uncaught') {
-      this.endRun(runId, { ok: false, error, cause });
-      return undefined;
-    }
-    const catcher = state.Catch?.[caught.catcherIndex];
-    if (!catcher)
-      throw new RangeError(`catcher ${caught.catcherIndex} of "${stateName}" is missing`);
+    const { catcher } = decision;
     let finished: Finished;
     try {
       const env = this.stateEnv(run, stateName, state, input, attempts);
