@@ -7,7 +7,7 @@
  * both evaluated against `$states` and the variable values from state entry.
  */
 import type { JsonObject, JsonValue } from '../../common/index.js';
-import { exceedsJsonByteLength, getOwn, isJsonObject, jsonByteLength } from '../../common/index.js';
+import { exceedsJsonByteLength, isJsonObject, jsonByteLength } from '../../common/index.js';
 import type { Catcher, QueryLanguage } from '../definition/types.js';
 import { StatesError, StatesErrorNames } from '../errors.js';
 import type { EvaluationContext, RandomSource } from '../evaluation-context.js';
@@ -118,17 +118,16 @@ export function effectiveInput(
   env: FieldEnv,
   fields: IoFields,
   context?: JsonObject,
+  filtered: JsonValue = afterInputPath(env, fields, context),
 ): Awaitable<JsonValue> {
   if (env.language === 'JSONata') {
     if (fields.Arguments === undefined) return env.input;
     return jsonataArguments(env, fields.Arguments, context);
   }
-  const afterInputPath = applyInputPath(fields.InputPath, pathContext(env, env.input, context));
-  env.inspect?.('afterInputPath', afterInputPath);
-  if (fields.Parameters === undefined) return afterInputPath;
+  if (fields.Parameters === undefined) return filtered;
   const parameters = evaluatePayloadTemplate(
     fields.Parameters,
-    pathContext(env, afterInputPath, context),
+    pathContext(env, filtered, context),
     'Parameters',
   );
   env.inspect?.('afterParameters', parameters);
@@ -146,10 +145,10 @@ async function jsonataArguments(
   return checkPayload(env, value, 'Arguments');
 }
 
-/** JSONPath only: the input after InputPath (Choice, Wait, Succeed and Map read this). */
-export function afterInputPath(env: FieldEnv, fields: IoFields): JsonValue {
+/** JSONPath only: the input after InputPath (JSONata states have no InputPath). */
+export function afterInputPath(env: FieldEnv, fields: IoFields, context?: JsonObject): JsonValue {
   if (env.language === 'JSONata') return env.input;
-  const value = applyInputPath(fields.InputPath, pathContext(env, env.input));
+  const value = applyInputPath(fields.InputPath, pathContext(env, env.input, context));
   env.inspect?.('afterInputPath', value);
   return value;
 }
@@ -270,10 +269,4 @@ export function checkPayload(
 
 function withAssigned(output: JsonValue, assigned: JsonObject | undefined): Finished {
   return assigned === undefined ? { output } : { output, assigned };
-}
-
-/** Reads a string field of a JSON object, for `$$` lookups. */
-export function stringField(object: JsonObject, key: string): string | undefined {
-  const value = getOwn(object, key);
-  return typeof value === 'string' ? value : undefined;
 }

@@ -177,8 +177,8 @@ const WAIT_FOR_TASK_TOKEN = '.waitForTaskToken';
 async function enterTask(env: StateEnv, state: TaskState): Promise<EnterOutcome> {
   const taskToken = state.Resource.endsWith(WAIT_FOR_TASK_TOKEN) ? env.newTaskToken() : undefined;
   const context = taskToken === undefined ? undefined : env.contextWith({ taskToken });
-  const input = await effectiveInput(env.fields, state, context);
-  const base = afterInputPath(env.fields, state);
+  const base = afterInputPath(env.fields, state, context);
+  const input = await effectiveInput(env.fields, state, context, base);
   const timeoutSeconds = await resolveInteger(
     env,
     base,
