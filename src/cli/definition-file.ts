@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { readDefinitionText } from '../definition-source/index.js';
 import type { Diagnostic, StateMachineDefinition } from '../language/index.js';
-import { validateDefinition } from '../language/definition/index.js';
+import { validateDefinition } from '../language/index.js';
 
 export type LoadedDefinition =
   | { readonly ok: true; readonly definition: StateMachineDefinition }

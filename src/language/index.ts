@@ -2,6 +2,8 @@
 export type { JsonValue, JsonObject, JsonArray } from '../common/index.js';
 export type * from './definition/types.js';
 export type { Diagnostic, SourceMap } from './definition/diagnostics.js';
+export { validateDefinition } from './definition/validate.js';
+export type { ValidationResult } from './definition/validate.js';
 export { StatesError, StatesErrorNames, isStatesError, matchesErrorEquals } from './errors.js';
 export type { StatesErrorName } from './errors.js';
 export { step } from './execution/step.js';

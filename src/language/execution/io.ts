@@ -85,15 +85,6 @@ export function jsonataScope(
   };
 }
 
-/** Evaluates a JSONata-language field value (any string in it may be `{% %}`). */
-export function evaluateJsonataField(
-  value: JsonValue,
-  scope: JsonataScope,
-  field: string,
-): Promise<JsonValue> {
-  return evaluateJsonataTemplate(value, scope, field);
-}
-
 /**
  * A value now (JSONPath states, which never wait) or later (JSONata, whose evaluator is
  * async). Keeping JSONPath synchronous saves several microtask turns per state.
@@ -140,7 +131,7 @@ async function jsonataArguments(
   context: JsonObject | undefined,
 ): Promise<JsonValue> {
   const scope = context === undefined ? jsonataScope(env) : jsonataScope(env, { context });
-  const value = await evaluateJsonataField(template, scope, 'Arguments');
+  const value = await evaluateJsonataTemplate(template, scope, 'Arguments');
   env.inspect?.('afterArguments', value);
   return checkPayload(env, value, 'Arguments');
 }
@@ -217,11 +208,11 @@ async function finishJsonata(
   const assigned =
     assign === undefined
       ? undefined
-      : checkAssigned(env, await evaluateJsonataField(assign, scope, 'Assign'));
+      : checkAssigned(env, await evaluateJsonataTemplate(assign, scope, 'Assign'));
   const output =
     outputTemplate === undefined
       ? defaultOutput
-      : await evaluateJsonataField(outputTemplate, scope, 'Output');
+      : await evaluateJsonataTemplate(outputTemplate, scope, 'Output');
   return withAssigned(checkPayload(env, output, 'Output'), assigned);
 }
 

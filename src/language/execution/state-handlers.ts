@@ -22,6 +22,7 @@ import { evaluateIntrinsic, isIntrinsicInvocation } from '../intrinsics/index.js
 import { queryPath } from '../paths/index.js';
 import { evaluatePayloadTemplate } from '../paths/index.js';
 import type { ChoiceSelection } from '../states/choice-rules.js';
+import { evaluateJsonataTemplate } from '../jsonata/index.js';
 import { selectChoice, selectJsonataChoice } from '../states/choice-rules.js';
 import { computeJsonataWaitDue, computeWaitDue } from '../states/wait-time.js';
 import type { StateContext } from './context-object.js';
@@ -30,7 +31,6 @@ import {
   afterInputPath,
   checkPayload,
   effectiveInput,
-  evaluateJsonataField,
   finishWithResult,
   pathContext,
   andThen,
@@ -199,7 +199,7 @@ async function enterTask(env: StateEnv, state: TaskState): Promise<EnterOutcome>
     state.Credentials === undefined
       ? undefined
       : env.fields.language === 'JSONata'
-        ? await evaluateJsonataField(state.Credentials, jsonataScope(env.fields), 'Credentials')
+        ? await evaluateJsonataTemplate(state.Credentials, jsonataScope(env.fields), 'Credentials')
         : evaluatePayloadTemplate(state.Credentials, pathContext(env.fields, base), 'Credentials');
   return {
     kind: 'task',
@@ -307,7 +307,7 @@ async function failField(
   const { fields } = env;
   let value: JsonValue | undefined = literal;
   if (literal !== undefined && fields.language === 'JSONata') {
-    value = await evaluateJsonataField(literal, jsonataScope(fields), field);
+    value = await evaluateJsonataTemplate(literal, jsonataScope(fields), field);
   } else if (path !== undefined) {
     const ctx = pathContext(fields, fields.input);
     value = isIntrinsicInvocation(path) ? evaluateIntrinsic(path, ctx) : queryPath(path, ctx);
@@ -343,7 +343,7 @@ async function enterMap(env: StateEnv, state: MapState): Promise<EnterOutcome> {
     const context = env.contextWith({ mapItem: { index, value } });
     selected.push(
       fields.language === 'JSONata'
-        ? await evaluateJsonataField(selector, jsonataScope(fields, { context }), 'ItemSelector')
+        ? await evaluateJsonataTemplate(selector, jsonataScope(fields, { context }), 'ItemSelector')
         : evaluatePayloadTemplate(
             selector,
             pathContext(fields, effective, context),
@@ -444,7 +444,7 @@ async function mapItems(
     items =
       state.Items === undefined
         ? fields.input
-        : await evaluateJsonataField(state.Items, jsonataScope(fields), 'Items');
+        : await evaluateJsonataTemplate(state.Items, jsonataScope(fields), 'Items');
   } else {
     items =
       state.ItemsPath === undefined
@@ -493,7 +493,7 @@ async function batchItems(
   if (batcher.BatchInput !== undefined) {
     batchInput =
       env.fields.language === 'JSONata'
-        ? await evaluateJsonataField(batcher.BatchInput, jsonataScope(env.fields), 'BatchInput')
+        ? await evaluateJsonataTemplate(batcher.BatchInput, jsonataScope(env.fields), 'BatchInput')
         : evaluatePayloadTemplate(
             batcher.BatchInput,
             pathContext(env.fields, effective),
@@ -539,7 +539,7 @@ async function resolveNumber(
   let errorName: string = StatesErrorNames.Runtime;
   if (typeof literal === 'number') return literal;
   if (typeof literal === 'string') {
-    value = await evaluateJsonataField(literal, jsonataScope(fields), field);
+    value = await evaluateJsonataTemplate(literal, jsonataScope(fields), field);
     errorName = StatesErrorNames.QueryEvaluationError;
   } else if (path !== undefined) {
     value = queryPath(path, pathContext(fields, effective));

@@ -125,6 +125,20 @@ function toOperand(value: JsonValue | readonly ChoiceRule[] | ChoiceRule): JsonV
 }
 
 /** Finds the rule's single operator. */
+/** Patterns come from definitions, a bounded set: tokenize each once. */
+const patternCache = new Map<string, ReturnType<typeof tokenizePattern>>();
+const MAX_CACHED_PATTERNS = 10_000;
+
+function tokensOf(pattern: string): ReturnType<typeof tokenizePattern> {
+  let tokens = patternCache.get(pattern);
+  if (tokens === undefined) {
+    tokens = tokenizePattern(pattern);
+    if (patternCache.size >= MAX_CACHED_PATTERNS) patternCache.clear();
+    patternCache.set(pattern, tokens);
+  }
+  return tokens;
+}
+
 /** Rules are immutable definition data, so each one's operator is worked out once. */
 const operatorCache = new WeakMap<ChoiceRule, Operator>();
 
@@ -233,7 +247,7 @@ type PatternToken = { readonly kind: 'star' } | { readonly kind: 'char'; readonl
  * A backslash before any other character stands for itself.
  */
 export function matchesWildcard(value: string, pattern: string): boolean {
-  const tokens = tokenizePattern(pattern);
+  const tokens = tokensOf(pattern);
   // Classic greedy glob match with backtracking to the last star: O(n·m) worst case, no regex,
   // so a user-supplied pattern cannot trigger catastrophic backtracking.
   const chars = Array.from(value);
