@@ -76,6 +76,38 @@ describe('readDefinitionText', () => {
     expect(parsed.ok && parsed.value).toEqual({ a: { k: 1 }, b: { k: 1 }, c: null });
   });
 
+  // Review finding: a 330-byte alias bomb took 39 s and 2.3 GB, one more level threw RangeError.
+  it.each([6, 7])(
+    'stops a %i-level YAML alias bomb quickly with a diagnostic instead of expanding it',
+    (levels) => {
+      let text = 'a0: &a0 [x,x,x,x,x,x,x,x,x,x]\n';
+      for (let i = 1; i <= levels; i++) {
+        text += `a${i}: &a${i} [${Array<string>(10)
+          .fill(`*a${i - 1}`)
+          .join(',')}]\n`;
+      }
+      const started = performance.now();
+      const parsed = readDefinitionText(text, 'bomb.yaml');
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(parsed.ok).toBe(false);
+      expect(parsed.diagnostics).toEqual([
+        expect.objectContaining({
+          code: 'UNSUPPORTED_VALUE',
+          message: expect.stringMatching(
+            /more than 100,000 values through YAML aliases.*write the repeated parts out/,
+          ),
+        }),
+      ]);
+    },
+  );
+
+  it('still expands a few aliases to a shared block', () => {
+    const retry = '[{ErrorEquals: [States.ALL], MaxAttempts: 3}]';
+    const text = `x: &retry ${retry}\n${Array.from({ length: 50 }, (_, i) => `s${i}: *retry`).join('\n')}\n`;
+    const parsed = readDefinitionText(text, 'x.yaml');
+    expect(parsed.ok).toBe(true);
+  });
+
   it('reads JSON with the position-tracking parser', () => {
     const parsed = readDefinitionText('{"a": }', 'x.json');
     expect(parsed.diagnostics[0]).toMatchObject({ code: 'JSON_SYNTAX', line: 1, column: 7 });

@@ -36,8 +36,22 @@ export function readDefinitionText(text: string, fileName?: string): ParseResult
     : parseYamlDefinition(text);
 }
 
-/** Deeper nesting than this is rejected (aliases could otherwise expand without bound). */
+/**
+ * Deeper nesting than this is rejected, so the recursive conversion stays far from the call
+ * stack limit. Depth alone does not bound aliases: ten aliases per level over six levels is
+ * only six deep, yet expands to a million values (see MAX_ALIAS_EXPANSION).
+ */
 const MAX_DEPTH = 512;
+
+/**
+ * Most values (scalars, mappings and sequences) that may be produced through YAML aliases.
+ * Each alias is expanded in place, so `a1: &a1 [*a0, *a0, ...]` chained a few levels deep (an
+ * "alias bomb", a few hundred bytes) would otherwise produce millions of values and take
+ * minutes and gigabytes, or exhaust memory outright. A real definition reuses a Retry list or a
+ * few shared blocks through aliases: well under a thousand values. Values written out in the
+ * text are not counted: their number is bounded by the text's size.
+ */
+const MAX_ALIAS_EXPANSION = 100_000;
 
 /** Parses YAML text; see readDefinitionText. */
 export function parseYamlDefinition(text: string): ParseResult {
@@ -79,6 +93,14 @@ export function parseYamlDefinition(text: string): ParseResult {
 class YamlConverter {
   readonly positions = new Map<string, SourcePosition>();
   readonly problems: Diagnostic[] = [];
+  /** How many aliases enclose the node being converted (0 outside any alias). */
+  #aliasDepth = 0;
+  /** Values produced through aliases so far; see MAX_ALIAS_EXPANSION. */
+  #aliasExpanded = 0;
+  /** Set once the alias budget is spent: conversion stops everywhere. */
+  #exhausted = false;
+  /** Alias.resolve walks the document each time; an alias always resolves to the same node. */
+  readonly #aliasTargets = new Map<Alias, Node | undefined>();
 
   constructor(
     private readonly document: Document.Parsed<ParsedNode>,
@@ -86,6 +108,7 @@ class YamlConverter {
   ) {}
 
   convert(node: Node | Alias, pointer: string, depth: number, keyNode?: Node): JsonValue {
+    if (this.#exhausted) return null;
     const anchor = keyNode ?? node;
     const position =
       anchor.range === undefined || anchor.range === null
@@ -95,11 +118,24 @@ class YamlConverter {
       this.positions.set(pointer, position);
     if (depth > MAX_DEPTH)
       return this.#problem(pointer, position, `nesting deeper than ${MAX_DEPTH} levels`);
+    if (this.#aliasDepth > 0 && ++this.#aliasExpanded > MAX_ALIAS_EXPANSION) {
+      this.#exhausted = true;
+      return this.#problem(
+        pointer,
+        position,
+        `the definition expands to more than ${MAX_ALIAS_EXPANSION.toLocaleString('en-US')} values through YAML aliases (*name); write the repeated parts out, or use fewer aliases that point at blocks which themselves contain aliases`,
+      );
+    }
     if (isAlias(node)) {
-      const target = node.resolve(this.document);
-      return target === undefined
-        ? this.#problem(pointer, position, `alias *${node.source} points nowhere`)
-        : this.convert(target, pointer, depth + 1);
+      const target = this.#resolve(node);
+      if (target === undefined)
+        return this.#problem(pointer, position, `alias *${node.source} points nowhere`);
+      this.#aliasDepth++;
+      try {
+        return this.convert(target, pointer, depth + 1);
+      } finally {
+        this.#aliasDepth--;
+      }
     }
     if (isMap(node)) {
       const result: Record<string, JsonValue> = {};
@@ -133,6 +169,13 @@ class YamlConverter {
     }
     if (isScalar(node)) return this.#scalar(node.value, pointer, position);
     return this.#problem(pointer, position, 'unsupported YAML node');
+  }
+
+  #resolve(alias: Alias): Node | undefined {
+    if (this.#aliasTargets.has(alias)) return this.#aliasTargets.get(alias);
+    const target = alias.resolve(this.document);
+    this.#aliasTargets.set(alias, target);
+    return target;
   }
 
   /** `key:` with nothing after it is null in YAML. */
