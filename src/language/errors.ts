@@ -46,7 +46,11 @@ export class StatesError extends Error {
   }
 }
 
-/** True for any `StatesError`, including ones from another realm of this module. */
+/**
+ * True for a `StatesError` made by this copy of this module. It is `instanceof`, so it does not
+ * recognise one from another realm or a duplicated copy of the module; use it where errors
+ * come only from this module's code.
+ */
 export function isStatesError(value: unknown): value is StatesError {
   return value instanceof StatesError;
 }

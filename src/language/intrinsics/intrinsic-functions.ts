@@ -7,6 +7,9 @@ import type { JsonArray, JsonObject, JsonValue } from '../../common/index.js';
 import { assertNever, isJsonArray, isJsonObject, jsonEquals } from '../../common/index.js';
 import { StatesError, StatesErrorNames } from '../errors.js';
 import type { RandomSource } from '../evaluation-context.js';
+import { floatFromSeed } from '../execution/rng.js';
+import { parseJsonText } from '../json-text.js';
+import { uuidV4 } from '../uuid.js';
 import { decodeBase64, encodeBase64, utf8Decode, utf8Encode } from './base64.js';
 import { HASH_ALGORITHMS, hashHex, isHashAlgorithm } from './hash.js';
 import type { IntrinsicCall } from './intrinsic-parser.js';
@@ -154,7 +157,7 @@ export const INTRINSIC_FUNCTIONS: ReadonlyMap<string, IntrinsicSpec> = new Map<
       implement: stringSplit,
     },
   ],
-  ['States.UUID', { required: [], optional: [], implement: (_args, env) => uuid(env.random) }],
+  ['States.UUID', { required: [], optional: [], implement: (_args, env) => uuidV4(env.random) }],
 ]);
 
 /** The spec for an argument position, or undefined when the function takes no argument there. */
@@ -284,36 +287,12 @@ function formatValue(value: JsonValue): string {
 }
 
 function stringToJson(args: readonly JsonValue[], env: IntrinsicEnv): JsonValue {
-  const text = asString(args[0]);
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return toJsonValue(parsed);
-  } catch (error: unknown) {
-    // JSON.parse reports malformed text only by throwing a SyntaxError.
-    if (error instanceof SyntaxError)
-      throw intrinsicFailure(env.name, 'the argument is not valid JSON text');
-    throw error;
-  }
-}
-
-/** JSON.parse returns `any`; rebuild the value with checked types instead of casting. */
-function toJsonValue(value: unknown): JsonValue {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return value;
-  if (Array.isArray(value)) return value.map((item: unknown) => toJsonValue(item));
-  if (typeof value === 'object') {
-    const out: Record<string, JsonValue> = {};
-    for (const [key, item] of Object.entries(value)) {
-      Object.defineProperty(out, key, {
-        value: toJsonValue(item),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
-    return out;
-  }
-  return null;
+  const parsed = parseJsonText(asString(args[0]));
+  if (parsed.ok) return parsed.value;
+  throw intrinsicFailure(
+    env.name,
+    parsed.reason === 'syntax' ? 'the argument is not valid JSON text' : parsed.problem,
+  );
 }
 
 function arrayPartition(args: readonly JsonValue[], env: IntrinsicEnv): JsonValue {
@@ -466,16 +445,8 @@ function mathRandom(args: readonly JsonValue[], env: IntrinsicEnv): JsonValue {
     throw intrinsicFailure(env.name, `the start (${start}) must be less than the end (${end})`);
   }
   const seed = args[2];
-  const fraction = seed === undefined ? env.random.nextFloat() : seededFloat(roundArgument(seed));
+  const fraction = seed === undefined ? env.random.nextFloat() : floatFromSeed(roundArgument(seed));
   return start + Math.floor(fraction * (end - start));
-}
-
-/** mulberry32: a small, well-distributed 32-bit generator; one draw per seed is all we need. */
-function seededFloat(seed: number): number {
-  let t = (seed + 0x6d2b79f5) >>> 0;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
 function mathAdd(args: readonly JsonValue[], env: IntrinsicEnv): JsonValue {
@@ -510,13 +481,4 @@ function stringSplit(args: readonly JsonValue[]): JsonValue {
   }
   if (current !== '') parts.push(current);
   return parts;
-}
-
-/** RFC 9562 version 4: 122 random bits from the execution's RandomSource. */
-function uuid(random: RandomSource): JsonValue {
-  const bytes = Array.from({ length: 16 }, () => Math.floor(random.nextFloat() * 256) & 0xff);
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -6,10 +6,13 @@
  */
 import type { JsonValue } from '../../common/index.js';
 import type { RandomSource } from '../evaluation-context.js';
+import { floatFromSeed } from '../execution/rng.js';
 import { utf8Encode } from '../intrinsics/base64.js';
 import { HASH_ALGORITHMS, hashHex, isHashAlgorithm } from '../intrinsics/hash.js';
+import { parseJsonText } from '../json-text.js';
 import { formatTimestamp, parseTimestamp } from '../timestamps.js';
-import { compileJsonata } from './expression.js';
+import { uuidV4 } from '../uuid.js';
+import { MAX_SEQUENCE_LENGTH, compileJsonata } from './expression.js';
 
 /** A failure inside one of these functions; mapped to States.QueryEvaluationError. */
 export class JsonataFunctionError extends Error {
@@ -22,9 +25,6 @@ export interface FunctionScope {
   /** ISO-8601 instant that `$now()` and `$millis()` report. */
   readonly now: string;
 }
-
-/** Largest array `$range` builds, so one expression cannot exhaust memory. */
-const MAX_GENERATED_ITEMS = 1_000_000;
 
 /**
  * The function bindings for one evaluation. Values are JS functions as the jsonata package
@@ -41,6 +41,7 @@ export function awsFunctionBindings(scope: FunctionScope): Record<string, unknow
     range,
     random: (seed?: unknown) => randomFloat(scope.random, seed),
     uuid: () => uuidV4(scope.random),
+    shuffle: (array: unknown) => shuffle(scope.random, array),
     parse,
     hash,
   };
@@ -64,12 +65,17 @@ async function formatNow(nowMs: number, picture: unknown, timezone: unknown): Pr
   });
 }
 
-/** Integer arguments are truncated toward zero, as States.ArrayPartition/ArrayRange do. */
+/**
+ * Integer arguments are rounded to the nearest integer, as the intrinsics these functions
+ * replace (States.ArrayPartition, States.ArrayRange, States.MathRandom) do: AWS documents
+ * rounding for those ("Step Functions will round it off to the nearest integer",
+ * intrinsic-functions) and says nothing about the JSONata versions.
+ */
 function integerArgument(fn: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new JsonataFunctionError(`The ${name} argument of $${fn} must be a number.`);
   }
-  return Math.trunc(value);
+  return Math.round(value);
 }
 
 /**
@@ -100,8 +106,10 @@ function range(start: unknown, end: unknown, step?: unknown): number[] | number 
   if (by === 0 || (last - first !== 0 && Math.sign(last - first) !== Math.sign(by)))
     return undefined;
   const count = Math.floor((last - first) / by) + 1;
-  if (count > MAX_GENERATED_ITEMS) {
-    throw new JsonataFunctionError('Expression evaluation memory limit exceeded');
+  if (count > MAX_SEQUENCE_LENGTH) {
+    throw new JsonataFunctionError(
+      `Expression evaluation memory limit exceeded: $range would build ${count} values, more than the ${MAX_SEQUENCE_LENGTH} a sequence may hold.`,
+    );
   }
   const values = Array.from({ length: count }, (_, i) => first + i * by);
   return values.length === 1 ? values[0] : values;
@@ -113,24 +121,24 @@ function range(start: unknown, end: unknown, step?: unknown): number[] | number 
  */
 function randomFloat(random: RandomSource, seed: unknown): number {
   if (seed === undefined) return random.nextFloat();
-  return seededFloat(integerArgument('random', 'seed', seed));
+  return floatFromSeed(integerArgument('random', 'seed', seed));
 }
 
-/** mulberry32: a small, well-distributed 32-bit PRNG; one draw from the given seed. */
-function seededFloat(seed: number): number {
-  let t = (seed + 0x6d2b79f5) | 0;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-
-/** `$uuid()`: an RFC 4122 version 4 UUID from 122 random bits of the execution's source. */
-export function uuidV4(random: RandomSource): string {
-  const bytes = Array.from({ length: 16 }, () => Math.floor(random.nextFloat() * 256) & 0xff);
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+/**
+ * `$shuffle(array)`: the same values in a random order. JSONata's own `$shuffle` draws from
+ * Math.random, so a replay would reorder differently; this one is the same inside-out
+ * Fisher–Yates shuffle drawing from the execution's random source. As JSONata's, it returns
+ * undefined for undefined, and a single value or an array of at most one item as it is.
+ */
+function shuffle(random: RandomSource, array: unknown): unknown {
+  if (!Array.isArray(array) || array.length <= 1) return array;
+  const result: unknown[] = new Array<unknown>(array.length);
+  for (let i = 0; i < array.length; i++) {
+    const j = Math.floor(random.nextFloat() * (i + 1));
+    if (j !== i) result[i] = result[j];
+    result[j] = array[i];
+  }
+  return result;
 }
 
 /** `$parse(jsonString)`: the JSON value a string holds (AWS's replacement for `$eval`). */
@@ -138,31 +146,10 @@ function parse(text: unknown): JsonValue {
   if (typeof text !== 'string') {
     throw new JsonataFunctionError('The argument of $parse must be a string.');
   }
-  try {
-    const value: unknown = JSON.parse(text);
-    return toJson(value);
-  } catch (e: unknown) {
-    // JSON.parse's SyntaxError becomes the function's error; the Cause keeps its message.
-    throw new JsonataFunctionError(
-      `$parse could not parse its argument as JSON: ${e instanceof Error ? e.message : String(e)}`,
-    );
-  }
-}
-
-function toJson(value: unknown): JsonValue {
-  if (
-    value === null ||
-    typeof value === 'string' ||
-    typeof value === 'number' ||
-    typeof value === 'boolean'
-  ) {
-    return value;
-  }
-  if (Array.isArray(value)) return value.map(toJson);
-  if (typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
-  }
-  throw new JsonataFunctionError('$parse produced a value that is not JSON.');
+  const parsed = parseJsonText(text);
+  if (parsed.ok) return parsed.value;
+  // The Cause keeps JSON.parse's message (or the depth limit) so the user can find the fault.
+  throw new JsonataFunctionError(`$parse could not parse its argument as JSON: ${parsed.problem}`);
 }
 
 /**

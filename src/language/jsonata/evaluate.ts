@@ -9,7 +9,15 @@ import type { JsonObject, JsonValue } from '../../common/index.js';
 import { StatesError, StatesErrorNames, isStatesError } from '../errors.js';
 import type { RandomSource } from '../evaluation-context.js';
 import { JsonataFunctionError, awsFunctionBindings } from './aws-functions.js';
-import { compileJsonata, isJsonataError, isJsonataExpression, jsonataBody } from './expression.js';
+import {
+  EVALUATION_TIMEOUT_MS,
+  MAX_EVALUATION_DEPTH,
+  MAX_SEQUENCE_LENGTH,
+  compileJsonata,
+  isJsonataError,
+  isJsonataExpression,
+  jsonataBody,
+} from './expression.js';
 
 /**
  * Everything one JSONata evaluation reads. An `EvaluationContext` fits as is; `result` and
@@ -92,8 +100,18 @@ export async function evaluateJsonata(
   return value;
 }
 
+/** For the errors our evaluation limits raise: which limit, so the user knows what to change. */
+const LIMIT_EXPLANATIONS: Readonly<Record<string, string>> = Object.freeze({
+  D2015: `Baton limits any JSONata sequence or array built during evaluation to ${MAX_SEQUENCE_LENGTH} values.`,
+  D1011: `Baton limits JSONata evaluation to ${MAX_EVALUATION_DEPTH} nested steps.`,
+  D1012: `Baton stops a JSONata evaluation after ${EVALUATION_TIMEOUT_MS / 1000} seconds.`,
+});
+
 function describe(e: unknown): string {
-  if (isJsonataError(e)) return `${e.code}: ${e.message}`;
+  if (isJsonataError(e)) {
+    const limit = LIMIT_EXPLANATIONS[e.code];
+    return `${e.code}: ${e.message}${limit === undefined ? '' : ` ${limit}`}`;
+  }
   if (e instanceof JsonataFunctionError) return e.message;
   if (isStatesError(e)) return e.cause;
   return e instanceof Error ? e.message : String(e);

@@ -8,4 +8,4 @@ export {
   undefinedResultCause,
 } from './evaluate.js';
 export type { JsonataScope } from './evaluate.js';
-export { uuidV4 } from './aws-functions.js';
+export { uuidV4 } from '../uuid.js';

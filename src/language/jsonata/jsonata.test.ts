@@ -1,8 +1,10 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { JsonObject, JsonValue } from '../../common/index.js';
+import { isJsonArray } from '../../common/index.js';
 import { StatesError } from '../errors.js';
 import type { RandomSource } from '../evaluation-context.js';
+import { SeededRandom } from '../execution/rng.js';
 import {
   checkJsonataSyntax,
   evaluateJsonata,
@@ -213,7 +215,7 @@ describe('AWS functions', () => {
       [3, 4],
       [5],
     ]);
-    expect(await evaluateJsonata('$partition([1,2,3], 2.9)', scopeOf())).toEqual([[1, 2], [3]]);
+    expect(await evaluateJsonata('$partition([1,2,3], 2.4)', scopeOf())).toEqual([[1, 2], [3]]);
   });
 
   it('$partition gives nothing for an empty array or a chunk size below 1', async () => {
@@ -282,6 +284,91 @@ describe('AWS functions', () => {
         },
       ),
     );
+  });
+
+  // Review finding: JSONata's own $shuffle draws from Math.random, so a replay reordered.
+  it('$shuffle draws from the scope: the same seed gives the same order', async () => {
+    const random = vi.spyOn(Math, 'random');
+    const expression = '$shuffle([1,2,3,4,5,6,7,8,9,10])';
+    const first = await evaluateJsonata(expression, scopeOf({ random: new SeededRandom(1) }));
+    const again = await evaluateJsonata(expression, scopeOf({ random: new SeededRandom(1) }));
+    const other = await evaluateJsonata(expression, scopeOf({ random: new SeededRandom(2) }));
+    expect(random).not.toHaveBeenCalled();
+    random.mockRestore();
+    expect(again).toEqual(first);
+    expect(other).not.toEqual(first);
+    expect(isJsonArray(first) && [...first].sort((a, b) => Number(a) - Number(b))).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+    ]);
+  });
+
+  it('$shuffle keeps every value (a permutation) and passes short inputs through', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer(), { maxLength: 30 }),
+        fc.integer(),
+        async (items, seed) => {
+          const value = await evaluateJsonata('$shuffle($items)', {
+            ...scopeOf({ random: new SeededRandom(seed) }),
+            variables: { items },
+          });
+          const sorted = (xs: readonly JsonValue[]): JsonValue[] =>
+            [...xs].sort((a, b) => Number(a) - Number(b));
+          if (items.length <= 1) expect(value).toEqual(items);
+          else expect(isJsonArray(value) && sorted(value)).toEqual(sorted(items));
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  // Review finding: $toMillis with a picture that leaves out the date read the host clock.
+  it('$toMillis fills components a picture leaves out from the event instant, not the host clock', async () => {
+    const scope = scopeOf({ now: '2019-07-04T12:00:00.000Z' });
+    expect(await evaluateJsonata("$toMillis('10:30', '[H01]:[m01]')", scope)).toBe(
+      Date.parse('2019-07-04T10:30:00.000Z'),
+    );
+    expect(await evaluateJsonata("$toMillis('2020-01-02T00:00:00Z')", scope)).toBe(
+      Date.parse('2020-01-02T00:00:00Z'),
+    );
+    expect(await evaluateJsonata("'2020-01-02T00:00:00Z' ~> $toMillis()", scope)).toBe(
+      Date.parse('2020-01-02T00:00:00Z'),
+    );
+  });
+
+  it('$partition and $range round non-integer arguments, as the intrinsics they replace', async () => {
+    expect(await evaluateJsonata('$partition([1,2,3,4,5], 1.6)', scopeOf())).toEqual([
+      [1, 2],
+      [3, 4],
+      [5],
+    ]);
+    expect(await evaluateJsonata('$range(0.6, 2.4, 1)', scopeOf())).toEqual([1, 2]);
+  });
+
+  // Review finding: `$count([1..100000].([1..100000]))` would block the process for hours.
+  // That one is stopped by the 10 s timeout (too slow for a unit test); these hit the
+  // deterministic limits.
+  it.each([
+    ['$count([1..3000].([1..3000]))', /D2015.*1000000 values/],
+    ['$count([1..2000000])', /D2015.*1000000 values/],
+    ['($f := function($n){ 1 + $f($n + 1) }; $f(0))', /D1011.*10000 nested steps/],
+  ])('stops %s at a deterministic evaluation limit, quickly', async (expression, cause) => {
+    const started = performance.now();
+    const error = await queryError(evaluateJsonata(expression, scopeOf()));
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(error.error).toBe('States.QueryEvaluationError');
+    expect(error.cause).toMatch(cause);
+  });
+
+  it('$parse refuses JSON nested deeper than 1000 levels', async () => {
+    const error = await queryError(
+      evaluateJsonata('$parse($s)', {
+        ...scopeOf(),
+        variables: { s: '['.repeat(1001) + ']'.repeat(1001) },
+      }),
+    );
+    expect(error.error).toBe('States.QueryEvaluationError');
+    expect(error.cause).toMatch(/nested deeper than 1000 levels/);
   });
 
   it('$parse reads JSON text', async () => {
