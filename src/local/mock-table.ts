@@ -18,13 +18,22 @@ export function parseMockTable(value: JsonValue, source = 'mock file'): MockTabl
   const table: Record<string, Mock> = {};
   for (const [key, entry] of Object.entries(value)) {
     const pointer = `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    let mock: Mock;
     if (isJsonArray(entry)) {
       if (entry.length === 0)
         throw bad(source, pointer, 'is an empty sequence; give at least one outcome');
-      table[key] = entry.map((item, i) => parseOutcome(item, source, `${pointer}/${i}`));
+      mock = entry.map((item, i) => parseOutcome(item, source, `${pointer}/${i}`));
     } else {
-      table[key] = parseOutcome(entry, source, pointer);
+      mock = parseOutcome(entry, source, pointer);
     }
+    // defineProperty: `table["__proto__"] = mock` would set the table's prototype instead of
+    // adding an entry (a state may be named "__proto__").
+    Object.defineProperty(table, key, {
+      value: mock,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return table;
 }

@@ -14,7 +14,11 @@ import {
   isJsonataExpression as isJsonata,
   jsonataBody,
 } from '../jsonata/index.js';
-import { checkPathSyntax as checkPath } from '../paths/index.js';
+import {
+  VARIABLE_NAME_PATTERN,
+  checkPathSyntax as checkPath,
+  variableNameProblem as nameProblem,
+} from '../paths/index.js';
 
 export type PathKind = 'Path' | 'ReferencePath';
 
@@ -38,9 +42,16 @@ export function checkIntrinsicSyntax(text: string): string | undefined {
   return withoutFinalStop(checkIntrinsic(text));
 }
 
-/** `$$` (context object) or `$name` (a variable) at the start of a path. */
-// Variable names may use Unicode letters and digits, as Assign and the path evaluator accept.
-const NON_INPUT_ROOT = /^(\$\$|\$[\p{L}_][\p{L}\p{N}_]*)(?=$|[.[])/u;
+/**
+ * Why an Assign key cannot be a variable name (empty, too long, bad characters), or undefined.
+ * The rule lives in language/paths so that every name Assign accepts is one a path can read.
+ */
+export function variableNameProblem(name: string): string | undefined {
+  return nameProblem(name);
+}
+
+/** `$$` (context object) or `$name` (a variable, by the one name rule in language/paths). */
+const NON_INPUT_ROOT = new RegExp(`^(\\$\\$|\\$${VARIABLE_NAME_PATTERN})(?=$|[.[])`, 'u');
 
 /**
  * Checks a JSONPath. `ReferencePath` allows only plain member and index steps (ASL spec

@@ -1,11 +1,12 @@
 /**
- * Assign and variable names (AWS workflow-variables): a variable name starts with a Unicode
- * ID_Start character or "_", continues with ID_Continue characters, has at most 80
- * characters, and may not be "states" (reserved for $states). In JSONPath states a key
- * ending in ".$" takes a path or intrinsic function, as in a payload template.
+ * Assign (AWS workflow-variables): each key is a variable name, checked by the one rule in
+ * language/paths (through expression-syntax.ts), and may not be "states" (reserved for $states). In
+ * JSONPath states a key ending in ".$" takes a path or intrinsic function, as in a payload
+ * template.
  */
 import { isJsonObject } from '../../common/index.js';
 import { childPointer } from './diagnostics.js';
+import { variableNameProblem } from './expression-syntax.js';
 import type { FieldCheck } from './state-context.js';
 import {
   checkJsonataValue,
@@ -14,20 +15,6 @@ import {
   typeName,
   where,
 } from './value-checks.js';
-
-const VARIABLE_NAME = /^[\p{ID_Start}_][\p{ID_Continue}]*$/u;
-const MAX_VARIABLE_NAME_LENGTH = 80;
-
-/** Why a variable name is invalid, or undefined when it is fine. */
-export function variableNameProblem(name: string): string | undefined {
-  if (name === '') return 'it is empty';
-  if ([...name].length > MAX_VARIABLE_NAME_LENGTH)
-    return `it is longer than ${MAX_VARIABLE_NAME_LENGTH} characters`;
-  if (!VARIABLE_NAME.test(name)) {
-    return 'it must start with a letter or "_" and contain only letters, digits and "_"';
-  }
-  return undefined;
-}
 
 export const checkAssign: FieldCheck = checkPayloadSize((ctx, value, pointer) => {
   if (!isJsonObject(value)) {

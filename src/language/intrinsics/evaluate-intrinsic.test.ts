@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject, JsonValue } from '../../common/index.js';
-import type { StatesError} from '../errors.js';
+import type { StatesError } from '../errors.js';
 import { isStatesError } from '../errors.js';
 import type { EvaluationContext } from '../evaluation-context.js';
 import { checkIntrinsicSyntax, evaluateIntrinsic } from './evaluate-intrinsic.js';
@@ -254,6 +254,35 @@ describe('intrinsic failures', () => {
     expect(error.cause).toBe(
       "The JsonPath argument for the field '$.receipt_bucket' could not be found in the input '{\"other\":1}'",
     );
+  });
+
+  // Review finding: variable and `$$` paths quoted the variables / context object in the Cause.
+  it('names a missing variable or context path without quoting its value', () => {
+    const ctx = baseContext({}, { apiKey: 'SECRET-123' }, { Task: { Token: 'TOKEN-SECRET' } });
+    const variable = statesFailure(() => evaluateIntrinsic("States.Format('{}', $nope)", ctx));
+    expect(variable.cause).toBe(
+      "The JsonPath argument for the field '$nope' could not be found: the variable 'nope' is not defined in this scope",
+    );
+    const context = statesFailure(() => evaluateIntrinsic("States.Format('{}', $$.Nope)", ctx));
+    expect(context.cause).toMatch(/could not be found in the context object/);
+    for (const cause of [variable.cause, context.cause]) {
+      expect(cause).not.toMatch(/SECRET/);
+    }
+  });
+
+  it('rejects StringToJson text nested deeper than 1000 levels', () => {
+    const deep = `${'['.repeat(1001)}${']'.repeat(1001)}`;
+    const error = failure('States.StringToJson($.s)', { s: deep });
+    expect(error.error).toBe('States.IntrinsicFailure');
+    expect(error.cause).toMatch(/nested deeper than 1000 levels/);
+    expect(
+      run('States.StringToJson($.s)', { s: `${'['.repeat(1000)}${']'.repeat(1000)}` }),
+    ).toBeDefined();
+  });
+
+  it('keeps seeded MathRandom values stable across releases', () => {
+    // mulberry32's first draw for seed 42 is 0.6011037519201636.
+    expect(run('States.MathRandom(1, 1000, 42)')).toBe(601);
   });
 
   it('reports a failure inside a nested call under the nested function name', () => {

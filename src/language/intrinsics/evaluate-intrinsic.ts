@@ -6,7 +6,7 @@ import type { JsonValue } from '../../common/index.js';
 import { assertNever } from '../../common/index.js';
 import { StatesError, StatesErrorNames } from '../errors.js';
 import type { EvaluationContext } from '../evaluation-context.js';
-import { runQueryPath } from '../paths/query-path.js';
+import { notFoundCause, runQueryPath } from '../paths/query-path.js';
 import type { IntrinsicArgument, IntrinsicCall } from './intrinsic-parser.js';
 import { IntrinsicSyntaxError, parseIntrinsic } from './intrinsic-parser.js';
 import type { IntrinsicSpec } from './intrinsic-functions.js';
@@ -101,7 +101,7 @@ function evaluateArgument(arg: IntrinsicArgument, ctx: EvaluationContext): JsonV
       if (outcome.kind === 'found') return outcome.value;
       throw new StatesError(
         StatesErrorNames.Runtime,
-        `The JsonPath argument for the field '${arg.path.text}' could not be found in the input '${JSON.stringify(outcome.source)}'`,
+        notFoundCause(`The JsonPath argument for the field '${arg.path.text}'`, outcome),
       );
     }
     default:

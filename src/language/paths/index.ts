@@ -18,13 +18,18 @@ export {
   isDefinitePath,
   parseJsonPath,
 } from './jsonpath.js';
-export type { ParsedQueryPath, PathRoot, QueryOutcome } from './query-path.js';
-export { parseQueryPath, queryPath, runQueryPath } from './query-path.js';
+export type { MissingOutcome, ParsedQueryPath, PathRoot, QueryOutcome } from './query-path.js';
+export { notFoundCause, parseQueryPath, queryPath, runQueryPath } from './query-path.js';
 export type { ReferencePath, ReferenceStep } from './reference-path.js';
 export { getAtReferencePath, parseReferencePath, setAtReferencePath } from './reference-path.js';
 export type { TemplateField, TemplateProblem } from './payload-template.js';
 export { checkPayloadTemplate, evaluatePayloadTemplate } from './payload-template.js';
 export { applyInputPath, applyOutputPath, applyResultPath } from './input-output.js';
+export {
+  MAX_VARIABLE_NAME_LENGTH,
+  VARIABLE_NAME_PATTERN,
+  variableNameProblem,
+} from './variable-name.js';
 
 /**
  * Checks a path field for the definition validator.

@@ -96,6 +96,41 @@ describe('evaluatePayloadTemplate failures', () => {
     );
   });
 
+  // Review finding: a missing `$var` path quoted every variable, and a `$$` path the whole
+  // context object (execution input, task token), in the Cause.
+  it("never puts a variable's value in the Cause of a missing variable path", () => {
+    const ctx = contextFor({}, { apiKey: 'SECRET-123', order: { id: 'SECRET-456' } });
+    const undefinedVariable = failure(() => evaluatePayloadTemplate({ 'x.$': '$missing' }, ctx));
+    expect(undefinedVariable.error).toBe('States.Runtime');
+    expect(undefinedVariable.cause).toBe(
+      "The JSONPath '$missing' specified for the field 'x.$' could not be found: the variable 'missing' is not defined in this scope",
+    );
+    const missingMember = failure(() =>
+      evaluatePayloadTemplate({ 'x.$': '$order.customer.name' }, ctx),
+    );
+    expect(missingMember.cause).toBe(
+      "The JSONPath '$order.customer.name' specified for the field 'x.$' could not be found in the variable 'order': Missing property in path $['customer']",
+    );
+    for (const cause of [undefinedVariable.cause, missingMember.cause]) {
+      expect(cause).not.toContain('SECRET');
+    }
+  });
+
+  it('never puts the context object (task token, execution input) in the Cause', () => {
+    const ctx = contextFor(
+      {},
+      {},
+      { Execution: { Input: { password: 'hunter2' } }, Task: { Token: 'TOKEN-SECRET' } },
+    );
+    const error = failure(() =>
+      evaluatePayloadTemplate({ 'tok.$': '$$.Task.Token', 'x.$': '$$.Nope' }, ctx),
+    );
+    expect(error.cause).toBe(
+      "The JSONPath '$$.Nope' specified for the field 'x.$' could not be found in the context object: No results for path: $['Nope']",
+    );
+    expect(error.cause).not.toMatch(/TOKEN-SECRET|hunter2/);
+  });
+
   it('reports the same Cause for the documented Glue example with an empty input', () => {
     expect(
       failure(() => evaluatePayloadTemplate({ 'JobName.$': '$.JobName' }, contextFor({}))).cause,

@@ -14,7 +14,13 @@ import {
   isIntrinsicInvocation,
 } from '../intrinsics/index.js';
 import { JsonPathSyntaxError } from './jsonpath.js';
-import { looksLikePath, parseForRuntime, parseQueryPath, runQueryPath } from './query-path.js';
+import {
+  looksLikePath,
+  notFoundCause,
+  parseForRuntime,
+  parseQueryPath,
+  runQueryPath,
+} from './query-path.js';
 
 const DYNAMIC_SUFFIX = '.$';
 
@@ -29,7 +35,8 @@ export type TemplateField =
  * @returns the payload.
  * @throws StatesError `States.Runtime` with AWS's Cause "The JSONPath '<path>' specified for the
  *   field '<key>.$' could not be found in the input '<input as JSON>'" when a definite path
- *   selects nothing (AWS raises States.Runtime here, not the spec's States.ParameterPathFailure),
+ *   selects nothing (for a variable or `$$` path the Cause names the variable or the context
+ *   object instead of quoting it; see notFoundCause) (AWS raises States.Runtime here, not the spec's States.ParameterPathFailure),
  *   or when a `.$` value is neither a path nor an intrinsic invocation.
  * @throws StatesError `States.IntrinsicFailure` from a failing intrinsic function.
  */
@@ -90,7 +97,7 @@ function evaluateDynamic(
     if (outcome.kind === 'found') return outcome.value;
     throw new StatesError(
       StatesErrorNames.Runtime,
-      `The JSONPath '${value}' specified for the field '${key}' could not be found in the input '${JSON.stringify(outcome.source)}'`,
+      notFoundCause(`The JSONPath '${value}' specified for the field '${key}'`, outcome),
     );
   }
   throw new StatesError(StatesErrorNames.Runtime, notPathOrIntrinsic(key, value, field));

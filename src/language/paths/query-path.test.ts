@@ -108,8 +108,10 @@ describe('parseQueryPath', () => {
     }
   });
 
-  it('caches parsed paths by text', () => {
-    expect(parseQueryPath('$.cached.path')).toBe(parseQueryPath('$.cached.path'));
+  it('reuses the cached JSONPath parse for every root', () => {
+    for (const text of ['$.cached.path', '$$.cached.path', '$v.cached.path']) {
+      expect(parseQueryPath(text).jsonPath).toBe(parseQueryPath(text).jsonPath);
+    }
   });
 });
 

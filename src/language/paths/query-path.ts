@@ -10,6 +10,7 @@ import { assertNever, getOwn } from '../../common/index.js';
 import { StatesError, StatesErrorNames } from '../errors.js';
 import type { EvaluationContext } from '../evaluation-context.js';
 import type { JsonPath } from './jsonpath.js';
+import { VARIABLE_NAME_PATTERN } from './variable-name.js';
 import {
   JsonPathSyntaxError,
   evaluateJsonPath,
@@ -29,32 +30,18 @@ export interface ParsedQueryPath {
   readonly jsonPath: JsonPath;
 }
 
-/**
- * A variable name after `$`: a letter or underscore, then letters, digits and underscores
- * (Unicode letters included, as JSONata identifiers allow them).
- */
-const VARIABLE_PREFIX = /^\$([\p{L}_][\p{L}\p{N}_]*)/u;
+/** A variable name after `$`, by the same rule Assign's keys are checked with (variable-name.ts). */
+const VARIABLE_PREFIX = new RegExp(`^\\$(${VARIABLE_NAME_PATTERN})`, 'u');
 
 const INPUT_ROOT: PathRoot = { kind: 'input' };
 const CONTEXT_ROOT: PathRoot = { kind: 'context' };
 
-const CACHE_LIMIT = 10_000;
-const cache = new Map<string, ParsedQueryPath>();
-
 /**
- * Parses a Path with any of the three roots.
+ * Parses a Path with any of the three roots. Not cached here: the JSONPath after the root is
+ * cached by parseJsonPath, and splitting off the root is one regular-expression match.
  * @throws JsonPathSyntaxError (positions refer to the original text).
  */
 export function parseQueryPath(text: string): ParsedQueryPath {
-  const cached = cache.get(text);
-  if (cached !== undefined) return cached;
-  const parsed = parseUncached(text);
-  if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(text, parsed);
-  return parsed;
-}
-
-function parseUncached(text: string): ParsedQueryPath {
   if (text.startsWith('$$')) {
     return { text, root: CONTEXT_ROOT, jsonPath: parseShifted(text, 1) };
   }
@@ -84,10 +71,29 @@ export function looksLikePath(text: string): boolean {
   return text.startsWith('$');
 }
 
-/** What a query found: the selected value, or why nothing was found. */
+/**
+ * What a query found: the selected value, or why nothing was found. A miss carries the value
+ * searched only for the `$` root, where AWS quotes the input in its Cause; variables and the
+ * context object (which holds the task token and the execution input) are never quoted.
+ */
 export type QueryOutcome =
   | { readonly kind: 'found'; readonly value: JsonValue }
-  | { readonly kind: 'missing'; readonly source: JsonValue; readonly detail: string };
+  | {
+      readonly kind: 'missing';
+      readonly root: 'input';
+      readonly input: JsonValue;
+      readonly detail: string;
+    }
+  | { readonly kind: 'missing'; readonly root: 'context'; readonly detail: string }
+  | {
+      readonly kind: 'missing';
+      readonly root: 'variable';
+      readonly name: string;
+      readonly isDefined: boolean;
+      readonly detail: string;
+    };
+
+export type MissingOutcome = Exclude<QueryOutcome, { readonly kind: 'found' }>;
 
 /**
  * Runs a parsed path. A definite path yields its one value; an indefinite path yields the array
@@ -99,7 +105,9 @@ export function runQueryPath(parsed: ParsedQueryPath, ctx: EvaluationContext): Q
   if (source === undefined) {
     return {
       kind: 'missing',
-      source: ctx.variables,
+      root: 'variable',
+      name: rootName(parsed.root),
+      isDefined: false,
       detail: `The variable '${rootName(parsed.root)}' is not defined`,
     };
   }
@@ -107,7 +115,39 @@ export function runQueryPath(parsed: ParsedQueryPath, ctx: EvaluationContext): Q
   if (!parsed.jsonPath.isDefinite) return { kind: 'found', value: matches };
   const [value] = matches;
   if (value !== undefined) return { kind: 'found', value };
-  return { kind: 'missing', source, detail: missingDetail(parsed.jsonPath, source) };
+  const detail = missingDetail(parsed.jsonPath, source);
+  switch (parsed.root.kind) {
+    case 'input':
+      return { kind: 'missing', root: 'input', input: source, detail };
+    case 'context':
+      return { kind: 'missing', root: 'context', detail };
+    case 'variable':
+      return { kind: 'missing', root: 'variable', name: parsed.root.name, isDefined: true, detail };
+    default:
+      return assertNever(parsed.root, 'path root');
+  }
+}
+
+/**
+ * The Cause for a path that found nothing, after `subject` (e.g. "The JSONPath '$.a' specified
+ * for the field 'x.$'"). For the `$` root it is AWS's wording, quoting the input: "... could
+ * not be found in the input '{"b":1}'". For a variable or the context object it names the
+ * variable or the context object and the missing part of the path, never their values: a
+ * variable may hold a secret, and the context object holds the task token.
+ */
+export function notFoundCause(subject: string, outcome: MissingOutcome): string {
+  switch (outcome.root) {
+    case 'input':
+      return `${subject} could not be found in the input '${JSON.stringify(outcome.input)}'`;
+    case 'context':
+      return `${subject} could not be found in the context object: ${outcome.detail}`;
+    case 'variable':
+      return outcome.isDefined
+        ? `${subject} could not be found in the variable '${outcome.name}': ${outcome.detail}`
+        : `${subject} could not be found: the variable '${outcome.name}' is not defined in this scope`;
+    default:
+      return assertNever(outcome, 'missing path outcome');
+  }
 }
 
 function rootValue(root: PathRoot, ctx: EvaluationContext): JsonValue | undefined {
