@@ -110,7 +110,9 @@ const LIMIT_EXPLANATIONS: Readonly<Record<string, string>> = Object.freeze({
 function describe(e: unknown): string {
   if (isJsonataError(e)) {
     const limit = LIMIT_EXPLANATIONS[e.code];
-    return `${e.code}: ${e.message}${limit === undefined ? '' : ` ${limit}`}`;
+    if (limit === undefined) return `${e.code}: ${e.message}`;
+    // The library's messages end with or without a full stop (D1012 has none).
+    return `${e.code}: ${e.message.replace(/\.?\s*$/, '.')} ${limit}`;
   }
   if (e instanceof JsonataFunctionError) return e.message;
   if (isStatesError(e)) return e.cause;
