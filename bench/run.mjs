@@ -95,6 +95,39 @@ function mapItems() {
 }
 
 /** Runs `runOnce` for `seconds` and returns state transitions per second. */
+/**
+ * A Map over 1,000 items whose iterations are Task states: every task result is a separate
+ * event (one `step` call each, from a snapshot), the path the durable engine takes.
+ */
+function mapOfTasks() {
+  return {
+    name: 'map of tasks (1,000 Task items, one event each)',
+    definition: {
+      StartAt: 'Fan',
+      States: {
+        Fan: {
+          Type: 'Map',
+          ItemProcessor: {
+            StartAt: 'Work',
+            States: {
+              Work: {
+                Type: 'Task',
+                Resource: 'arn:aws:lambda:us-east-1:123456789012:function:work',
+                End: true,
+              },
+            },
+          },
+          End: true,
+        },
+      },
+    },
+    input: Array.from({ length: 1000 }, (_, n) => n),
+    transitions: 1000 + 1,
+    mocks: { Work: { result: { ok: true } } },
+    peerOverrides: { taskResourceLocalHandlers: { Work: () => ({ ok: true }) } },
+  };
+}
+
 async function throughput(runOnce, transitionsPerRun, seconds) {
   let runs = 0;
   const start = process.hrtime.bigint();
@@ -112,17 +145,17 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 // The machine is shared and noisy: both runners are measured in alternating short rounds so
 // load changes hit both alike, and the median of the per-round figures is reported.
 const ROUNDS = 5;
-const cases = [passChain(), choiceLoop(), mapItems()];
+const cases = [passChain(), choiceLoop(), mapItems(), mapOfTasks()];
 const rows = [];
 for (const c of cases) {
   const ours = async () => {
-    const result = await runLocal(c.definition, { input: c.input });
+    const result = await runLocal(c.definition, { input: c.input, mocks: c.mocks ?? {} });
     if (result.status !== 'SUCCEEDED')
       throw new Error(`baton: ${c.name} ${result.error}: ${result.cause}`);
   };
   const machine = new StateMachine(c.definition);
   const peer = async () => {
-    await machine.run(c.input).result;
+    await machine.run(c.input, c.peerOverrides ? { overrides: c.peerOverrides } : {}).result;
   };
   for (let i = 0; i < 3; i++) {
     await ours();

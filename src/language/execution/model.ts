@@ -126,8 +126,8 @@ export type Position =
 export interface ChildrenProgress {
   /** Indices not yet started (Map beyond MaxConcurrency). */
   readonly pending: readonly PendingChild[];
-  /** Run ids of started, unfinished children. */
-  readonly active: readonly string[];
+  /** How many children are running (their runs name this run as parent). */
+  readonly activeCount: number;
   /** Results by index; `null` placeholders until each finishes. */
   readonly results: readonly JsonValue[];
   readonly failed: number;

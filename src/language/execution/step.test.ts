@@ -718,3 +718,36 @@ describe('step: variable scope of Map iterations', () => {
     expect(result.history.map((e) => e.type)).toContain('MapIterationFailed');
   });
 });
+
+describe('step: the runs index handed from one call to the next', () => {
+  it('gives the same result when a snapshot is stepped twice (the second call rebuilds the index)', async () => {
+    const machine: StateMachineDefinition = {
+      StartAt: 'Each',
+      States: {
+        Each: {
+          Type: 'Map',
+          ItemProcessor: {
+            StartAt: 'Do',
+            States: { Do: { Type: 'Task', Resource: 'arn:aws:states:::a', End: true } },
+          },
+          End: true,
+        },
+      },
+    };
+    const first = await step(machine, undefined, started([1, 2, 3]));
+    const [task] = commandsOf(first, 'ScheduleTask');
+    const event: StepEvent = {
+      type: 'TaskSucceeded',
+      now: T0,
+      taskId: task?.taskId ?? '',
+      output: 'a',
+    };
+    const once = await step(machine, first.snapshot, event);
+    const again = await step(machine, first.snapshot, event);
+    const fromJson = await step(machine, persisted(first.snapshot), event);
+    expect(again).toEqual(once);
+    expect(fromJson).toEqual(once);
+    // The first snapshot was not changed by either call.
+    expect(first.snapshot.runs.length).toBe(4);
+  });
+});

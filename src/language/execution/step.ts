@@ -67,11 +67,11 @@ export async function step(
 type Continuation = { readonly stateName: string; readonly input: JsonValue } | undefined;
 
 /** ChildrenProgress while a step call works on it. */
-interface WorkingChildren extends Omit<ChildrenProgress, 'pending' | 'active' | 'results'> {
+interface WorkingChildren extends Omit<ChildrenProgress, 'pending' | 'activeCount' | 'results'> {
   pending: readonly PendingChild[];
   /** Children before this index in `pending` have been launched (sliced off on flush). */
   nextPending: number;
-  readonly active: Set<string>;
+  activeCount: number;
   readonly results: JsonValue[];
   failed: number;
 }
@@ -115,7 +115,7 @@ class Stepper {
       throw new RangeError(`${event.type} needs the snapshot of a started execution`);
     }
     this.snapshot = snapshot;
-    this.runs = new Map(snapshot.runs.map((run) => [run.id, run]));
+    this.runs = takeRunsIndex(snapshot.runs);
     this.nextId = snapshot.nextId;
     this.lastEventId = snapshot.lastEventId;
     this.random = new SeededRandom(snapshot.rngState);
@@ -124,10 +124,12 @@ class Stepper {
 
   result(): StepResult {
     this.flushChildren();
+    const runs = [...this.runs.values()];
+    handOverRunsIndex(runs, this.runs);
     return {
       snapshot: {
         ...this.snapshot,
-        runs: [...this.runs.values()],
+        runs,
         nextId: this.nextId,
         lastEventId: this.lastEventId,
         rngState: this.random.current,
@@ -559,7 +561,7 @@ class Stepper {
     const total = outcome.children.length;
     const children: ChildrenProgress = {
       pending: outcome.children,
-      active: [],
+      activeCount: 0,
       results: new Array<JsonValue>(total).fill(null),
       failed: 0,
       maxConcurrency: outcome.maxConcurrency,
@@ -598,7 +600,7 @@ class Stepper {
     const working: WorkingChildren = {
       ...progress,
       nextPending: 0,
-      active: new Set(progress.active),
+      activeCount: progress.activeCount,
       results: [...progress.results],
     };
     this.working.set(parentId, working);
@@ -611,7 +613,7 @@ class Stepper {
       if (!parent || parent.position.kind !== 'children') continue;
       const children: ChildrenProgress = {
         pending: working.pending.slice(working.nextPending),
-        active: [...working.active],
+        activeCount: working.activeCount,
         results: working.results,
         failed: working.failed,
         maxConcurrency: working.maxConcurrency,
@@ -643,14 +645,14 @@ class Stepper {
       parentState.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
     const outer = isDistributed ? {} : this.visibleVariables(parent);
     const stateName = parent.position.stateName;
-    while (progress.nextPending < progress.pending.length && progress.active.size < limit) {
+    while (progress.nextPending < progress.pending.length && progress.activeCount < limit) {
       const child = progress.pending[progress.nextPending++];
       if (!child) break;
       const scope = isMap
         ? mapScope(parent.scope, stateName)
         : parallelScope(parent.scope, stateName, child.index);
       const childId = `r${this.nextId++}`;
-      progress.active.add(childId);
+      progress.activeCount++;
       const startAt = this.index.branch(scope).StartAt;
       this.runs.set(childId, {
         id: childId,
@@ -680,7 +682,7 @@ class Stepper {
     const position = parent.position;
     const isMap = this.index.state(parent.scope, position.stateName).Type === 'Map';
     const index = child.parent.index;
-    progress.active.delete(child.id);
+    progress.activeCount--;
     const iteration = { name: position.stateName, index };
     let failure: { error: string; cause: string } | undefined;
     if (end.ok) {
@@ -722,7 +724,7 @@ class Stepper {
       });
       return;
     }
-    if (progress.active.size === 0 && progress.nextPending >= progress.pending.length) {
+    if (progress.activeCount === 0 && progress.nextPending >= progress.pending.length) {
       this.queue.push(() => this.completeChildrenOf(parent.id));
       return;
     }
@@ -753,14 +755,14 @@ class Stepper {
     const name = parent.position.stateName;
     const isMap = this.index.state(parent.scope, name).Type === 'Map';
     const childrenOf = this.childrenIndex();
-    for (const childId of progress.active) {
+    for (const childId of childrenOf.get(parentId) ?? []) {
       const index = this.runs.get(childId)?.parent?.index;
       if (isMap && index !== undefined) {
         this.record('MapIterationAborted', { mapIterationAbortedEventDetails: { name, index } });
       }
       this.cancelRunTree(childId, childrenOf);
     }
-    progress.active.clear();
+    progress.activeCount = 0;
     progress.pending = [];
     progress.nextPending = 0;
   }
@@ -984,6 +986,30 @@ class StateFields implements FieldEnv {
   get context(): JsonObject {
     return (this.built ??= contextObject(this.shared, this.stateContext));
   }
+}
+
+/**
+ * The runs index a `step` call built, handed to the next call that is given the snapshot it
+ * returned, so a driver feeding events one after another does not rebuild an index of every
+ * live run per event (a Map over n items would cost O(n) per task result). Entries are taken
+ * once: a second step from the same snapshot (a replay, a retry of a failed commit) finds no
+ * entry and rebuilds from the plain array, so results never depend on this cache.
+ */
+const runsIndexes = new WeakMap<readonly Run[], Map<string, Run>>();
+
+function handOverRunsIndex(runs: readonly Run[], index: Map<string, Run>): void {
+  runsIndexes.set(runs, index);
+}
+
+function takeRunsIndex(runs: readonly Run[]): Map<string, Run> {
+  const index = runsIndexes.get(runs);
+  if (index !== undefined) {
+    runsIndexes.delete(runs);
+    return index;
+  }
+  const built = new Map<string, Run>();
+  for (const run of runs) built.set(run.id, run);
+  return built;
 }
 
 function initialSnapshot(
