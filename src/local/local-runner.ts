@@ -60,7 +60,7 @@ export async function runLocal(
 
   let snapshot: ExecutionSnapshot | undefined;
   const apply = async (event: StepEvent): Promise<void> => {
-    const result = await step(definition, snapshot, event);
+    const result = await (options.step ?? step)(definition, snapshot, event);
     snapshot = result.snapshot;
     for (const entry of result.history) {
       history.push(entry);

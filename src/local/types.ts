@@ -4,7 +4,7 @@
  * sequence consumed one call at a time (for retries).
  */
 import type { JsonValue } from '../common/index.js';
-import type { HistoryEvent } from '../language/index.js';
+import type { HistoryEvent, step } from '../language/index.js';
 
 /** One mocked task outcome. `expectInput`, when present, must equal the task's effective input. */
 export type MockOutcome =
@@ -41,6 +41,12 @@ export interface LocalRunOptions {
   /** Limit on the bytes of all variables (AWS default 10 MiB). */
   readonly variablesLimitBytes?: number;
   readonly waits?: WaitMode;
+  /**
+   * The `step` to drive; by default the language core's. A wrapper can observe every call, or
+   * return each snapshot round-tripped through JSON text as a store would (the property tests
+   * do both).
+   */
+  readonly step?: typeof step;
   /** Called with each history event as it happens (for `--trace`). */
   readonly onEvent?: (event: HistoryEvent) => void;
   /** Called before the runner really sleeps (only with a numeric `waits`), for progress output. */

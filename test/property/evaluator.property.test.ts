@@ -10,13 +10,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject, JsonValue } from '../../src/common/index.js';
 import type {
-  Command,
   ExecutionSnapshot,
   HistoryEvent,
   StateMachineDefinition,
   StepEvent,
 } from '../../src/language/index.js';
-import { formatTimestamp, parseTimestamp, step } from '../../src/language/index.js';
+import { step } from '../../src/language/index.js';
 import { validateDefinition } from '../../src/language/definition/index.js';
 import type { MockOutcome, MockTable } from '../../src/local/index.js';
 import { LocalRunnerError, runLocal } from '../../src/local/index.js';
@@ -785,22 +784,6 @@ function expectSameJson(actual: unknown, expected: unknown, what: string): void 
   expect(JSON.stringify(actual), what).toBe(JSON.stringify(expected));
 }
 
-type ScheduledTask = Extract<Command, { type: 'ScheduleTask' }>;
-
-/** Hands out mocked outcomes by state name; a sequence advances per call, its last repeating. */
-function mockCursor(mocks: MockTable): (task: ScheduledTask) => MockOutcome {
-  const calls = new Map<string, number>();
-  return (task) => {
-    const mock = mocks[task.stateName];
-    if (mock === undefined) return expect.fail(`no mock for ${task.stateName}`);
-    if (!Array.isArray(mock)) return mock as MockOutcome;
-    const sequence = mock as readonly MockOutcome[];
-    const call = calls.get(task.stateName) ?? 0;
-    calls.set(task.stateName, call + 1);
-    return sequence[Math.min(call, sequence.length - 1)] ?? expect.fail('empty mock sequence');
-  };
-}
-
 interface Drive {
   /** Store and reload the snapshot as JSON text between steps, as a durable engine does. */
   readonly roundTrip: boolean;
@@ -816,96 +799,37 @@ interface Driven {
 }
 
 /**
- * Runs a scenario by calling `step` directly, the way runLocal does: tasks are answered from
- * the mocks in order, then the earliest timer fires on a virtual clock.
+ * Runs a scenario with runLocal, driving a wrapped `step` that freezes what goes in and comes
+ * out (a mutation would throw), reports each call, and optionally hands back every snapshot
+ * round-tripped through JSON text.
  */
 async function drive(
   definition: StateMachineDefinition,
   scenario: Scenario,
   how: Drive,
 ): Promise<Driven> {
-  const next = mockCursor(scenario.mocks);
-  const tasks: ScheduledTask[] = [];
-  const timers = new Map<string, number>();
-  const history: HistoryEvent[] = [];
-  let nowMs = parseTimestamp(START) ?? 0;
-  let snapshot: ExecutionSnapshot | undefined;
-
-  const apply = async (event: StepEvent): Promise<ExecutionSnapshot> => {
+  let last: ExecutionSnapshot | undefined;
+  const observed: typeof step = async (machine, snapshot, event) => {
     if (snapshot !== undefined && how.beforeStep) await how.beforeStep(snapshot);
-    const result = await step(definition, snapshot, deepFreeze(event));
-    deepFreeze(result);
+    const result = deepFreeze(await step(machine, snapshot, deepFreeze(event)));
     how.afterStep?.(result.snapshot, result.history);
-    history.push(...result.history);
-    for (const command of result.commands) {
-      switch (command.type) {
-        case 'ScheduleTask':
-          tasks.push(command);
-          break;
-        case 'CancelTask': {
-          const at = tasks.findIndex((t) => t.taskId === command.taskId);
-          if (at >= 0) tasks.splice(at, 1);
-          break;
-        }
-        case 'StartTimer':
-          timers.set(command.timerId, parseTimestamp(command.dueAt) ?? nowMs);
-          break;
-        case 'CancelTimer':
-          timers.delete(command.timerId);
-          break;
-        case 'CompleteExecution':
-          break;
-      }
-    }
-    snapshot = how.roundTrip
+    last = how.roundTrip
       ? deepFreeze(JSON.parse(JSON.stringify(result.snapshot)) as ExecutionSnapshot)
       : result.snapshot;
-    return snapshot;
+    return { ...result, snapshot: last };
   };
-
-  let current = await apply({
-    type: 'ExecutionStarted',
-    now: START,
-    execution: {
-      id: 'arn:aws:states:local:000000000000:execution:property:run',
-      name: 'run',
-      input: scenario.input,
-      stateMachineId: 'arn:aws:states:local:000000000000:stateMachine:property',
-      stateMachineName: 'property',
-    },
+  const run = await runLocal(definition, {
+    input: scenario.input,
+    mocks: scenario.mocks,
     seed: scenario.seed,
-    limits: { historyEvents: HISTORY_LIMIT },
+    startTime: START,
+    stateMachineName: 'property',
+    executionName: 'run',
+    historyEventLimit: HISTORY_LIMIT,
+    step: observed,
   });
-  while (current.status === 'RUNNING') {
-    const now = formatTimestamp(nowMs);
-    const task = tasks.shift();
-    if (task) {
-      const outcome = next(task);
-      current = await apply(
-        'result' in outcome
-          ? { type: 'TaskSucceeded', now, taskId: task.taskId, output: outcome.result }
-          : {
-              type: 'TaskFailed',
-              now,
-              taskId: task.taskId,
-              error: outcome.error,
-              cause: outcome.cause ?? '',
-            },
-      );
-      continue;
-    }
-    let due: { timerId: string; at: number } | undefined;
-    for (const [timerId, at] of timers) if (!due || at < due.at) due = { timerId, at };
-    if (!due) return expect.fail('the execution is running but waits for nothing');
-    timers.delete(due.timerId);
-    nowMs = Math.max(nowMs, due.at);
-    current = await apply({
-      type: 'TimerFired',
-      now: formatTimestamp(nowMs),
-      timerId: due.timerId,
-    });
-  }
-  return { snapshot: current, history };
+  if (last === undefined) return expect.fail('runLocal never called step');
+  return { snapshot: last, history: run.history };
 }
 
 /** Events that cannot fit `snapshot`: unknown ids, or any event once the execution ended. */
