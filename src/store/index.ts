@@ -1,0 +1,19 @@
+export type {
+  AliasRoute,
+  CreateWorkflow,
+  MigrationReport,
+  Page,
+  PageRequest,
+  PublishVersion,
+  PutAlias,
+  Store,
+  UpdateWorkflow,
+  WorkflowAlias,
+  WorkflowRecord,
+  WorkflowStore,
+  WorkflowType,
+  WorkflowVersion,
+} from './store.js';
+export { MAX_VERSIONS_PER_WORKFLOW } from './store.js';
+export { StoreError } from './errors.js';
+export type { StoreErrorCode } from './errors.js';

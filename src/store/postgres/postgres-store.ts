@@ -1,0 +1,124 @@
+/**
+ * The shared store for several Baton nodes: PostgreSQL through a `pg` pool. Transactions that
+ * lose a serialization or deadlock race (SQLSTATE 40001, 40P01) are retried here, inside the
+ * store, as graphile-worker does (STYLE §2).
+ */
+import pg from 'pg';
+import { StoreError } from '../errors.js';
+import { applyMigrations, loadMigrations } from '../sql/migrate.js';
+import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
+import { integer, toRow } from '../sql/sql-runner.js';
+import { SqlWorkflowStore } from '../sql/workflow-store.js';
+import type { MigrationReport, Store } from '../store.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user@host:port/database` (BATON_DATABASE_URL). */
+  readonly url: string;
+  readonly maxConnections?: number;
+  /** The clock for bookkeeping rows (migrations); the caller's, never the store's own. */
+  readonly now: () => string;
+}
+
+/** Oldest server Baton runs on; older ones get a message saying what to do. */
+export const MINIMUM_SERVER_VERSION = 130000;
+const MIGRATIONS = new URL('./migrations/', import.meta.url);
+/** Key of the advisory lock that serialises migrations across nodes ("baton" in ASCII). */
+const MIGRATION_LOCK = 0x626174_6f6e;
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 5;
+
+export function openPostgresStore(options: PostgresStoreOptions): Store {
+  const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 });
+  // An idle client's error (the server restarted) must not crash the process; the next
+  // query gets a fresh connection and reports its own error.
+  pool.on('error', () => undefined);
+  const runner = new PoolRunner(pool);
+  return {
+    kind: 'postgres',
+    workflows: new SqlWorkflowStore(runner),
+    migrate: async (): Promise<MigrationReport> => {
+      await checkServerVersion(runner);
+      return applyMigrations(
+        runner,
+        loadMigrations(MIGRATIONS),
+        async (tx) => {
+          await tx.query('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
+        },
+        options.now,
+      );
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function checkServerVersion(db: SqlRunner): Promise<void> {
+  const [row] = await db.query("SELECT current_setting('server_version_num') AS version");
+  const version = row === undefined ? 0 : integer(row, 'version');
+  if (version < MINIMUM_SERVER_VERSION) {
+    throw new StoreError(
+      'UNSUPPORTED_SERVER',
+      `PostgreSQL ${Math.floor(version / 10000)} is not supported: Baton needs PostgreSQL ${MINIMUM_SERVER_VERSION / 10000} or newer. Upgrade the server, or unset BATON_DATABASE_URL to use the embedded SQLite store.`,
+    );
+  }
+}
+
+/** `?` placeholders to PostgreSQL's `$1, $2...` (our SQL has no `?` inside literals). */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+class PoolRunner implements SqlRunner {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async exec(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+
+  async query(sql: string, params: readonly SqlValue[] = []): Promise<readonly Row[]> {
+    const result = await this.pool.query(numbered(sql), [...params]);
+    return result.rows.map(toRow);
+  }
+
+  async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work(clientRunner(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error: unknown) {
+        await client.query('ROLLBACK').catch(() => undefined); // the connection may be gone
+        if (attempt < MAX_ATTEMPTS && isRetryable(error)) continue;
+        throw error;
+      } finally {
+        client.release();
+      }
+    }
+  }
+}
+
+function clientRunner(client: pg.PoolClient): SqlRunner {
+  const runner: SqlRunner = {
+    exec: async (sql) => {
+      await client.query(sql);
+    },
+    query: async (sql, params = []) => {
+      const result = await client.query(numbered(sql), [...params]);
+      return result.rows.map(toRow);
+    },
+    transaction: (work) => work(runner),
+  };
+  return runner;
+}
+
+function isRetryable(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    RETRYABLE.has(error.code)
+  );
+}

@@ -1,0 +1,155 @@
+/**
+ * The embedded store: one SQLite file (better-sqlite3, WAL). better-sqlite3 is synchronous and
+ * has one connection, while our transactions span `await`s: every operation therefore takes a
+ * turn on one queue, so two callers' statements never interleave inside a transaction.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreError } from '../errors.js';
+import { applyMigrations, loadMigrations } from '../sql/migrate.js';
+import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
+import { toRow } from '../sql/sql-runner.js';
+import { SqlWorkflowStore } from '../sql/workflow-store.js';
+import type { MigrationReport, Store, WorkflowStore } from '../store.js';
+
+export interface SqliteStoreOptions {
+  /** Database file; `:memory:` for a private in-memory database. */
+  readonly path: string;
+  /**
+   * FULL (the default) survives power loss; NORMAL survives a killed process but may lose the
+   * last transactions on power loss, and is faster.
+   */
+  readonly synchronous?: 'FULL' | 'NORMAL';
+  /** How long to wait for another process's write lock, in milliseconds. */
+  readonly busyTimeoutMs?: number;
+  /** The clock for bookkeeping rows (migrations); the caller's, never the store's own. */
+  readonly now: () => string;
+}
+
+const MIGRATIONS = new URL('./migrations/', import.meta.url);
+
+/** Opens (creating if needed) the SQLite store at `options.path`. Call `migrate()` next. */
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  let db: Database.Database;
+  try {
+    db = new Database(options.path);
+  } catch (error: unknown) {
+    throw new StoreError(
+      'UNSUPPORTED_SERVER',
+      `Cannot open the SQLite database at ${options.path}: ${error instanceof Error ? error.message : String(error)}. Check the path and its permissions.`,
+      { cause: error },
+    );
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  db.pragma('foreign_keys = ON');
+  const runner = new SqliteRunner(db, queueFor(options.path));
+  return {
+    kind: 'sqlite',
+    workflows: new SqlWorkflowStore(runner) satisfies WorkflowStore,
+    migrate: (): Promise<MigrationReport> =>
+      // BEGIN IMMEDIATE (the runner's transactions) takes SQLite's write lock up front, so a
+      // second process starting at the same time waits here and then finds the work done.
+      applyMigrations(runner, loadMigrations(MIGRATIONS), async () => {}, options.now),
+    close: async () => {
+      await runner.idle();
+      db.close();
+    },
+  };
+}
+
+/** One queue of turns, shared by every store this process opens on the same file. */
+interface TurnQueue {
+  turn: Promise<unknown>;
+}
+
+const queues = new Map<string, TurnQueue>();
+
+/**
+ * better-sqlite3 waits for another connection's lock by blocking the thread. Two stores in one
+ * process on one file would then deadlock: the waiting one blocks the event loop the holder
+ * needs to finish its transaction. Sharing one queue per file serialises them in-process;
+ * between processes, SQLite's own locking (BEGIN IMMEDIATE plus busy_timeout) does the job.
+ */
+function queueFor(path: string): TurnQueue {
+  if (path === ':memory:') return { turn: Promise.resolve() };
+  const key = resolve(path);
+  let queue = queues.get(key);
+  if (queue === undefined) {
+    queue = { turn: Promise.resolve() };
+    queues.set(key, queue);
+  }
+  return queue;
+}
+
+class SqliteRunner implements SqlRunner {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly queue: TurnQueue,
+  ) {}
+
+  exec(sql: string): Promise<void> {
+    return this.enqueue(async () => this.inside.exec(sql));
+  }
+
+  query(sql: string, params: readonly SqlValue[] = []): Promise<readonly Row[]> {
+    return this.enqueue(async () => this.inside.query(sql, params));
+  }
+
+  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.enqueue(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(this.inside);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (error: unknown) {
+        this.db.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  /** Resolves once every queued operation has finished. */
+  async idle(): Promise<void> {
+    await this.queue.turn.catch(() => undefined);
+  }
+
+  /** Direct access for code already holding the turn (inside a transaction). */
+  private readonly inside: SqlRunner = {
+    // better-sqlite3 is synchronous; these only wrap its answers in promises.
+    exec: (sql) => {
+      this.db.exec(sql);
+      return Promise.resolve();
+    },
+    query: (sql, params = []) => {
+      const statement = this.prepared(sql);
+      if (statement.reader) return Promise.resolve(statement.all(...params).map(toRow));
+      statement.run(...params);
+      return Promise.resolve([]);
+    },
+    transaction: (work) => work(this.inside),
+  };
+
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Statements are compiled once per SQL text; the set of texts is fixed by the code. */
+  private prepared(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private enqueue<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.queue.turn.then(operation, operation);
+    // The queue continues whatever this operation's outcome; the caller sees the outcome.
+    this.queue.turn = result.catch(() => undefined);
+    return result;
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The store: one interface, two implementations (sqlite/ for one machine, postgres/ for several
+ * nodes), checked by one contract suite (store.contract.ts). Callers see only this file.
+ *
+ * Time and identifiers are inputs (`now`, `revisionId`): the store never reads the clock or
+ * draws randomness, so the engine and the tests decide both.
+ */
+
+export type WorkflowType = 'STANDARD' | 'EXPRESS';
+
+/** A workflow's current (unpublished) revision. */
+export interface WorkflowRecord {
+  readonly name: string;
+  /** The definition text exactly as submitted (JSON or YAML). */
+  readonly definition: string;
+  readonly roleArn: string | null;
+  readonly type: WorkflowType;
+  readonly description: string | null;
+  /** Changes on every update; versions record the revision they were published from. */
+  readonly revisionId: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** An immutable, numbered snapshot of a workflow revision. */
+export interface WorkflowVersion {
+  readonly workflow: string;
+  readonly version: number;
+  readonly definition: string;
+  readonly roleArn: string | null;
+  readonly type: WorkflowType;
+  readonly revisionId: string;
+  readonly description: string | null;
+  readonly createdAt: string;
+}
+
+/** One entry of an alias's routing: a version and the share of executions it gets. */
+export interface AliasRoute {
+  readonly version: number;
+  readonly weight: number;
+}
+
+export interface WorkflowAlias {
+  readonly workflow: string;
+  readonly name: string;
+  readonly description: string | null;
+  /** One or two routes whose weights sum to 100 (as Step Functions aliases). */
+  readonly routing: readonly AliasRoute[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Pass as `after` to get the next page; absent on the last page. */
+  readonly nextToken?: string;
+}
+
+export interface PageRequest {
+  readonly limit: number;
+  readonly after?: string;
+}
+
+export interface CreateWorkflow {
+  readonly name: string;
+  readonly definition: string;
+  readonly roleArn: string | null;
+  readonly type: WorkflowType;
+  readonly description: string | null;
+  readonly revisionId: string;
+  readonly now: string;
+}
+
+export interface UpdateWorkflow {
+  readonly definition?: string;
+  readonly roleArn?: string | null;
+  readonly description?: string | null;
+  readonly revisionId: string;
+  readonly now: string;
+}
+
+export interface PublishVersion {
+  readonly description: string | null;
+  /** When given, publish only if the workflow is still at this revision. */
+  readonly expectedRevisionId?: string;
+  readonly now: string;
+}
+
+export interface PutAlias {
+  readonly description: string | null;
+  readonly routing: readonly AliasRoute[];
+  readonly now: string;
+}
+
+/** Workflows, their versions and aliases. */
+export interface WorkflowStore {
+  /**
+   * Creates a workflow. Creating one that exists with the same definition, role and type
+   * returns it unchanged (AWS CreateStateMachine is idempotent that way).
+   * @throws StoreError ALREADY_EXISTS when it exists with different settings.
+   */
+  create(input: CreateWorkflow): Promise<WorkflowRecord>;
+  /** @throws StoreError NOT_FOUND */
+  update(name: string, changes: UpdateWorkflow): Promise<WorkflowRecord>;
+  /** Deletes the workflow with its versions and aliases. @throws StoreError NOT_FOUND */
+  delete(name: string): Promise<void>;
+  get(name: string): Promise<WorkflowRecord | undefined>;
+  /** Ordered by name. */
+  list(page: PageRequest): Promise<Page<WorkflowRecord>>;
+
+  /**
+   * Publishes the current revision as the next version number. Publishing a revision that
+   * already has a version returns that version (idempotent).
+   * @throws StoreError NOT_FOUND, CONFLICT (revision moved on), LIMIT_EXCEEDED
+   */
+  publishVersion(name: string, input: PublishVersion): Promise<WorkflowVersion>;
+  getVersion(name: string, version: number): Promise<WorkflowVersion | undefined>;
+  /** Newest first. */
+  listVersions(name: string, page: PageRequest): Promise<Page<WorkflowVersion>>;
+  /** @throws StoreError NOT_FOUND, IN_USE (an alias routes to it) */
+  deleteVersion(name: string, version: number): Promise<void>;
+
+  /**
+   * Creates or replaces an alias.
+   * @throws StoreError NOT_FOUND (workflow or a routed version), INVALID (routing)
+   */
+  putAlias(workflow: string, alias: string, input: PutAlias): Promise<WorkflowAlias>;
+  getAlias(workflow: string, alias: string): Promise<WorkflowAlias | undefined>;
+  /** Ordered by alias name. */
+  listAliases(workflow: string, page: PageRequest): Promise<Page<WorkflowAlias>>;
+  /** @throws StoreError NOT_FOUND */
+  deleteAlias(workflow: string, alias: string): Promise<void>;
+}
+
+export interface MigrationReport {
+  /** Migration ids applied by this call (empty when the schema was current). */
+  readonly applied: readonly string[];
+  readonly current: string;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /**
+   * Applies pending numbered migrations. Safe when several nodes start at once: one applies,
+   * the others wait and find the schema current.
+   * @throws StoreError UNSUPPORTED_SERVER, MIGRATION_FAILED
+   */
+  migrate(): Promise<MigrationReport>;
+  readonly workflows: WorkflowStore;
+  close(): Promise<void>;
+}
+
+/** Most versions one workflow may have (AWS: 1,000). */
+export const MAX_VERSIONS_PER_WORKFLOW = 1000;
