@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { StoreError } from './errors.js';
 import type { StoreErrorCode } from './errors.js';
-import type { CreateWorkflow, Store } from './store.js';
+import type { CreateWorkflow, NewExecution, StepCommit, Store, StoredEvent } from './store.js';
 
 export interface StoreUnderTest {
   readonly store: Store;
@@ -14,6 +14,7 @@ export interface StoreUnderTest {
   readonly close: () => Promise<void>;
 }
 
+const LATEST_MIGRATION = '0002_executions';
 const T1 = '2026-01-01T00:00:00.000Z';
 const T2 = '2026-01-02T00:00:00.000Z';
 
@@ -45,6 +46,41 @@ async function expectCode(promise: Promise<unknown>, code: StoreErrorCode): Prom
   return error;
 }
 
+function events(from: number, count: number, at = T1): StoredEvent[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: from + i,
+    previousEventId: from + i - 1,
+    type: i === 0 && from === 1 ? 'ExecutionStarted' : 'PassStateEntered',
+    timestamp: at,
+    details: JSON.stringify({ n: from + i }),
+  }));
+}
+
+function execution(name: string, overrides: Partial<NewExecution> = {}): NewExecution {
+  return {
+    id: `arn:aws:states:local:000000000000:execution:deploy:${name}`,
+    workflow: 'deploy',
+    version: null,
+    alias: null,
+    revisionId: 'deploy-r1',
+    name,
+    input: '{"v":1}',
+    startedAt: T1,
+    first: { status: 'RUNNING', snapshot: '{"s":1}', events: events(1, 2) },
+    ...overrides,
+  };
+}
+
+function finished(eventFrom: number): StepCommit {
+  return {
+    status: 'SUCCEEDED',
+    snapshot: '{"s":"done"}',
+    events: events(eventFrom, 1, T2),
+    output: '{"ok":true}',
+    stoppedAt: T2,
+  };
+}
+
 export function describeStoreContract(label: string, open: () => Promise<StoreUnderTest>): void {
   const withStore = (test: (subject: StoreUnderTest) => Promise<void>) => async () => {
     const subject = await open();
@@ -61,7 +97,7 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
       withStore(async ({ store }) => {
         const again = await store.migrate();
         expect(again.applied).toEqual([]);
-        expect(again.current).toBe('0001_workflows');
+        expect(again.current).toBe(LATEST_MIGRATION);
       }),
     );
 
@@ -71,7 +107,7 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
         const [a, b] = [await openAnother(), await openAnother()];
         try {
           const reports = await Promise.all([a.migrate(), b.migrate()]);
-          expect(reports.every((r) => r.current === '0001_workflows')).toBe(true);
+          expect(reports.every((r) => r.current === LATEST_MIGRATION)).toBe(true);
         } finally {
           await a.close();
           await b.close();
@@ -527,6 +563,255 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
         await store.workflows.deleteAlias('deploy', 'prod');
         await store.workflows.deleteAlias('deploy', 'staging');
         await store.workflows.deleteVersion('deploy', 2);
+      }),
+    );
+  });
+
+  describe(`${label}: executions`, () => {
+    it(
+      'records a started execution with its first events and snapshot',
+      withStore(async ({ store }) => {
+        const { record, created } = await store.executions.start(execution('e1'));
+        expect(created).toBe(true);
+        expect(record).toMatchObject({
+          name: 'e1',
+          status: 'RUNNING',
+          input: '{"v":1}',
+          revision: 1,
+          eventCount: 2,
+          redriveCount: 0,
+          stoppedAt: null,
+        });
+        expect(await store.executions.snapshot(record.id)).toEqual({
+          snapshot: '{"s":1}',
+          revision: 1,
+        });
+        const history = await store.executions.history(record.id, { limit: 10 });
+        expect(history.items.map((e) => e.id)).toEqual([1, 2]);
+        expect(history.items[0]).toEqual(events(1, 1)[0]);
+      }),
+    );
+
+    it(
+      'returns the running execution when started again with the same name and input',
+      withStore(async ({ store }) => {
+        const first = await store.executions.start(execution('e1'));
+        const again = await store.executions.start(execution('e1', { startedAt: T2 }));
+        expect(again).toEqual({ record: first.record, created: false });
+      }),
+    );
+
+    it(
+      'refuses the same name with another input, naming the fix',
+      withStore(async ({ store }) => {
+        await store.executions.start(execution('e1'));
+        const error = await expectCode(
+          store.executions.start(execution('e1', { input: '{"v":2}' })),
+          'ALREADY_EXISTS',
+        );
+        expect(error.message).toContain('choose another name');
+      }),
+    );
+
+    it(
+      'refuses the name of a finished execution even with the same input',
+      withStore(async ({ store }) => {
+        const { record } = await store.executions.start(execution('e1'));
+        await store.executions.commit(record.id, 1, finished(3));
+        const error = await expectCode(store.executions.start(execution('e1')), 'ALREADY_EXISTS');
+        expect(error.message).toContain('SUCCEEDED');
+      }),
+    );
+
+    it(
+      'lets two workflows use the same execution name',
+      withStore(async ({ store }) => {
+        await store.executions.start(execution('e1'));
+        const other = await store.executions.start(
+          execution('e1', { id: 'arn:other:e1', workflow: 'other' }),
+        );
+        expect(other.created).toBe(true);
+      }),
+    );
+
+    it(
+      'commits a step on top of the revision it read: status, output, snapshot and events',
+      withStore(async ({ store }) => {
+        const { record } = await store.executions.start(execution('e1'));
+        const revision = await store.executions.commit(record.id, 1, finished(3));
+        expect(revision).toBe(2);
+        expect(await store.executions.get(record.id)).toMatchObject({
+          status: 'SUCCEEDED',
+          output: '{"ok":true}',
+          stoppedAt: T2,
+          revision: 2,
+          eventCount: 3,
+        });
+        expect(await store.executions.snapshot(record.id)).toEqual({
+          snapshot: '{"s":"done"}',
+          revision: 2,
+        });
+      }),
+    );
+
+    it(
+      'refuses a commit built on a stale revision and writes none of it',
+      withStore(async ({ store }) => {
+        const { record } = await store.executions.start(execution('e1'));
+        await store.executions.commit(record.id, 1, {
+          status: 'RUNNING',
+          snapshot: '{"s":2}',
+          events: events(3, 1),
+        });
+        const error = await expectCode(
+          store.executions.commit(record.id, 1, finished(4)),
+          'CONFLICT',
+        );
+        expect(error.message).toContain('step again');
+        expect(await store.executions.get(record.id)).toMatchObject({
+          status: 'RUNNING',
+          eventCount: 3,
+        });
+        const history = await store.executions.history(record.id, { limit: 10 });
+        expect(history.items.map((e) => e.id)).toEqual([1, 2, 3]);
+      }),
+    );
+
+    it(
+      'lets exactly one of several racing commits on one revision through',
+      withStore(async ({ store }) => {
+        const { record } = await store.executions.start(execution('e1'));
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 6 }, (_, i) =>
+            store.executions.commit(record.id, 1, {
+              status: 'RUNNING',
+              snapshot: `{"winner":${i}}`,
+              events: events(3, 1),
+            }),
+          ),
+        );
+        expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+        for (const o of outcomes) {
+          if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'CONFLICT' });
+        }
+        expect((await store.executions.history(record.id, { limit: 10 })).items).toHaveLength(3);
+      }),
+    );
+
+    it.each([
+      ['a gap', [3, 5]],
+      ['a repeated id', [2]],
+      ['ids out of order', [4, 3]],
+    ])('refuses events with %s in their ids', async (_what, ids) => {
+      const subject = await open();
+      try {
+        const { record } = await subject.store.executions.start(execution('e1'));
+        const bad = ids.map((id) => ({ ...events(id, 1)[0], id }) as StoredEvent);
+        await expectCode(
+          subject.store.executions.commit(record.id, 1, {
+            status: 'RUNNING',
+            snapshot: '{}',
+            events: bad,
+          }),
+          'INVALID',
+        );
+        expect((await subject.store.executions.get(record.id))?.revision).toBe(1);
+      } finally {
+        await subject.close();
+      }
+    });
+
+    it(
+      'refuses a first step whose events do not start at 1',
+      withStore(async ({ store }) => {
+        await expectCode(
+          store.executions.start(
+            execution('e1', { first: { status: 'RUNNING', snapshot: '{}', events: events(2, 1) } }),
+          ),
+          'INVALID',
+        );
+        expect(await store.executions.get(execution('e1').id)).toBeUndefined();
+      }),
+    );
+
+    it(
+      'reports commits and histories of executions that do not exist',
+      withStore(async ({ store }) => {
+        await expectCode(store.executions.commit('arn:none', 1, finished(1)), 'NOT_FOUND');
+        await expectCode(store.executions.history('arn:none', { limit: 1 }), 'NOT_FOUND');
+        expect(await store.executions.get('arn:none')).toBeUndefined();
+        expect(await store.executions.snapshot('arn:none')).toBeUndefined();
+      }),
+    );
+
+    it(
+      'pages through history forwards and backwards',
+      withStore(async ({ store }) => {
+        const { record } = await store.executions.start(
+          execution('e1', { first: { status: 'RUNNING', snapshot: '{}', events: events(1, 5) } }),
+        );
+        const first = await store.executions.history(record.id, { limit: 2 });
+        const second = await store.executions.history(record.id, {
+          limit: 2,
+          after: first.nextToken ?? '',
+        });
+        const third = await store.executions.history(record.id, {
+          limit: 2,
+          after: second.nextToken ?? '',
+        });
+        expect([first, second, third].map((p) => p.items.map((e) => e.id))).toEqual([
+          [1, 2],
+          [3, 4],
+          [5],
+        ]);
+        expect(third.nextToken).toBeUndefined();
+        const newest = await store.executions.history(record.id, { limit: 3, reverse: true });
+        expect(newest.items.map((e) => e.id)).toEqual([5, 4, 3]);
+        const older = await store.executions.history(record.id, {
+          limit: 3,
+          reverse: true,
+          after: newest.nextToken ?? '',
+        });
+        expect(older.items.map((e) => e.id)).toEqual([2, 1]);
+      }),
+    );
+
+    it(
+      'lists executions newest first with filters and stable pages',
+      withStore(async ({ store }) => {
+        const at = (day: number): string => `2026-01-0${day}T00:00:00.000Z`;
+        await store.executions.start(execution('a', { startedAt: at(1) }));
+        await store.executions.start(
+          execution('b', { startedAt: at(2), version: 3, alias: 'prod' }),
+        );
+        await store.executions.start(execution('c', { startedAt: at(3) }));
+        await store.executions.start(
+          execution('d', { id: 'arn:other:d', workflow: 'other', startedAt: at(4) }),
+        );
+        const { record } = await store.executions.start(execution('e', { startedAt: at(5) }));
+        await store.executions.commit(record.id, 1, finished(3));
+
+        const names = async (
+          filter: Parameters<Store['executions']['list']>[0],
+        ): Promise<string[]> =>
+          (await store.executions.list(filter, { limit: 10 })).items.map((e) => e.name);
+        expect(await names({})).toEqual(['e', 'd', 'c', 'b', 'a']);
+        expect(await names({ workflow: 'deploy' })).toEqual(['e', 'c', 'b', 'a']);
+        expect(await names({ status: 'SUCCEEDED' })).toEqual(['e']);
+        expect(await names({ status: 'RUNNING', workflow: 'deploy' })).toEqual(['c', 'b', 'a']);
+        expect(await names({ version: 3 })).toEqual(['b']);
+        expect(await names({ alias: 'prod' })).toEqual(['b']);
+        expect(await names({ startedFrom: at(2), startedBefore: at(4) })).toEqual(['c', 'b']);
+
+        const first = await store.executions.list({}, { limit: 2 });
+        const second = await store.executions.list({}, { limit: 2, after: first.nextToken ?? '' });
+        const third = await store.executions.list({}, { limit: 2, after: second.nextToken ?? '' });
+        expect([first, second, third].map((p) => p.items.map((e) => e.name))).toEqual([
+          ['e', 'd'],
+          ['c', 'b'],
+          ['a'],
+        ]);
+        await expectCode(store.executions.list({}, { limit: 2, after: 'garbage' }), 'INVALID');
       }),
     );
   });

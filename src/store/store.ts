@@ -132,6 +132,111 @@ export interface WorkflowStore {
   deleteAlias(workflow: string, alias: string): Promise<void>;
 }
 
+export type ExecutionStatus =
+  'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+
+/** One history event as stored: its details are JSON text the store does not read. */
+export interface StoredEvent {
+  readonly id: number;
+  readonly previousEventId: number;
+  readonly type: string;
+  readonly timestamp: string;
+  readonly details: string;
+}
+
+export interface ExecutionRecord {
+  /** The execution ARN. */
+  readonly id: string;
+  readonly workflow: string;
+  /** The version it runs; null when started on the unpublished revision. */
+  readonly version: number | null;
+  /** The alias it was started through, if any. */
+  readonly alias: string | null;
+  readonly revisionId: string;
+  readonly name: string;
+  readonly status: ExecutionStatus;
+  /** JSON text. */
+  readonly input: string;
+  readonly output: string | null;
+  readonly error: string | null;
+  readonly cause: string | null;
+  readonly startedAt: string;
+  readonly stoppedAt: string | null;
+  readonly redriveCount: number;
+  /** Bumped by every commit; a commit names the revision it builds on. */
+  readonly revision: number;
+  readonly eventCount: number;
+}
+
+export interface NewExecution {
+  readonly id: string;
+  readonly workflow: string;
+  readonly version: number | null;
+  readonly alias: string | null;
+  readonly revisionId: string;
+  readonly name: string;
+  readonly input: string;
+  readonly startedAt: string;
+  /** The result of the first step: snapshot, status and the events it recorded. */
+  readonly first: StepCommit;
+}
+
+/** What one step changes, committed atomically. */
+export interface StepCommit {
+  readonly status: ExecutionStatus;
+  /** JSON text of the step snapshot. */
+  readonly snapshot: string;
+  /** New events; their ids must continue the execution's history (1, 2, ... with no gap). */
+  readonly events: readonly StoredEvent[];
+  readonly output?: string | null;
+  readonly error?: string | null;
+  readonly cause?: string | null;
+  readonly stoppedAt?: string | null;
+}
+
+export interface ExecutionFilter {
+  readonly workflow?: string;
+  readonly status?: ExecutionStatus;
+  readonly version?: number;
+  readonly alias?: string;
+  /** Started at or after this instant. */
+  readonly startedFrom?: string;
+  /** Started before this instant. */
+  readonly startedBefore?: string;
+}
+
+/** Executions and their histories. */
+export interface ExecutionStore {
+  /**
+   * Records a new execution with its first step. Starting one whose workflow and name are
+   * taken returns the existing execution when it is still RUNNING with the same input
+   * (`created: false`), as StartExecution is idempotent that way.
+   * @throws StoreError ALREADY_EXISTS otherwise (the name is taken), INVALID (event ids)
+   */
+  start(
+    execution: NewExecution,
+  ): Promise<{ readonly record: ExecutionRecord; readonly created: boolean }>;
+  get(id: string): Promise<ExecutionRecord | undefined>;
+  /** The snapshot text with the revision it belongs to. */
+  snapshot(
+    id: string,
+  ): Promise<{ readonly snapshot: string; readonly revision: number } | undefined>;
+  /**
+   * Commits one step on top of `expectedRevision`: snapshot, status and events together, or
+   * nothing. Returns the new revision.
+   * @throws StoreError CONFLICT when another commit came first (re-read and step again),
+   *   NOT_FOUND, INVALID (event ids that do not continue the history)
+   */
+  commit(id: string, expectedRevision: number, step: StepCommit): Promise<number>;
+  /** Newest first. */
+  list(filter: ExecutionFilter, page: PageRequest): Promise<Page<ExecutionRecord>>;
+  /** Events in order (or newest first with `reverse`). @throws StoreError NOT_FOUND */
+  history(
+    id: string,
+    page: PageRequest & { readonly reverse?: boolean },
+  ): Promise<Page<StoredEvent>>;
+}
+
 export interface MigrationReport {
   /** Migration ids applied by this call (empty when the schema was current). */
   readonly applied: readonly string[];
@@ -147,6 +252,7 @@ export interface Store {
    */
   migrate(): Promise<MigrationReport>;
   readonly workflows: WorkflowStore;
+  readonly executions: ExecutionStore;
   close(): Promise<void>;
 }
 

@@ -10,8 +10,9 @@ import { StoreError } from '../errors.js';
 import { applyMigrations, loadMigrations } from '../sql/migrate.js';
 import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
 import { toRow } from '../sql/sql-runner.js';
+import { SqlExecutionStore } from '../sql/execution-store.js';
 import { SqlWorkflowStore } from '../sql/workflow-store.js';
-import type { MigrationReport, Store, WorkflowStore } from '../store.js';
+import type { MigrationReport, Store } from '../store.js';
 
 export interface SqliteStoreOptions {
   /** Database file; `:memory:` for a private in-memory database. */
@@ -49,7 +50,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const runner = new SqliteRunner(db, queueFor(options.path));
   return {
     kind: 'sqlite',
-    workflows: new SqlWorkflowStore(runner) satisfies WorkflowStore,
+    workflows: new SqlWorkflowStore(runner),
+    executions: new SqlExecutionStore(runner),
     migrate: (): Promise<MigrationReport> =>
       // BEGIN IMMEDIATE (the runner's transactions) takes SQLite's write lock up front, so a
       // second process starting at the same time waits here and then finds the work done.

@@ -1,0 +1,267 @@
+/**
+ * Executions and their histories in SQL, shared by the SQLite and PostgreSQL stores.
+ *
+ * A commit is a compare-and-set on the execution's `revision`: `UPDATE ... WHERE id = ? AND
+ * revision = ?`. Two nodes stepping the same execution cannot both win, so a transition is
+ * applied once; the loser gets CONFLICT, re-reads and steps again.
+ */
+import { StoreError } from '../errors.js';
+import { decodePageToken, encodePageToken } from '../page-token.js';
+import type {
+  ExecutionFilter,
+  ExecutionRecord,
+  ExecutionStatus,
+  ExecutionStore,
+  NewExecution,
+  Page,
+  PageRequest,
+  StepCommit,
+  StoredEvent,
+} from '../store.js';
+import type { Row, SqlRunner, SqlValue } from './sql-runner.js';
+import { integer, text, textOrNull } from './sql-runner.js';
+
+const COLUMNS =
+  'id, workflow, version, alias, revision_id, name, status, input, output, error, cause, started_at, stopped_at, redrive_count, revision, event_count';
+const STATUSES: readonly ExecutionStatus[] = [
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'ABORTED',
+  'PENDING_REDRIVE',
+];
+
+export class SqlExecutionStore implements ExecutionStore {
+  constructor(private readonly db: SqlRunner) {}
+
+  async start(
+    execution: NewExecution,
+  ): Promise<{ readonly record: ExecutionRecord; readonly created: boolean }> {
+    checkEventIds(execution.first.events, 0);
+    return this.db.transaction(async (tx) => {
+      const taken = await tx.query(
+        `SELECT ${COLUMNS} FROM executions WHERE workflow = ? AND name = ?`,
+        [execution.workflow, execution.name],
+      );
+      const existing = taken[0] === undefined ? undefined : recordFrom(taken[0]);
+      if (existing) {
+        if (existing.status === 'RUNNING' && existing.input === execution.input) {
+          return { record: existing, created: false };
+        }
+        throw new StoreError(
+          'ALREADY_EXISTS',
+          existing.status === 'RUNNING'
+            ? `An execution named "${execution.name}" of workflow "${execution.workflow}" is already running with a different input; choose another name.`
+            : `An execution named "${execution.name}" of workflow "${execution.workflow}" already ran (${existing.status}); execution names are unique per workflow, so choose another name.`,
+        );
+      }
+      const { first } = execution;
+      await tx.query(
+        `INSERT INTO executions (${COLUMNS}, snapshot)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?)`,
+        [
+          execution.id,
+          execution.workflow,
+          execution.version,
+          execution.alias,
+          execution.revisionId,
+          execution.name,
+          first.status,
+          execution.input,
+          first.output ?? null,
+          first.error ?? null,
+          first.cause ?? null,
+          execution.startedAt,
+          first.stoppedAt ?? null,
+          first.events.length,
+          first.snapshot,
+        ],
+      );
+      await insertEvents(tx, execution.id, first.events);
+      const record = await getRecord(tx, execution.id);
+      if (!record) throw new Error(`execution ${execution.id} vanished inside its own transaction`);
+      return { record, created: true };
+    });
+  }
+
+  get(id: string): Promise<ExecutionRecord | undefined> {
+    return getRecord(this.db, id);
+  }
+
+  async snapshot(
+    id: string,
+  ): Promise<{ readonly snapshot: string; readonly revision: number } | undefined> {
+    const [row] = await this.db.query('SELECT snapshot, revision FROM executions WHERE id = ?', [
+      id,
+    ]);
+    return row === undefined
+      ? undefined
+      : { snapshot: text(row, 'snapshot'), revision: integer(row, 'revision') };
+  }
+
+  async commit(id: string, expectedRevision: number, step: StepCommit): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const [current] = await tx.query(
+        'SELECT revision, event_count FROM executions WHERE id = ?',
+        [id],
+      );
+      if (current === undefined) throw new StoreError('NOT_FOUND', `There is no execution ${id}.`);
+      // A stale revision is a lost race, not bad input: report it before checking event ids,
+      // which a newer revision would make look wrong.
+      if (integer(current, 'revision') !== expectedRevision)
+        throw stale(id, expectedRevision, current);
+      checkEventIds(step.events, integer(current, 'event_count'));
+      // The compare-and-set: only the commit built on the revision it read gets through.
+      const updated = await tx.query(
+        `UPDATE executions SET status = ?, snapshot = ?, output = ?, error = ?, cause = ?, stopped_at = ?,
+           revision = revision + 1, event_count = event_count + ?
+         WHERE id = ? AND revision = ? RETURNING revision`,
+        [
+          step.status,
+          step.snapshot,
+          step.output ?? null,
+          step.error ?? null,
+          step.cause ?? null,
+          step.stoppedAt ?? null,
+          step.events.length,
+          id,
+          expectedRevision,
+        ],
+      );
+      const [row] = updated;
+      // PostgreSQL at READ COMMITTED: a racing commit may land between the read and here.
+      if (row === undefined) throw stale(id, expectedRevision, current);
+      await insertEvents(tx, id, step.events);
+      return integer(row, 'revision');
+    });
+  }
+
+  async list(filter: ExecutionFilter, page: PageRequest): Promise<Page<ExecutionRecord>> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    const add = (clause: string, value: SqlValue | undefined): void => {
+      if (value === undefined) return;
+      where.push(clause);
+      params.push(value);
+    };
+    add('workflow = ?', filter.workflow);
+    add('status = ?', filter.status);
+    add('version = ?', filter.version);
+    add('alias = ?', filter.alias);
+    add('started_at >= ?', filter.startedFrom);
+    add('started_at < ?', filter.startedBefore);
+    if (page.after !== undefined) {
+      // Newest first, ties broken by id: resume strictly after the last (started_at, id) seen.
+      const [startedAt, id] = decodePageToken(page.after, ['string', 'string']).map(String);
+      where.push('(started_at < ? OR (started_at = ? AND id < ?))');
+      params.push(startedAt ?? '', startedAt ?? '', id ?? '');
+    }
+    const sql = `SELECT ${COLUMNS} FROM executions ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY started_at DESC, id DESC LIMIT ?`;
+    const rows = await this.db.query(sql, [...params, page.limit + 1]);
+    const records = rows.map(recordFrom);
+    if (records.length <= page.limit) return { items: records };
+    const items = records.slice(0, page.limit);
+    const last = items[items.length - 1];
+    return last === undefined
+      ? { items }
+      : { items, nextToken: encodePageToken([last.startedAt, last.id]) };
+  }
+
+  async history(
+    id: string,
+    page: PageRequest & { readonly reverse?: boolean },
+  ): Promise<Page<StoredEvent>> {
+    const record = await getRecord(this.db, id);
+    if (!record) throw new StoreError('NOT_FOUND', `There is no execution ${id}.`);
+    const reverse = page.reverse === true;
+    const after =
+      page.after === undefined
+        ? reverse
+          ? record.eventCount + 1
+          : 0
+        : Number(decodePageToken(page.after, ['number'])[0]);
+    const rows = await this.db.query(
+      `SELECT id, previous_id, type, timestamp, details FROM execution_events
+       WHERE execution = ? AND id ${reverse ? '<' : '>'} ? ORDER BY id ${reverse ? 'DESC' : 'ASC'} LIMIT ?`,
+      [id, after, page.limit + 1],
+    );
+    const events = rows.map((row): StoredEvent => ({
+      id: integer(row, 'id'),
+      previousEventId: integer(row, 'previous_id'),
+      type: text(row, 'type'),
+      timestamp: text(row, 'timestamp'),
+      details: text(row, 'details'),
+    }));
+    if (events.length <= page.limit) return { items: events };
+    const items = events.slice(0, page.limit);
+    const last = items[items.length - 1];
+    return last === undefined ? { items } : { items, nextToken: encodePageToken([last.id]) };
+  }
+}
+
+function stale(id: string, expectedRevision: number, current: Row): StoreError {
+  return new StoreError(
+    'CONFLICT',
+    `Execution ${id} moved past revision ${expectedRevision} (read revision ${integer(current, 'revision')}): another commit came first. Re-read the snapshot and step again.`,
+  );
+}
+
+/** Event ids continue the history with no gap: a step that skips or repeats one is a bug. */
+function checkEventIds(events: readonly StoredEvent[], eventCount: number): void {
+  events.forEach((event, i) => {
+    if (event.id !== eventCount + i + 1) {
+      throw new StoreError(
+        'INVALID',
+        `Event ${event.id} does not continue the history (expected id ${eventCount + i + 1}); events are appended in order without gaps.`,
+      );
+    }
+  });
+}
+
+async function insertEvents(
+  db: SqlRunner,
+  execution: string,
+  events: readonly StoredEvent[],
+): Promise<void> {
+  for (const event of events) {
+    await db.query(
+      'INSERT INTO execution_events (execution, id, previous_id, type, timestamp, details) VALUES (?, ?, ?, ?, ?, ?)',
+      [execution, event.id, event.previousEventId, event.type, event.timestamp, event.details],
+    );
+  }
+}
+
+async function getRecord(db: SqlRunner, id: string): Promise<ExecutionRecord | undefined> {
+  const [row] = await db.query(`SELECT ${COLUMNS} FROM executions WHERE id = ?`, [id]);
+  return row === undefined ? undefined : recordFrom(row);
+}
+
+function recordFrom(row: Row): ExecutionRecord {
+  const version = row['version'];
+  return {
+    id: text(row, 'id'),
+    workflow: text(row, 'workflow'),
+    version: version === null || version === undefined ? null : integer(row, 'version'),
+    alias: textOrNull(row, 'alias'),
+    revisionId: text(row, 'revision_id'),
+    name: text(row, 'name'),
+    status: statusOf(text(row, 'status')),
+    input: text(row, 'input'),
+    output: textOrNull(row, 'output'),
+    error: textOrNull(row, 'error'),
+    cause: textOrNull(row, 'cause'),
+    startedAt: text(row, 'started_at'),
+    stoppedAt: textOrNull(row, 'stopped_at'),
+    redriveCount: integer(row, 'redrive_count'),
+    revision: integer(row, 'revision'),
+    eventCount: integer(row, 'event_count'),
+  };
+}
+
+function statusOf(value: string): ExecutionStatus {
+  const status = STATUSES.find((s) => s === value);
+  if (status === undefined) throw new TypeError(`stored execution status ${value} is unknown`);
+  return status;
+}
