@@ -1,6 +1,8 @@
 export type {
   AliasRoute,
+  ClaimedWork,
   CreateWorkflow,
+  DueWork,
   ExecutionFilter,
   ExecutionRecord,
   ExecutionStatus,

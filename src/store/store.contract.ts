@@ -14,7 +14,7 @@ export interface StoreUnderTest {
   readonly close: () => Promise<void>;
 }
 
-const LATEST_MIGRATION = '0002_executions';
+const LATEST_MIGRATION = '0003_due_work';
 const T1 = '2026-01-01T00:00:00.000Z';
 const T2 = '2026-01-02T00:00:00.000Z';
 
@@ -812,6 +812,146 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
           ['a'],
         ]);
         await expectCode(store.executions.list({}, { limit: 2, after: 'garbage' }), 'INVALID');
+      }),
+    );
+  });
+
+  describe(`${label}: due work`, () => {
+    const at = (minute: number): string =>
+      `2026-01-01T00:${String(minute).padStart(2, '0')}:00.000Z`;
+    const timer = (key: string, minute: number) => ({
+      key,
+      kind: 'timer' as const,
+      dueAt: at(minute),
+      payload: JSON.stringify({ purpose: 'wait' }),
+    });
+    const started = async (store: Store, name: string, schedule = [timer('w1', 5)]) => {
+      const { record } = await store.executions.start(
+        execution(name, {
+          id: `arn:${name}`,
+          first: { status: 'RUNNING', snapshot: '{}', events: events(1, 1), schedule },
+        }),
+      );
+      return record;
+    };
+
+    it(
+      'hands out work only once it is due, earliest first',
+      withStore(async ({ store }) => {
+        await started(store, 'late', [timer('w1', 9)]);
+        await started(store, 'early', [timer('w1', 3), timer('w2', 6)]);
+        expect(await store.executions.claimDue(at(2), 'node-a', at(30), 10)).toEqual([]);
+        const due = await store.executions.claimDue(at(6), 'node-a', at(30), 10);
+        expect(due.map((w) => [w.execution, w.key])).toEqual([
+          ['arn:early', 'w1'],
+          ['arn:early', 'w2'],
+        ]);
+        expect(due[0]).toMatchObject({
+          kind: 'timer',
+          leaseOwner: 'node-a',
+          leaseUntil: at(30),
+          claims: 1,
+        });
+        expect(JSON.parse(due[0]?.payload ?? 'null')).toEqual({ purpose: 'wait' });
+      }),
+    );
+
+    it(
+      'never gives leased work to another node until the lease runs out',
+      withStore(async ({ store }) => {
+        await started(store, 'e1');
+        expect(await store.executions.claimDue(at(5), 'node-a', at(10), 10)).toHaveLength(1);
+        expect(await store.executions.claimDue(at(9), 'node-b', at(20), 10)).toEqual([]);
+        const reclaimed = await store.executions.claimDue(at(10), 'node-b', at(20), 10);
+        expect(reclaimed).toHaveLength(1);
+        expect(reclaimed[0]).toMatchObject({ leaseOwner: 'node-b', claims: 2 });
+      }),
+    );
+
+    it(
+      'gives each item to one node when nodes claim at the same time',
+      withStore(async ({ store, openAnother }) => {
+        for (let i = 0; i < 10; i++) await started(store, `e${i}`);
+        const other = await openAnother();
+        try {
+          const claims = await Promise.all([
+            store.executions.claimDue(at(5), 'node-a', at(30), 6),
+            other.executions.claimDue(at(5), 'node-b', at(30), 6),
+            store.executions.claimDue(at(5), 'node-c', at(30), 6),
+          ]);
+          const keys = claims.flat().map((w) => w.execution);
+          expect(new Set(keys).size).toBe(keys.length);
+          expect(keys).toHaveLength(10);
+        } finally {
+          await other.close();
+        }
+      }),
+    );
+
+    it(
+      'retires work in the same commit as the step that consumes it',
+      withStore(async ({ store }) => {
+        const record = await started(store, 'e1');
+        await store.executions.commit(record.id, 1, {
+          status: 'RUNNING',
+          snapshot: '{}',
+          events: events(2, 1),
+          retire: ['w1'],
+          schedule: [timer('w2', 8)],
+        });
+        const due = await store.executions.claimDue(at(59), 'node-a', at(59), 10);
+        expect(due.map((w) => w.key)).toEqual(['w2']);
+      }),
+    );
+
+    it(
+      'keeps the work when the consuming commit loses its race',
+      withStore(async ({ store }) => {
+        const record = await started(store, 'e1');
+        await store.executions.commit(record.id, 1, {
+          status: 'RUNNING',
+          snapshot: '{}',
+          events: events(2, 1),
+        });
+        await expectCode(
+          store.executions.commit(record.id, 1, {
+            status: 'RUNNING',
+            snapshot: '{}',
+            events: events(2, 1),
+            retire: ['w1'],
+          }),
+          'CONFLICT',
+        );
+        expect(await store.executions.claimDue(at(5), 'node-a', at(9), 10)).toHaveLength(1);
+      }),
+    );
+
+    it(
+      'refuses to schedule the same key twice for one execution',
+      withStore(async ({ store }) => {
+        const record = await started(store, 'e1');
+        const error = await expectCode(
+          store.executions.commit(record.id, 1, {
+            status: 'RUNNING',
+            snapshot: '{}',
+            events: events(2, 1),
+            schedule: [timer('w1', 7)],
+          }),
+          'INVALID',
+        );
+        expect(error.message).toContain('"w1"');
+        expect((await store.executions.get(record.id))?.revision).toBe(1);
+      }),
+    );
+
+    it(
+      'says when the next work falls due, counting leases',
+      withStore(async ({ store }) => {
+        expect(await store.executions.nextDueAt()).toBeUndefined();
+        await started(store, 'e1', [timer('w1', 5), timer('w2', 7)]);
+        expect(await store.executions.nextDueAt()).toBe(at(5));
+        await store.executions.claimDue(at(5), 'node-a', at(9), 1);
+        expect(await store.executions.nextDueAt()).toBe(at(7));
       }),
     );
   });

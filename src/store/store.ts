@@ -181,6 +181,25 @@ export interface NewExecution {
   readonly first: StepCommit;
 }
 
+/** Work to do when `dueAt` comes: fire a timer, or start a task. */
+export interface DueWork {
+  /** Unique within the execution (the step's timer or task id). */
+  readonly key: string;
+  readonly kind: 'timer' | 'task';
+  readonly dueAt: string;
+  /** JSON text for whoever carries it out. */
+  readonly payload: string;
+}
+
+/** Due work handed to one node until `leaseUntil`. */
+export interface ClaimedWork extends DueWork {
+  readonly execution: string;
+  readonly leaseOwner: string;
+  readonly leaseUntil: string;
+  /** How many times it has been claimed, this claim included (1 the first time). */
+  readonly claims: number;
+}
+
 /** What one step changes, committed atomically. */
 export interface StepCommit {
   readonly status: ExecutionStatus;
@@ -192,6 +211,10 @@ export interface StepCommit {
   readonly error?: string | null;
   readonly cause?: string | null;
   readonly stoppedAt?: string | null;
+  /** Work this step schedules. */
+  readonly schedule?: readonly DueWork[];
+  /** Keys of work this step consumes or cancels; removed in the same transaction. */
+  readonly retire?: readonly string[];
 }
 
 export interface ExecutionFilter {
@@ -235,6 +258,19 @@ export interface ExecutionStore {
     id: string,
     page: PageRequest & { readonly reverse?: boolean },
   ): Promise<Page<StoredEvent>>;
+
+  /**
+   * Leases up to `limit` items due at `now` that nobody holds (or whose lease ran out), oldest
+   * first, to `owner` until `leaseUntil`. Two nodes claiming at once never get the same item.
+   */
+  claimDue(
+    now: string,
+    owner: string,
+    leaseUntil: string,
+    limit: number,
+  ): Promise<readonly ClaimedWork[]>;
+  /** The earliest time work can next be claimed: a due time, or a lease running out. */
+  nextDueAt(): Promise<string | undefined>;
 }
 
 export interface MigrationReport {

@@ -71,6 +71,8 @@ function numbered(sql: string): string {
 }
 
 class PoolRunner implements SqlRunner {
+  readonly dialect = 'postgres';
+
   constructor(private readonly pool: pg.Pool) {}
 
   async exec(sql: string): Promise<void> {
@@ -103,6 +105,7 @@ class PoolRunner implements SqlRunner {
 
 function clientRunner(client: pg.PoolClient): SqlRunner {
   const runner: SqlRunner = {
+    dialect: 'postgres',
     exec: async (sql) => {
       await client.query(sql);
     },

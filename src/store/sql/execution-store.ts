@@ -8,6 +8,7 @@
 import { StoreError } from '../errors.js';
 import { decodePageToken, encodePageToken } from '../page-token.js';
 import type {
+  ClaimedWork,
   ExecutionFilter,
   ExecutionRecord,
   ExecutionStatus,
@@ -79,6 +80,7 @@ export class SqlExecutionStore implements ExecutionStore {
         ],
       );
       await insertEvents(tx, execution.id, first.events);
+      await applyDueWork(tx, execution.id, first);
       const record = await getRecord(tx, execution.id);
       if (!record) throw new Error(`execution ${execution.id} vanished inside its own transaction`);
       return { record, created: true };
@@ -133,6 +135,7 @@ export class SqlExecutionStore implements ExecutionStore {
       // PostgreSQL at READ COMMITTED: a racing commit may land between the read and here.
       if (row === undefined) throw stale(id, expectedRevision, current);
       await insertEvents(tx, id, step.events);
+      await applyDueWork(tx, id, step);
       return integer(row, 'revision');
     });
   }
@@ -199,6 +202,44 @@ export class SqlExecutionStore implements ExecutionStore {
     const last = items[items.length - 1];
     return last === undefined ? { items } : { items, nextToken: encodePageToken([last.id]) };
   }
+
+  async claimDue(
+    now: string,
+    owner: string,
+    leaseUntil: string,
+    limit: number,
+  ): Promise<readonly ClaimedWork[]> {
+    return this.db.transaction(async (tx) => {
+      // PostgreSQL: SKIP LOCKED lets nodes claim side by side without waiting on each other.
+      // SQLite: BEGIN IMMEDIATE already gives this transaction the database to itself.
+      const lock = tx.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
+      const due = await tx.query(
+        `SELECT execution, key FROM due_work
+         WHERE due_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+         ORDER BY due_at, execution, key LIMIT ? ${lock}`,
+        [now, now, limit],
+      );
+      const claimed: ClaimedWork[] = [];
+      for (const row of due) {
+        const [work] = await tx.query(
+          `UPDATE due_work SET lease_owner = ?, lease_until = ?, claims = claims + 1
+           WHERE execution = ? AND key = ?
+           RETURNING execution, key, kind, due_at, payload, lease_owner, lease_until, claims`,
+          [owner, leaseUntil, text(row, 'execution'), text(row, 'key')],
+        );
+        if (work !== undefined) claimed.push(claimedFrom(work));
+      }
+      return claimed;
+    });
+  }
+
+  async nextDueAt(): Promise<string | undefined> {
+    const [row] = await this.db.query(
+      `SELECT MIN(CASE WHEN lease_until IS NULL OR lease_until < due_at THEN due_at ELSE lease_until END)
+         AS next FROM due_work`,
+    );
+    return row === undefined ? undefined : (textOrNull(row, 'next') ?? undefined);
+  }
 }
 
 function stale(id: string, expectedRevision: number, current: Row): StoreError {
@@ -206,6 +247,29 @@ function stale(id: string, expectedRevision: number, current: Row): StoreError {
     'CONFLICT',
     `Execution ${id} moved past revision ${expectedRevision} (read revision ${integer(current, 'revision')}): another commit came first. Re-read the snapshot and step again.`,
   );
+}
+
+/** Schedules and retires due work in the step's own transaction. */
+async function applyDueWork(db: SqlRunner, execution: string, step: StepCommit): Promise<void> {
+  for (const key of step.retire ?? []) {
+    await db.query('DELETE FROM due_work WHERE execution = ? AND key = ?', [execution, key]);
+  }
+  for (const work of step.schedule ?? []) {
+    const taken = await db.query(
+      'SELECT 1 AS taken FROM due_work WHERE execution = ? AND key = ?',
+      [execution, work.key],
+    );
+    if (taken.length > 0) {
+      throw new StoreError(
+        'INVALID',
+        `Execution ${execution} already has work scheduled under "${work.key}"; each timer or task id is scheduled once.`,
+      );
+    }
+    await db.query(
+      'INSERT INTO due_work (execution, key, kind, due_at, payload) VALUES (?, ?, ?, ?, ?)',
+      [execution, work.key, work.kind, work.dueAt, work.payload],
+    );
+  }
 }
 
 /** Event ids continue the history with no gap: a step that skips or repeats one is a bug. */
@@ -236,6 +300,22 @@ async function insertEvents(
 async function getRecord(db: SqlRunner, id: string): Promise<ExecutionRecord | undefined> {
   const [row] = await db.query(`SELECT ${COLUMNS} FROM executions WHERE id = ?`, [id]);
   return row === undefined ? undefined : recordFrom(row);
+}
+
+function claimedFrom(row: Row): ClaimedWork {
+  const kind = text(row, 'kind');
+  if (kind !== 'timer' && kind !== 'task')
+    throw new TypeError(`stored work kind ${kind} is unknown`);
+  return {
+    execution: text(row, 'execution'),
+    key: text(row, 'key'),
+    kind,
+    dueAt: text(row, 'due_at'),
+    payload: text(row, 'payload'),
+    leaseOwner: text(row, 'lease_owner'),
+    leaseUntil: text(row, 'lease_until'),
+    claims: integer(row, 'claims'),
+  };
 }
 
 function recordFrom(row: Row): ExecutionRecord {

@@ -7,6 +7,8 @@ export type SqlValue = string | number | null;
 export type Row = Readonly<Record<string, unknown>>;
 
 export interface SqlRunner {
+  /** Where the few dialect differences are (row-locking clauses). */
+  readonly dialect: 'sqlite' | 'postgres';
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   /** Runs a query and returns its rows. `?` placeholders, in order. */

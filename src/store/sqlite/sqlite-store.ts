@@ -88,6 +88,8 @@ function queueFor(path: string): TurnQueue {
 }
 
 class SqliteRunner implements SqlRunner {
+  readonly dialect = 'sqlite';
+
   constructor(
     private readonly db: Database.Database,
     private readonly queue: TurnQueue,
@@ -122,6 +124,7 @@ class SqliteRunner implements SqlRunner {
 
   /** Direct access for code already holding the turn (inside a transaction). */
   private readonly inside: SqlRunner = {
+    dialect: 'sqlite',
     // better-sqlite3 is synchronous; these only wrap its answers in promises.
     exec: (sql) => {
       this.db.exec(sql);
