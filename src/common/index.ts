@@ -10,3 +10,5 @@ export {
   jsonDepthExceeds,
 } from './json.js';
 export { assertNever } from './assert-never.js';
+export type { Clock } from './clock.js';
+export { systemClock } from './clock.js';

@@ -14,7 +14,7 @@ export interface StoreUnderTest {
   readonly close: () => Promise<void>;
 }
 
-const LATEST_MIGRATION = '0003_due_work';
+const LATEST_MIGRATION = '0004_execution_definition';
 const T1 = '2026-01-01T00:00:00.000Z';
 const T2 = '2026-01-02T00:00:00.000Z';
 
@@ -65,6 +65,7 @@ function execution(name: string, overrides: Partial<NewExecution> = {}): NewExec
     revisionId: 'deploy-r1',
     name,
     input: '{"v":1}',
+    definition: '{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}',
     startedAt: T1,
     first: { status: 'RUNNING', snapshot: '{"s":1}', events: events(1, 2) },
     ...overrides,
@@ -585,6 +586,7 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
         expect(await store.executions.snapshot(record.id)).toEqual({
           snapshot: '{"s":1}',
           revision: 1,
+          definition: execution('e1').definition,
         });
         const history = await store.executions.history(record.id, { limit: 10 });
         expect(history.items.map((e) => e.id)).toEqual([1, 2]);
@@ -647,7 +649,7 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
           revision: 2,
           eventCount: 3,
         });
-        expect(await store.executions.snapshot(record.id)).toEqual({
+        expect(await store.executions.snapshot(record.id)).toMatchObject({
           snapshot: '{"s":"done"}',
           revision: 2,
         });

@@ -176,6 +176,8 @@ export interface NewExecution {
   readonly revisionId: string;
   readonly name: string;
   readonly input: string;
+  /** The definition text it runs, kept with it for its whole life. */
+  readonly definition: string;
   readonly startedAt: string;
   /** The result of the first step: snapshot, status and the events it recorded. */
   readonly first: StepCommit;

@@ -59,8 +59,8 @@ export class SqlExecutionStore implements ExecutionStore {
       }
       const { first } = execution;
       await tx.query(
-        `INSERT INTO executions (${COLUMNS}, snapshot)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?)`,
+        `INSERT INTO executions (${COLUMNS}, snapshot, definition)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?, ?)`,
         [
           execution.id,
           execution.workflow,
@@ -77,6 +77,7 @@ export class SqlExecutionStore implements ExecutionStore {
           first.stoppedAt ?? null,
           first.events.length,
           first.snapshot,
+          execution.definition,
         ],
       );
       await insertEvents(tx, execution.id, first.events);
@@ -93,13 +94,21 @@ export class SqlExecutionStore implements ExecutionStore {
 
   async snapshot(
     id: string,
-  ): Promise<{ readonly snapshot: string; readonly revision: number } | undefined> {
-    const [row] = await this.db.query('SELECT snapshot, revision FROM executions WHERE id = ?', [
-      id,
-    ]);
+  ): Promise<
+    | { readonly snapshot: string; readonly revision: number; readonly definition: string }
+    | undefined
+  > {
+    const [row] = await this.db.query(
+      'SELECT snapshot, revision, definition FROM executions WHERE id = ?',
+      [id],
+    );
     return row === undefined
       ? undefined
-      : { snapshot: text(row, 'snapshot'), revision: integer(row, 'revision') };
+      : {
+          snapshot: text(row, 'snapshot'),
+          revision: integer(row, 'revision'),
+          definition: text(row, 'definition'),
+        };
   }
 
   async commit(id: string, expectedRevision: number, step: StepCommit): Promise<number> {

@@ -1,0 +1,1 @@
+export type { TaskOutcome, TaskRequest, TaskRunner } from './task-runner.js';

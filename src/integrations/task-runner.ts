@@ -1,0 +1,33 @@
+/**
+ * What a Task state's work goes through. Integrations (HTTP, GitLab, approvals...) implement
+ * this; the engine runs tasks only through it, and cancels them with the AbortSignal when the
+ * execution stops or the task times out.
+ */
+import type { JsonValue } from '../common/index.js';
+
+export interface TaskRequest {
+  readonly executionId: string;
+  readonly stateName: string;
+  readonly resource: string;
+  /** The effective parameters (after InputPath/Parameters, or Arguments). */
+  readonly input: JsonValue;
+  /**
+   * Stable for this task attempt across redeliveries: a node that dies mid-task makes another
+   * node run it again (at-least-once), with the same key, so the integration can deduplicate.
+   */
+  readonly idempotencyKey: string;
+  readonly taskToken?: string;
+  readonly timeoutSeconds?: number;
+  readonly credentials?: JsonValue;
+  readonly signal: AbortSignal;
+}
+
+/** A task's result, or its ASL error (`Error` names like `Http.ServerError`, never `States.*`). */
+export type TaskOutcome =
+  | { readonly ok: true; readonly output: JsonValue }
+  | { readonly ok: false; readonly error: string; readonly cause: string };
+
+export interface TaskRunner {
+  /** Runs one task. Throwing is a bug in the integration; the engine reports it as States.TaskFailed. */
+  run(request: TaskRequest): Promise<TaskOutcome>;
+}
