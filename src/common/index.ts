@@ -11,4 +11,3 @@ export {
 } from './json.js';
 export { assertNever } from './assert-never.js';
 export type { Clock } from './clock.js';
-export { systemClock } from './clock.js';
