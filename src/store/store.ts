@@ -243,9 +243,13 @@ export interface ExecutionStore {
   ): Promise<{ readonly record: ExecutionRecord; readonly created: boolean }>;
   get(id: string): Promise<ExecutionRecord | undefined>;
   /** The snapshot text with the revision it belongs to. */
+  /** The snapshot text with the revision it belongs to, and the definition it runs. */
   snapshot(
     id: string,
-  ): Promise<{ readonly snapshot: string; readonly revision: number } | undefined>;
+  ): Promise<
+    | { readonly snapshot: string; readonly revision: number; readonly definition: string }
+    | undefined
+  >;
   /**
    * Commits one step on top of `expectedRevision`: snapshot, status and events together, or
    * nothing. Returns the new revision.

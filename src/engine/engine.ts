@@ -1,0 +1,474 @@
+/**
+ * The durable engine: drives the pure `step` and makes its results durable. Every event is
+ * applied as load snapshot -> step -> commit (snapshot, events, scheduled and retired work in
+ * one transaction, as a compare-and-set on the execution's revision). Waits, retry back-off and
+ * timeouts are rows with due times that any node claims (`tick`); nothing sleeps in memory.
+ *
+ * Guarantees: a transition is applied exactly once (a losing commit changes nothing and is
+ * retried from a fresh read); a timer fires into exactly one transition (its row is retired by
+ * the same commit); a task is started at least once (a node that dies mid-task leaves a lease
+ * that runs out, and another node runs it again with the same idempotency key).
+ */
+import type { Clock, JsonValue } from '../common/index.js';
+import type { TaskRunner } from '../integrations/index.js';
+import type {
+  Command,
+  ExecutionSnapshot,
+  StateMachineDefinition,
+  StepEvent,
+  StepResult,
+} from '../language/index.js';
+import {
+  formatTimestamp,
+  parseTimestamp,
+  step,
+  toAwsHistoryEvent,
+  validateDefinition,
+} from '../language/index.js';
+import type {
+  ClaimedWork,
+  DueWork,
+  ExecutionRecord,
+  Store,
+  StepCommit,
+  StoredEvent,
+} from '../store/index.js';
+import { EngineError } from './errors.js';
+
+export interface EngineOptions {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly tasks: TaskRunner;
+  /** Names this node in leases. */
+  readonly nodeId: string;
+  /** Random numbers in [0, 1): alias routing and execution seeds. */
+  readonly random: () => number;
+  /** How long a claim holds work before another node may take it over. */
+  readonly leaseMs?: number;
+  readonly region?: string;
+  readonly account?: string;
+}
+
+export interface StartRequest {
+  readonly workflow: string;
+  readonly name: string;
+  readonly input: JsonValue;
+  /** Run this published version; otherwise the current revision, or `alias`. */
+  readonly version?: number;
+  readonly alias?: string;
+}
+
+const TIMEOUT_SUFFIX = ':timeout';
+/** Commits that lose their race are retried from a fresh read this many times. */
+const MAX_CONFLICT_RETRIES = 20;
+
+export class Engine {
+  private readonly leaseMs: number;
+  private readonly running = new Map<string, AbortController>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly definitions = new Map<string, StateMachineDefinition>();
+
+  constructor(private readonly options: EngineOptions) {
+    this.leaseMs = options.leaseMs ?? 60_000;
+  }
+
+  /**
+   * Starts an execution (or returns the running one with the same name and input).
+   * @throws EngineError WORKFLOW_NOT_FOUND, VERSION_NOT_FOUND, ALIAS_NOT_FOUND,
+   *   INVALID_DEFINITION; StoreError ALREADY_EXISTS for a name taken otherwise.
+   */
+  async start(
+    request: StartRequest,
+  ): Promise<{ readonly execution: ExecutionRecord; readonly created: boolean }> {
+    const { store } = this.options;
+    const target = await this.resolveTarget(request);
+    const definition = this.parse(target.definition, request.workflow);
+    const now = this.now();
+    const { region = 'local', account = '000000000000' } = this.options;
+    const id = `arn:aws:states:${region}:${account}:execution:${request.workflow}:${request.name}`;
+    const result = await step(definition, undefined, {
+      type: 'ExecutionStarted',
+      now,
+      execution: {
+        id,
+        name: request.name,
+        input: request.input,
+        stateMachineId: `arn:aws:states:${region}:${account}:stateMachine:${request.workflow}`,
+        stateMachineName: request.workflow,
+      },
+      seed: Math.floor(this.options.random() * 0x7fffffff),
+    });
+    const { record, created } = await store.executions.start({
+      id,
+      workflow: request.workflow,
+      version: target.version,
+      alias: request.alias ?? null,
+      revisionId: target.revisionId,
+      name: request.name,
+      input: JSON.stringify(request.input),
+      definition: target.definition,
+      startedAt: now,
+      first: toCommit(result, now, []),
+    });
+    return { execution: record, created };
+  }
+
+  /**
+   * Claims the work due now and carries it out: timers are applied before this returns; tasks
+   * start in the background (see `idle`). Returns how many items were claimed.
+   */
+  async tick(limit = 100): Promise<number> {
+    const nowMs = this.options.clock.nowMs();
+    const claimed = await this.options.store.executions.claimDue(
+      formatTimestamp(nowMs),
+      this.options.nodeId,
+      formatTimestamp(nowMs + this.leaseMs),
+      limit,
+    );
+    for (const work of claimed) {
+      if (work.kind === 'timer') await this.fireTimer(work);
+      else this.track(this.runTask(work));
+    }
+    return claimed.length;
+  }
+
+  /** Resolves when every task this node started has finished and been committed. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  /**
+   * Stops a running execution: ABORTED with the error and cause given, its pending timers and
+   * tasks retired, and tasks running on this node aborted.
+   */
+  async stop(executionId: string, error = '', cause = ''): Promise<void> {
+    await this.apply(executionId, (now) => ({ type: 'ExecutionStopped', now, error, cause }), []);
+  }
+
+  // ----------------------------------------------------------------------------------------
+
+  private async fireTimer(work: ClaimedWork): Promise<void> {
+    if (work.key.endsWith(TIMEOUT_SUFFIX)) {
+      const taskId = work.key.slice(0, -TIMEOUT_SUFFIX.length);
+      const seconds = timeoutOf(work.payload);
+      await this.apply(
+        work.execution,
+        (now) => ({
+          type: 'TaskTimedOut',
+          now,
+          taskId,
+          error: 'States.Timeout',
+          cause: `The task did not finish within its TimeoutSeconds of ${seconds}.`,
+        }),
+        [work.key, taskId],
+      );
+      this.running.get(`${work.execution}#${taskId}`)?.abort();
+      return;
+    }
+    await this.apply(work.execution, (now) => ({ type: 'TimerFired', now, timerId: work.key }), [
+      work.key,
+    ]);
+  }
+
+  private async runTask(work: ClaimedWork): Promise<void> {
+    const command = taskCommandOf(work.payload);
+    const key = `${work.execution}#${command.taskId}`;
+    const controller = new AbortController();
+    this.running.set(key, controller);
+    let event: (now: string) => StepEvent;
+    try {
+      const outcome = await this.options.tasks.run({
+        executionId: work.execution,
+        stateName: command.stateName,
+        resource: command.resource,
+        input: command.input,
+        idempotencyKey: key,
+        ...(command.taskToken === undefined ? {} : { taskToken: command.taskToken }),
+        ...(command.timeoutSeconds === undefined ? {} : { timeoutSeconds: command.timeoutSeconds }),
+        ...(command.credentials === undefined ? {} : { credentials: command.credentials }),
+        signal: controller.signal,
+      });
+      event = outcome.ok
+        ? (now) => ({ type: 'TaskSucceeded', now, taskId: command.taskId, output: outcome.output })
+        : (now) => ({
+            type: 'TaskFailed',
+            now,
+            taskId: command.taskId,
+            error: outcome.error,
+            cause: outcome.cause,
+          });
+    } catch (error: unknown) {
+      // An integration that throws has a bug; the execution sees the task fail, not the node.
+      const cause = error instanceof Error ? error.message : String(error);
+      event = (now) => ({
+        type: 'TaskFailed',
+        now,
+        taskId: command.taskId,
+        error: 'States.TaskFailed',
+        cause,
+      });
+    } finally {
+      this.running.delete(key);
+    }
+    await this.apply(work.execution, event, [command.taskId, command.taskId + TIMEOUT_SUFFIX]);
+  }
+
+  /**
+   * Applies one event: read, step, commit; on CONFLICT read again. Work the event consumes is
+   * retired in the same commit. An event that no longer fits (the execution ended, or the
+   * task/timer was cancelled by a step that won the race) only retires its work.
+   */
+  private async apply(
+    executionId: string,
+    event: (now: string) => StepEvent,
+    retire: readonly string[],
+  ): Promise<void> {
+    const { store } = this.options;
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const stored = await store.executions.snapshot(executionId);
+      if (!stored)
+        throw new EngineError('EXECUTION_NOT_FOUND', `There is no execution ${executionId}.`);
+      const snapshot = parseSnapshot(stored.snapshot);
+      const definition = this.parse(stored.definition, snapshot.execution.stateMachineName);
+      const now = this.now();
+      let result: StepResult | undefined;
+      if (snapshot.status === 'RUNNING') {
+        try {
+          result = await step(definition, snapshot, event(now));
+        } catch (error: unknown) {
+          // step() throws RangeError only for events that do not fit the snapshot: stale work.
+          if (!(error instanceof RangeError)) throw error;
+        }
+      }
+      const commit: StepCommit =
+        result === undefined
+          ? {
+              status: snapshot.status,
+              snapshot: stored.snapshot,
+              events: [],
+              retire,
+              ...terminal(snapshot),
+            }
+          : toCommit(result, now, retire);
+      try {
+        await store.executions.commit(executionId, stored.revision, commit);
+      } catch (error: unknown) {
+        if (isConflict(error)) continue;
+        throw error;
+      }
+      if (result !== undefined) this.abortCancelled(executionId, result.commands);
+      return;
+    }
+    throw new EngineError(
+      'CONTENDED',
+      `Execution ${executionId} changed under ${MAX_CONFLICT_RETRIES} attempts in a row to apply one event; the work stays due and will be retried.`,
+    );
+  }
+
+  private abortCancelled(executionId: string, commands: readonly Command[]): void {
+    for (const command of commands) {
+      if (command.type === 'CancelTask')
+        this.running.get(`${executionId}#${command.taskId}`)?.abort();
+    }
+  }
+
+  private async resolveTarget(request: StartRequest): Promise<{
+    readonly definition: string;
+    readonly revisionId: string;
+    readonly version: number | null;
+  }> {
+    const { workflows } = this.options.store;
+    const workflow = await workflows.get(request.workflow);
+    if (!workflow) {
+      throw new EngineError(
+        'WORKFLOW_NOT_FOUND',
+        `There is no workflow named "${request.workflow}".`,
+      );
+    }
+    let version = request.version;
+    if (request.alias !== undefined) {
+      const alias = await workflows.getAlias(request.workflow, request.alias);
+      if (!alias) {
+        throw new EngineError(
+          'ALIAS_NOT_FOUND',
+          `Workflow "${request.workflow}" has no alias "${request.alias}".`,
+        );
+      }
+      version = pickRoute(alias.routing, this.options.random());
+    }
+    if (version === undefined) {
+      return { definition: workflow.definition, revisionId: workflow.revisionId, version: null };
+    }
+    const published = await workflows.getVersion(request.workflow, version);
+    if (!published) {
+      throw new EngineError(
+        'VERSION_NOT_FOUND',
+        `Workflow "${request.workflow}" has no version ${version}.`,
+      );
+    }
+    return { definition: published.definition, revisionId: published.revisionId, version };
+  }
+
+  /** Parses and validates definition text once per distinct text. */
+  private parse(text: string, workflow: string): StateMachineDefinition {
+    const cached = this.definitions.get(text);
+    if (cached) return cached;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined; // reported below with the validator's wording
+    }
+    const validated = validateDefinition(value);
+    if (!validated.ok) {
+      const first = validated.diagnostics[0];
+      throw new EngineError(
+        'INVALID_DEFINITION',
+        `The definition of workflow "${workflow}" is not valid ASL (${first?.pointer ?? ''}: ${first?.message ?? 'not JSON'}); fix it with UpdateStateMachine.`,
+      );
+    }
+    if (this.definitions.size > 1000) this.definitions.clear();
+    this.definitions.set(text, validated.definition);
+    return validated.definition;
+  }
+
+  private now(): string {
+    return formatTimestamp(this.options.clock.nowMs());
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+}
+
+/** Turns a step result into the store's atomic commit. */
+function toCommit(result: StepResult, now: string, retire: readonly string[]): StepCommit {
+  const schedule: DueWork[] = [];
+  const retired = [...retire];
+  for (const command of result.commands) {
+    switch (command.type) {
+      case 'ScheduleTask':
+        schedule.push({
+          key: command.taskId,
+          kind: 'task',
+          dueAt: now,
+          payload: JSON.stringify(command),
+        });
+        if (command.timeoutSeconds !== undefined) {
+          schedule.push({
+            key: command.taskId + TIMEOUT_SUFFIX,
+            kind: 'timer',
+            dueAt: plusSeconds(now, command.timeoutSeconds),
+            payload: JSON.stringify({
+              purpose: 'task-timeout',
+              timeoutSeconds: command.timeoutSeconds,
+            }),
+          });
+        }
+        break;
+      case 'StartTimer':
+        schedule.push({
+          key: command.timerId,
+          kind: 'timer',
+          dueAt: command.dueAt,
+          payload: JSON.stringify({ purpose: command.purpose }),
+        });
+        break;
+      case 'CancelTask':
+        retired.push(command.taskId, command.taskId + TIMEOUT_SUFFIX);
+        break;
+      case 'CancelTimer':
+        retired.push(command.timerId);
+        break;
+      case 'CompleteExecution':
+        break;
+    }
+  }
+  return {
+    status: result.snapshot.status,
+    snapshot: JSON.stringify(result.snapshot),
+    events: result.history.map(storedEvent),
+    schedule,
+    retire: retired,
+    ...terminal(result.snapshot),
+    ...(result.snapshot.status === 'RUNNING' ? {} : { stoppedAt: now }),
+  };
+}
+
+function terminal(snapshot: ExecutionSnapshot): Pick<StepCommit, 'output' | 'error' | 'cause'> {
+  return {
+    output: snapshot.output === undefined ? null : JSON.stringify(snapshot.output),
+    error: snapshot.error ?? null,
+    cause: snapshot.cause ?? null,
+  };
+}
+
+function storedEvent(event: StepResult['history'][number]): StoredEvent {
+  const { id, previousEventId, timestamp, type, ...details } = toAwsHistoryEvent(event);
+  if (
+    typeof id !== 'number' ||
+    typeof previousEventId !== 'number' ||
+    typeof type !== 'string' ||
+    typeof timestamp !== 'string'
+  ) {
+    throw new TypeError('a history event without its id, type or timestamp');
+  }
+  return { id, previousEventId, type, timestamp, details: JSON.stringify(details) };
+}
+
+/** Picks an alias route by weight: `draw` in [0, 1) lands in one route's share of 100. */
+function pickRoute(routing: readonly { version: number; weight: number }[], draw: number): number {
+  let point = draw * 100;
+  for (const route of routing) {
+    if (point < route.weight) return route.version;
+    point -= route.weight;
+  }
+  const last = routing[routing.length - 1];
+  if (!last) throw new EngineError('ALIAS_NOT_FOUND', 'The alias routes to no version.');
+  return last.version;
+}
+
+function plusSeconds(now: string, seconds: number): string {
+  return formatTimestamp((parseTimestamp(now) ?? 0) + seconds * 1000);
+}
+
+function isConflict(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && 'code' in error && error.code === 'CONFLICT'
+  );
+}
+
+type TaskCommand = Extract<Command, { type: 'ScheduleTask' }>;
+
+/** The ScheduleTask command stored as a task's payload by this engine. */
+function taskCommandOf(payload: string): TaskCommand {
+  const value: unknown = JSON.parse(payload);
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    'type' in value &&
+    value.type === 'ScheduleTask'
+  ) {
+    return value as TaskCommand; // written by toCommit from a ScheduleTask command
+  }
+  throw new TypeError('stored task payload is not a ScheduleTask command');
+}
+
+function timeoutOf(payload: string): number {
+  const value: unknown = JSON.parse(payload);
+  return typeof value === 'object' &&
+    value !== null &&
+    'timeoutSeconds' in value &&
+    typeof value.timeoutSeconds === 'number'
+    ? value.timeoutSeconds
+    : 0;
+}
+
+function parseSnapshot(text: string): ExecutionSnapshot {
+  const value: unknown = JSON.parse(text);
+  if (typeof value === 'object' && value !== null && 'format' in value && value.format === 1) {
+    return value as ExecutionSnapshot; // written by toCommit from step()'s snapshot
+  }
+  throw new TypeError('stored snapshot is not a format-1 step snapshot');
+}

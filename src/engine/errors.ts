@@ -1,0 +1,19 @@
+/** System errors of the engine, each with a stable code (STYLE §3). */
+export type EngineErrorCode =
+  | 'WORKFLOW_NOT_FOUND'
+  | 'VERSION_NOT_FOUND'
+  | 'ALIAS_NOT_FOUND'
+  | 'EXECUTION_NOT_FOUND'
+  | 'INVALID_DEFINITION'
+  /** An execution kept changing under one event's commit; the work stays due. */
+  | 'CONTENDED';
+
+export class EngineError extends Error {
+  override readonly name = 'EngineError';
+  constructor(
+    readonly code: EngineErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,395 @@
+/**
+ * The durable engine on both stores: executions that wait, retry, time out, stop, survive a
+ * restart, and are not double-applied when several engines work the same database.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import type { JsonValue } from '../../src/common/index.js';
+import { Engine } from '../../src/engine/index.js';
+import type { TaskOutcome, TaskRequest, TaskRunner } from '../../src/integrations/index.js';
+import type { Store } from '../../src/store/index.js';
+import { openPostgresStore } from '../../src/store/postgres/index.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { dropAll, freshPostgresUrl, freshSqlitePath } from '../support/databases.js';
+
+afterAll(dropAll);
+
+const T0 = Date.parse('2026-01-01T00:00:00.000Z');
+
+class TestClock {
+  constructor(public ms = T0) {}
+  nowMs(): number {
+    return this.ms;
+  }
+  advance(seconds: number): void {
+    this.ms += seconds * 1000;
+  }
+}
+
+/** Answers tasks from a script per state name; records every call. */
+class ScriptedTasks implements TaskRunner {
+  readonly calls: TaskRequest[] = [];
+  constructor(
+    private readonly script: Record<
+      string,
+      (request: TaskRequest, call: number) => Promise<TaskOutcome>
+    >,
+  ) {}
+  async run(request: TaskRequest): Promise<TaskOutcome> {
+    const call = this.calls.filter((c) => c.stateName === request.stateName).length;
+    this.calls.push(request);
+    const answer = this.script[request.stateName];
+    if (!answer) throw new Error(`no script for ${request.stateName}`);
+    return answer(request, call);
+  }
+}
+
+const ok = (output: JsonValue): Promise<TaskOutcome> => Promise.resolve({ ok: true, output });
+const fail = (error: string, cause = ''): Promise<TaskOutcome> =>
+  Promise.resolve({ ok: false, error, cause });
+/** A task that runs until aborted, then reports the abort. */
+const untilAborted = (request: TaskRequest): Promise<TaskOutcome> =>
+  new Promise((resolve) =>
+    request.signal.addEventListener('abort', () =>
+      resolve({ ok: false, error: 'Aborted', cause: '' }),
+    ),
+  );
+
+type Opener = () => Promise<{ open: () => Store }>;
+
+const backends: [string, Opener][] = [
+  [
+    'sqlite',
+    () => {
+      const path = freshSqlitePath();
+      return Promise.resolve({
+        open: () => openSqliteStore({ path, now: () => new Date(T0).toISOString() }),
+      });
+    },
+  ],
+  [
+    'postgres',
+    async () => {
+      const url = await freshPostgresUrl();
+      return {
+        open: () =>
+          openPostgresStore({ url, now: () => new Date(T0).toISOString(), maxConnections: 4 }),
+      };
+    },
+  ],
+];
+
+const definitions = {
+  pass: { StartAt: 'A', States: { A: { Type: 'Pass', Result: { done: true }, End: true } } },
+  task: {
+    StartAt: 'Work',
+    States: {
+      Work: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::http:invoke',
+        ResultPath: '$.result',
+        End: true,
+      },
+    },
+  },
+  wait: { StartAt: 'Pause', States: { Pause: { Type: 'Wait', Seconds: 60, End: true } } },
+  retry: {
+    StartAt: 'Flaky',
+    States: {
+      Flaky: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::http:invoke',
+        Retry: [
+          {
+            ErrorEquals: ['Http.ServerError'],
+            IntervalSeconds: 10,
+            MaxAttempts: 3,
+            BackoffRate: 2,
+          },
+        ],
+        End: true,
+      },
+    },
+  },
+  timeout: {
+    StartAt: 'Slow',
+    States: {
+      Slow: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::http:invoke',
+        TimeoutSeconds: 30,
+        Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'Recovered' }],
+        End: true,
+      },
+      Recovered: { Type: 'Pass', End: true },
+    },
+  },
+};
+
+for (const [label, opener] of backends) {
+  describe(`engine on ${label}`, () => {
+    async function setup(tasks: TaskRunner, definition: object) {
+      const { open } = await opener();
+      const store = open();
+      await store.migrate();
+      await store.workflows.create({
+        name: 'wf',
+        definition: JSON.stringify(definition),
+        roleArn: null,
+        type: 'STANDARD',
+        description: null,
+        revisionId: 'r1',
+        now: new Date(T0).toISOString(),
+      });
+      const clock = new TestClock();
+      let n = 0;
+      const engine = new Engine({
+        store,
+        clock,
+        tasks,
+        nodeId: 'node-1',
+        random: () => (n++ % 10) / 10,
+        leaseMs: 5 * 60_000,
+      });
+      return { store, clock, engine, open };
+    }
+
+    it('finishes a workflow of pure states within start', async () => {
+      const { store, engine } = await setup(new ScriptedTasks({}), definitions.pass);
+      const { execution, created } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+      expect(created).toBe(true);
+      expect(execution).toMatchObject({ status: 'SUCCEEDED', output: '{"done":true}' });
+      const history = await store.executions.history(execution.id, { limit: 10 });
+      expect(history.items.map((e) => e.type)).toEqual([
+        'ExecutionStarted',
+        'PassStateEntered',
+        'PassStateExited',
+        'ExecutionSucceeded',
+      ]);
+      await store.close();
+    });
+
+    it('runs a task from the due work and commits its result', async () => {
+      const tasks = new ScriptedTasks({ Work: () => ok({ id: 7 }) });
+      const { store, engine } = await setup(tasks, definitions.task);
+      const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: { a: 1 } });
+      expect(execution.status).toBe('RUNNING');
+      expect(await engine.tick()).toBe(1);
+      await engine.idle();
+      expect(await store.executions.get(execution.id)).toMatchObject({
+        status: 'SUCCEEDED',
+        output: '{"a":1,"result":{"id":7}}',
+      });
+      expect(tasks.calls[0]).toMatchObject({
+        input: { a: 1 },
+        idempotencyKey: `${execution.id}#t1`,
+      });
+      expect(await engine.tick()).toBe(0);
+      await store.close();
+    });
+
+    it('keeps a Wait as stored due work, fired only when due', async () => {
+      const { store, clock, engine } = await setup(new ScriptedTasks({}), definitions.wait);
+      const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: { x: 1 } });
+      clock.advance(59);
+      expect(await engine.tick()).toBe(0);
+      clock.advance(1);
+      expect(await engine.tick()).toBe(1);
+      expect(await store.executions.get(execution.id)).toMatchObject({
+        status: 'SUCCEEDED',
+        output: '{"x":1}',
+      });
+      await store.close();
+    });
+
+    it('survives a restart: another engine on a new connection finishes the wait', async () => {
+      const { store, clock, engine, open } = await setup(new ScriptedTasks({}), definitions.wait);
+      const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+      await store.close(); // the first node is gone
+      const reopened = open();
+      await reopened.migrate();
+      const next = new Engine({
+        store: reopened,
+        clock,
+        tasks: new ScriptedTasks({}),
+        nodeId: 'node-2',
+        random: () => 0,
+      });
+      clock.advance(60);
+      expect(await next.tick()).toBe(1);
+      expect((await reopened.executions.get(execution.id))?.status).toBe('SUCCEEDED');
+      await reopened.close();
+    });
+
+    it('retries with back-off timers held in the store', async () => {
+      const tasks = new ScriptedTasks({
+        Flaky: (_request, call) => (call < 2 ? fail('Http.ServerError', '502') : ok('fine')),
+      });
+      const { store, clock, engine } = await setup(tasks, definitions.retry);
+      const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+      await engine.tick();
+      await engine.idle();
+      clock.advance(9);
+      expect(await engine.tick()).toBe(0); // back-off not over (10 s)
+      clock.advance(1);
+      await engine.tick(); // the retry timer fires and schedules the task again
+      await engine.tick(); // the task runs (fails again)
+      await engine.idle();
+      clock.advance(20); // second back-off: 10 * 2
+      await engine.tick();
+      await engine.tick();
+      await engine.idle();
+      expect(tasks.calls).toHaveLength(3);
+      expect(await store.executions.get(execution.id)).toMatchObject({
+        status: 'SUCCEEDED',
+        output: '"fine"',
+      });
+      await store.close();
+    });
+
+    it('times a task out with States.Timeout, lets Catch handle it, and aborts the task', async () => {
+      let aborted = false;
+      const tasks = new ScriptedTasks({
+        Slow: (request) => {
+          request.signal.addEventListener('abort', () => {
+            aborted = true;
+          });
+          return untilAborted(request);
+        },
+      });
+      const { store, clock, engine } = await setup(tasks, definitions.timeout);
+      const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+      await engine.tick(); // the task starts and hangs
+      clock.advance(30);
+      await engine.tick(); // the timeout fires
+      await engine.idle();
+      expect(aborted).toBe(true);
+      const record = await store.executions.get(execution.id);
+      expect(record?.status).toBe('SUCCEEDED');
+      expect(JSON.parse(record?.output ?? 'null')).toMatchObject({
+        error: { Error: 'States.Timeout' },
+      });
+      // The late "Aborted" answer of the cancelled task changed nothing.
+      const history = await store.executions.history(execution.id, { limit: 50 });
+      expect(history.items.filter((e) => e.type === 'TaskFailed')).toEqual([]);
+      await store.close();
+    });
+
+    it('stops an execution: ABORTED, its task aborted, its work retired', async () => {
+      let aborted = false;
+      const tasks = new ScriptedTasks({
+        Work: (request) => {
+          request.signal.addEventListener('abort', () => {
+            aborted = true;
+          });
+          return untilAborted(request);
+        },
+      });
+      const { store, clock, engine } = await setup(tasks, definitions.task);
+      const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+      await engine.tick();
+      await engine.stop(execution.id, 'Operator.Stop', 'by ada');
+      await engine.idle();
+      expect(aborted).toBe(true);
+      expect(await store.executions.get(execution.id)).toMatchObject({
+        status: 'ABORTED',
+        error: 'Operator.Stop',
+        cause: 'by ada',
+      });
+      clock.advance(3600);
+      expect(await store.executions.nextDueAt()).toBeUndefined();
+      await store.close();
+    });
+
+    it('applies each timer once when two engines tick the same database', async () => {
+      const { store, clock, engine, open } = await setup(new ScriptedTasks({}), definitions.wait);
+      const other = open();
+      const second = new Engine({
+        store: other,
+        clock,
+        tasks: new ScriptedTasks({}),
+        nodeId: 'node-2',
+        random: () => 0.5,
+      });
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        ids.push(
+          (await engine.start({ workflow: 'wf', name: `e${i}`, input: { i } })).execution.id,
+        );
+      }
+      clock.advance(60);
+      const claimed = await Promise.all([engine.tick(), second.tick(), engine.tick()]);
+      expect(claimed.reduce((a, b) => a + b, 0)).toBe(6);
+      for (const id of ids) {
+        const history = await store.executions.history(id, { limit: 50 });
+        expect(history.items.filter((e) => e.type === 'WaitStateExited')).toHaveLength(1);
+        expect((await store.executions.get(id))?.status).toBe('SUCCEEDED');
+      }
+      await other.close();
+      await store.close();
+    });
+
+    it('returns the running execution for a repeated start, and refuses the name otherwise', async () => {
+      const { store, engine } = await setup(new ScriptedTasks({}), definitions.wait);
+      const first = await engine.start({ workflow: 'wf', name: 'e1', input: { a: 1 } });
+      const again = await engine.start({ workflow: 'wf', name: 'e1', input: { a: 1 } });
+      expect(again.created).toBe(false);
+      expect(again.execution.id).toBe(first.execution.id);
+      await expect(
+        engine.start({ workflow: 'wf', name: 'e1', input: { a: 2 } }),
+      ).rejects.toMatchObject({
+        code: 'ALREADY_EXISTS',
+      });
+      await store.close();
+    });
+
+    it('refuses to start a workflow, version or alias that does not exist', async () => {
+      const { store, engine } = await setup(new ScriptedTasks({}), definitions.pass);
+      await expect(engine.start({ workflow: 'nope', name: 'e', input: {} })).rejects.toMatchObject({
+        code: 'WORKFLOW_NOT_FOUND',
+      });
+      await expect(
+        engine.start({ workflow: 'wf', name: 'e', input: {}, version: 4 }),
+      ).rejects.toMatchObject({
+        code: 'VERSION_NOT_FOUND',
+      });
+      await expect(
+        engine.start({ workflow: 'wf', name: 'e', input: {}, alias: 'prod' }),
+      ).rejects.toMatchObject({
+        code: 'ALIAS_NOT_FOUND',
+      });
+      await store.close();
+    });
+
+    it('keeps an execution on the version it started with after the workflow changes', async () => {
+      const { store, clock, engine } = await setup(new ScriptedTasks({}), definitions.wait);
+      await store.workflows.publishVersion('wf', {
+        description: null,
+        now: new Date(T0).toISOString(),
+      });
+      await store.workflows.putAlias('wf', 'prod', {
+        description: null,
+        routing: [{ version: 1, weight: 100 }],
+        now: new Date(T0).toISOString(),
+      });
+      const { execution } = await engine.start({
+        workflow: 'wf',
+        name: 'e1',
+        input: { v: 1 },
+        alias: 'prod',
+      });
+      expect(execution).toMatchObject({ version: 1, alias: 'prod' });
+      await store.workflows.update('wf', {
+        definition: JSON.stringify(definitions.pass),
+        revisionId: 'r2',
+        now: new Date(T0).toISOString(),
+      });
+      clock.advance(60);
+      await engine.tick();
+      expect(await store.executions.get(execution.id)).toMatchObject({
+        status: 'SUCCEEDED',
+        output: '{"v":1}',
+      });
+      await store.close();
+    });
+  });
+}
