@@ -132,6 +132,27 @@ export class Engine {
     return claimed.length;
   }
 
+  /**
+   * Works until `signal` aborts: claims due work, and when there is none, idles until the next
+   * due time (at most `pollMs`, since another node may schedule work). `sleep` is the caller's
+   * (the composition root's), so the engine itself never reads a timer.
+   */
+  async run(
+    signal: AbortSignal,
+    sleep: (ms: number, signal: AbortSignal) => Promise<void>,
+    pollMs = 1000,
+  ): Promise<void> {
+    while (!signal.aborted) {
+      if ((await this.tick()) > 0) continue;
+      const next = await this.options.store.executions.nextDueAt();
+      const dueMs = next === undefined ? undefined : parseTimestamp(next);
+      const wait =
+        dueMs === undefined ? pollMs : Math.min(pollMs, dueMs - this.options.clock.nowMs());
+      if (wait > 0) await sleep(wait, signal);
+    }
+    await this.idle();
+  }
+
   /** Resolves when every task this node started has finished and been committed. */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);

@@ -1,0 +1,43 @@
+// A Baton engine process for the crash test: works the given database until it is killed.
+// Usage: node crash-child.mjs sqlite <path> | postgres <url>
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Engine } from '../../dist/engine/index.js';
+import { openPostgresStore } from '../../dist/store/postgres/index.js';
+import { openSqliteStore } from '../../dist/store/sqlite/index.js';
+
+const [kind, target] = process.argv.slice(2);
+const now = () => new Date().toISOString();
+const store =
+  kind === 'sqlite'
+    ? openSqliteStore({ path: target, now })
+    : openPostgresStore({ url: target, now });
+await store.migrate();
+
+/** Deterministic tasks, whatever the crashes: Flaky fails until its third attempt. */
+const tasks = {
+  async run(request) {
+    await sleep(5);
+    const { n = 0, retry = 0 } = request.input ?? {};
+    if (request.stateName === 'Flaky' && retry < 2) {
+      return { ok: false, error: 'Test.Transient', cause: `attempt ${retry}` };
+    }
+    return { ok: true, output: { n, doubled: n * 2 } };
+  },
+};
+
+const engine = new Engine({
+  store,
+  clock: { nowMs: () => Date.now() },
+  tasks,
+  nodeId: `node-${process.pid}`,
+  random: Math.random,
+  leaseMs: 1500,
+});
+const controller = new AbortController();
+process.on('SIGTERM', () => controller.abort());
+await engine.run(
+  controller.signal,
+  (ms, signal) => sleep(ms, undefined, { signal }).catch(() => {}),
+  100,
+);
+await store.close();

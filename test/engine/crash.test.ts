@@ -1,0 +1,235 @@
+/**
+ * The crash test (issue #3 §7): an engine process is SIGKILLed at random moments, many times,
+ * and restarted; every execution must still finish with exactly the expected output, and no
+ * history may show a transition applied twice. Runs against both stores.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/index.js';
+import type { Store } from '../../src/store/index.js';
+import { openPostgresStore } from '../../src/store/postgres/index.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { dropAll, freshPostgresUrl, freshSqlitePath } from '../support/databases.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const child = join(root, 'test', 'engine', 'crash-child.mjs');
+const now = (): string => new Date().toISOString();
+
+/** The child runs the compiled engine: build it when dist is missing or older than src. */
+beforeAll(() => {
+  const pairs = [
+    ['src/engine/engine.ts', 'dist/engine/engine.js'],
+    ['src/store/sql/execution-store.ts', 'dist/store/sql/execution-store.js'],
+    ['src/language/execution/step.ts', 'dist/language/execution/step.js'],
+  ];
+  const stale = pairs.some(
+    ([src = '', out = '']) =>
+      !existsSync(join(root, out)) ||
+      statSync(join(root, src)).mtimeMs > statSync(join(root, out)).mtimeMs,
+  );
+  if (stale) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+}, 120_000);
+
+afterAll(dropAll);
+
+const workflows: Record<string, object> = {
+  chain: {
+    StartAt: 'S0',
+    States: Object.fromEntries(
+      Array.from({ length: 12 }, (_, i) => [
+        `S${i}`,
+        {
+          Type: 'Pass',
+          Parameters: { 'n.$': 'States.MathAdd($.n, 1)' },
+          ...(i === 11 ? { End: true } : { Next: `S${i + 1}` }),
+        },
+      ]),
+    ),
+  },
+  waitThenTask: {
+    StartAt: 'Pause',
+    States: {
+      Pause: { Type: 'Wait', Seconds: 1, Next: 'Echo' },
+      Echo: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::http:invoke',
+        Parameters: { 'n.$': '$.n' },
+        End: true,
+      },
+    },
+  },
+  retryMap: {
+    StartAt: 'Each',
+    States: {
+      Each: {
+        Type: 'Map',
+        ItemsPath: '$.items',
+        ItemProcessor: {
+          StartAt: 'Flaky',
+          States: {
+            Flaky: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::http:invoke',
+              Parameters: { 'n.$': '$', 'retry.$': '$$.State.RetryCount' },
+              Retry: [
+                {
+                  ErrorEquals: ['Test.Transient'],
+                  IntervalSeconds: 2,
+                  BackoffRate: 1,
+                  MaxAttempts: 3,
+                },
+              ],
+              End: true,
+            },
+          },
+        },
+        End: true,
+      },
+    },
+  },
+  parallel: {
+    StartAt: 'Both',
+    States: {
+      Both: {
+        Type: 'Parallel',
+        Branches: [0, 1].map((b) => ({
+          StartAt: `Echo${b}`,
+          States: {
+            [`Echo${b}`]: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::http:invoke',
+              Parameters: { 'n.$': `States.MathAdd($.n, ${b})` },
+              End: true,
+            },
+          },
+        })),
+        End: true,
+      },
+    },
+  },
+};
+
+function expectedOutput(workflow: string, n: number): unknown {
+  switch (workflow) {
+    case 'chain':
+      return { n: n + 12 };
+    case 'waitThenTask':
+      return { n, doubled: n * 2 };
+    case 'retryMap':
+      return [1, 2, 3].map((i) => ({ n: i, doubled: i * 2 }));
+    default:
+      return [0, 1].map((b) => ({ n: n + b, doubled: (n + b) * 2 }));
+  }
+}
+
+async function crashTest(store: Store, childArgs: readonly string[]): Promise<void> {
+  await store.migrate();
+  for (const [name, definition] of Object.entries(workflows)) {
+    await store.workflows.create({
+      name,
+      definition: JSON.stringify(definition),
+      roleArn: null,
+      type: 'STANDARD',
+      description: null,
+      revisionId: 'r1',
+      now: now(),
+    });
+  }
+  const starter = new Engine({
+    store,
+    clock: { nowMs: () => Date.now() },
+    tasks: { run: () => Promise.reject(new Error('the test process runs no tasks')) },
+    nodeId: 'starter',
+    random: Math.random,
+  });
+  const started: { id: string; workflow: string; n: number }[] = [];
+  for (let n = 0; n < 50; n++) {
+    for (const workflow of Object.keys(workflows)) {
+      const { execution } = await starter.start({
+        workflow,
+        name: `run-${n}`,
+        input: { n, items: [1, 2, 3] },
+      });
+      started.push({ id: execution.id, workflow, n });
+    }
+  }
+
+  const allDone = async (): Promise<boolean> => {
+    for (const { id } of started) {
+      if ((await store.executions.get(id))?.status === 'RUNNING') return false;
+    }
+    return true;
+  };
+  // At least MIN_KILLS short lives, then longer ones every fifth life until all finish. Each
+  // retryMap run needs two 2-second back-offs, so the early kills land mid-work.
+  const MIN_KILLS = 10;
+  let kills = 0;
+  let midWorkKills = 0;
+  const deadline = Date.now() + 90_000;
+  while ((kills < MIN_KILLS || !(await allDone())) && Date.now() < deadline) {
+    const proc = spawn(process.execPath, [child, ...childArgs], { cwd: root, stdio: 'ignore' });
+    const life =
+      kills >= MIN_KILLS && kills % 5 === 4 ? 1500 : 150 + Math.floor(Math.random() * 450);
+    await new Promise((resolve) => setTimeout(resolve, life));
+    if (!(await allDone())) midWorkKills++;
+    proc.kill('SIGKILL');
+    await new Promise((resolve) => proc.once('exit', resolve));
+    kills++;
+  }
+  expect(await allDone()).toBe(true);
+  expect(midWorkKills).toBeGreaterThanOrEqual(5);
+
+  for (const { id, workflow, n } of started) {
+    const record = await store.executions.get(id);
+    expect(record?.status, `${workflow} #${n}`).toBe('SUCCEEDED');
+    expect(JSON.parse(record?.output ?? 'null'), `${workflow} #${n}`).toEqual(
+      expectedOutput(workflow, n),
+    );
+    const history = (await store.executions.history(id, { limit: 1000 })).items;
+    expect(history.map((e) => e.id)).toEqual(history.map((_, i) => i + 1));
+    const count = (type: string): number => history.filter((e) => e.type === type).length;
+    expect(count('ExecutionStarted')).toBe(1);
+    expect(count('ExecutionSucceeded')).toBe(1);
+    // Each state is entered once per branch or iteration: nothing was applied twice.
+    const entered = history
+      .filter((e) => e.type.endsWith('StateEntered'))
+      .map(
+        (e) =>
+          (JSON.parse(e.details) as { stateEnteredEventDetails: { name: string } })
+            .stateEnteredEventDetails.name,
+      );
+    const expectedEntries = { chain: 12, waitThenTask: 2, retryMap: 1 + 3, parallel: 1 + 2 }[
+      workflow
+    ];
+    expect(entered, `${workflow} #${n}`).toHaveLength(expectedEntries ?? -1);
+    if (workflow === 'retryMap') {
+      expect(count('TaskSucceeded')).toBe(3);
+      expect(count('TaskFailed')).toBe(6);
+    }
+  }
+}
+
+describe('crash test', () => {
+  it('loses nothing and applies nothing twice when the engine is killed repeatedly (sqlite)', async () => {
+    const path = freshSqlitePath();
+    const store = openSqliteStore({ path, now });
+    try {
+      await crashTest(store, ['sqlite', path]);
+    } finally {
+      await store.close();
+    }
+  }, 150_000);
+
+  it('loses nothing and applies nothing twice when the engine is killed repeatedly (postgres)', async () => {
+    const url = await freshPostgresUrl();
+    const store = openPostgresStore({ url, now });
+    try {
+      await crashTest(store, ['postgres', url]);
+    } finally {
+      await store.close();
+    }
+  }, 150_000);
+});
