@@ -158,5 +158,15 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
+    // Plain-JS helper scripts run on Node: its globals exist there.
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        AbortController: 'readonly',
+        setTimeout: 'readonly',
+        URL: 'readonly',
+      },
+    },
   },
 );
