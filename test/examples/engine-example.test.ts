@@ -14,7 +14,7 @@ afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 function run(): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [script], { cwd, timeout: 30_000 }, (error, stdout) =>
-      error ? reject(error) : resolve(stdout),
+      error ? reject(new Error(`the example failed: ${error.message}`)) : resolve(stdout),
     );
   });
 }
