@@ -125,7 +125,14 @@ function expectedOutput(workflow: string, n: number): unknown {
   }
 }
 
-async function crashTest(store: Store, childArgs: readonly string[]): Promise<void> {
+interface Started {
+  readonly id: string;
+  readonly workflow: string;
+  readonly n: number;
+}
+
+/** Creates the workflows and starts 50 executions of each (200 in all). */
+async function startExecutions(store: Store): Promise<Started[]> {
   await store.migrate();
   for (const [name, definition] of Object.entries(workflows)) {
     await store.workflows.create({
@@ -145,7 +152,7 @@ async function crashTest(store: Store, childArgs: readonly string[]): Promise<vo
     nodeId: 'starter',
     random: Math.random,
   });
-  const started: { id: string; workflow: string; n: number }[] = [];
+  const started: Started[] = [];
   for (let n = 0; n < 50; n++) {
     for (const workflow of Object.keys(workflows)) {
       const { execution } = await starter.start({
@@ -157,31 +164,18 @@ async function crashTest(store: Store, childArgs: readonly string[]): Promise<vo
     }
   }
 
-  const allDone = async (): Promise<boolean> => {
-    for (const { id } of started) {
-      if ((await store.executions.get(id))?.status === 'RUNNING') return false;
-    }
-    return true;
-  };
-  // At least MIN_KILLS short lives, then longer ones every fifth life until all finish. Each
-  // retryMap run needs two 2-second back-offs, so the early kills land mid-work.
-  const MIN_KILLS = 10;
-  let kills = 0;
-  let midWorkKills = 0;
-  const deadline = Date.now() + 90_000;
-  while ((kills < MIN_KILLS || !(await allDone())) && Date.now() < deadline) {
-    const proc = spawn(process.execPath, [child, ...childArgs], { cwd: root, stdio: 'ignore' });
-    const life =
-      kills >= MIN_KILLS && kills % 5 === 4 ? 1500 : 150 + Math.floor(Math.random() * 450);
-    await new Promise((resolve) => setTimeout(resolve, life));
-    if (!(await allDone())) midWorkKills++;
-    proc.kill('SIGKILL');
-    await new Promise((resolve) => proc.once('exit', resolve));
-    kills++;
-  }
-  expect(await allDone()).toBe(true);
-  expect(midWorkKills).toBeGreaterThanOrEqual(5);
+  return started;
+}
 
+async function allDone(store: Store, started: readonly Started[]): Promise<boolean> {
+  for (const { id } of started) {
+    if ((await store.executions.get(id))?.status === 'RUNNING') return false;
+  }
+  return true;
+}
+
+/** Every execution ended with exactly the expected output, and no history repeats a step. */
+async function verify(store: Store, started: readonly Started[]): Promise<void> {
   for (const { id, workflow, n } of started) {
     const record = await store.executions.get(id);
     expect(record?.status, `${workflow} #${n}`).toBe('SUCCEEDED');
@@ -212,12 +206,80 @@ async function crashTest(store: Store, childArgs: readonly string[]): Promise<vo
   }
 }
 
+function startEngine(childArgs: readonly string[]): ReturnType<typeof spawn> {
+  return spawn(process.execPath, [child, ...childArgs], { cwd: root, stdio: 'ignore' });
+}
+
+async function kill(proc: ReturnType<typeof spawn>): Promise<void> {
+  proc.kill('SIGKILL');
+  await new Promise((resolve) => proc.once('exit', resolve));
+}
+
+async function crashTest(store: Store, childArgs: readonly string[]): Promise<void> {
+  const started = await startExecutions(store);
+  // At least MIN_KILLS short lives, then longer ones every fifth life until all finish. Each
+  // retryMap run needs two 2-second back-offs, so the early kills land mid-work.
+  const MIN_KILLS = 10;
+  let kills = 0;
+  let midWorkKills = 0;
+  const deadline = Date.now() + 90_000;
+  while ((kills < MIN_KILLS || !(await allDone(store, started))) && Date.now() < deadline) {
+    const proc = startEngine(childArgs);
+    const life =
+      kills >= MIN_KILLS && kills % 5 === 4 ? 1500 : 150 + Math.floor(Math.random() * 450);
+    await new Promise((resolve) => setTimeout(resolve, life));
+    if (!(await allDone(store, started))) midWorkKills++;
+    await kill(proc);
+    kills++;
+  }
+  expect(await allDone(store, started)).toBe(true);
+  expect(midWorkKills).toBeGreaterThanOrEqual(5);
+
+  await verify(store, started);
+}
+
+/**
+ * Several nodes on one PostgreSQL database (issue #3 §6): three engine processes share the
+ * work; one is killed mid-run; the other two finish everything, the dead node's leased work
+ * included once its lease runs out.
+ */
+async function threeNodes(store: Store, childArgs: readonly string[]): Promise<void> {
+  const started = await startExecutions(store);
+  const nodes = [startEngine(childArgs), startEngine(childArgs), startEngine(childArgs)];
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(await allDone(store, started)).toBe(false); // the kill lands mid-run
+    const [victim, ...survivors] = nodes;
+    if (victim) await kill(victim);
+    const deadline = Date.now() + 60_000;
+    while (!(await allDone(store, started)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    for (const node of survivors) await kill(node);
+  } finally {
+    for (const node of nodes)
+      if (node.exitCode === null && node.signalCode === null) node.kill('SIGKILL');
+  }
+  expect(await allDone(store, started)).toBe(true);
+  await verify(store, started);
+}
+
 describe('crash test', () => {
   it('loses nothing and applies nothing twice when the engine is killed repeatedly (sqlite)', async () => {
     const path = freshSqlitePath();
     const store = openSqliteStore({ path, now });
     try {
       await crashTest(store, ['sqlite', path]);
+    } finally {
+      await store.close();
+    }
+  }, 150_000);
+
+  it("lets three nodes share the work and finishes a killed node's part (postgres)", async () => {
+    const url = await freshPostgresUrl();
+    const store = openPostgresStore({ url, now });
+    try {
+      await threeNodes(store, ['postgres', url]);
     } finally {
       await store.close();
     }
