@@ -1,0 +1,130 @@
+// Durable engine throughput next to the raw commit rate of the same database, same run.
+// 1,000 concurrent executions of Prepare (Pass) -> Work (Task) -> Check (Choice) -> Done
+// (Succeed): 4 state transitions each, committed in 2 steps (start, task result).
+// Usage: npm run bench (after the local runner benchmark), or node bench/engine.mjs
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { Engine } from '../dist/engine/index.js';
+import { openPostgresStore } from '../dist/store/postgres/index.js';
+import { openSqliteStore } from '../dist/store/sqlite/index.js';
+
+const EXECUTIONS = 1000;
+const TRANSITIONS_PER_EXECUTION = 4;
+const RAW_COMMITS = 2000;
+const now = () => new Date().toISOString();
+
+const definition = {
+  StartAt: 'Prepare',
+  States: {
+    Prepare: { Type: 'Pass', Parameters: { 'n.$': '$.n' }, Next: 'Work' },
+    Work: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::http:invoke',
+      ResultPath: '$.r',
+      Next: 'Check',
+    },
+    Check: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.r.ok', BooleanEquals: true, Next: 'Done' }],
+      Default: 'Done',
+    },
+    Done: { Type: 'Succeed' },
+  },
+};
+
+async function engineRate(store) {
+  await store.migrate();
+  await store.workflows.create({
+    name: 'bench',
+    definition: JSON.stringify(definition),
+    roleArn: null,
+    type: 'STANDARD',
+    description: null,
+    revisionId: 'r1',
+    now: now(),
+  });
+  const engine = new Engine({
+    store,
+    clock: { nowMs: () => Date.now() },
+    tasks: { run: async () => ({ ok: true, output: { ok: true } }) },
+    nodeId: 'bench',
+    random: Math.random,
+  });
+  const start = process.hrtime.bigint();
+  for (let n = 0; n < EXECUTIONS; n++)
+    await engine.start({ workflow: 'bench', name: `e${n}`, input: { n } });
+  while ((await engine.tick(200)) > 0) await engine.idle();
+  await engine.idle();
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const done = await store.executions.list({ status: 'SUCCEEDED' }, { limit: EXECUTIONS + 1 });
+  if (done.items.length !== EXECUTIONS)
+    throw new Error(`only ${done.items.length} executions finished`);
+  return (EXECUTIONS * TRANSITIONS_PER_EXECUTION) / seconds;
+}
+
+function sqliteRawCommits(path) {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE raw (id INTEGER PRIMARY KEY, v TEXT)');
+  const insert = db.prepare('INSERT INTO raw (v) VALUES (?)');
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < RAW_COMMITS; i++) insert.run('x'); // autocommit: one transaction each
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  db.close();
+  return RAW_COMMITS / seconds;
+}
+
+async function postgresRawCommits(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('CREATE TABLE raw (id SERIAL PRIMARY KEY, v TEXT)');
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < RAW_COMMITS; i++)
+    await client.query('INSERT INTO raw (v) VALUES ($1)', ['x']);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await client.end();
+  return RAW_COMMITS / seconds;
+}
+
+const rows = [];
+const dir = mkdtempSync(join(tmpdir(), 'baton-bench-'));
+try {
+  const store = openSqliteStore({ path: join(dir, 'engine.db'), now });
+  const engine = await engineRate(store);
+  await store.close();
+  rows.push(['SQLite (WAL, synchronous=FULL)', engine, sqliteRawCommits(join(dir, 'raw.db'))]);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const server = process.env.BATON_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432';
+const database = `baton_bench_${process.pid}`;
+const admin = new pg.Client({ connectionString: `${server}/postgres` });
+try {
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  const url = `${server}/${database}`;
+  const store = openPostgresStore({ url, now });
+  const engine = await engineRate(store);
+  await store.close();
+  rows.push(['PostgreSQL', engine, await postgresRawCommits(url)]);
+  await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
+} catch (error) {
+  console.log(`PostgreSQL skipped: ${error.message}`);
+} finally {
+  await admin.end().catch(() => {});
+}
+
+console.log(
+  `\n| store | durable transitions/s (${EXECUTIONS} executions) | raw single-row commits/s | transitions per commit-time |`,
+);
+console.log('| --- | ---: | ---: | ---: |');
+for (const [name, engine, raw] of rows) {
+  console.log(
+    `| ${name} | ${Math.round(engine).toLocaleString('en-US')} | ${Math.round(raw).toLocaleString('en-US')} | ${(engine / raw).toFixed(2)} |`,
+  );
+}
