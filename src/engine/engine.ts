@@ -47,6 +47,8 @@ export interface EngineOptions {
   readonly leaseMs?: number;
   readonly region?: string;
   readonly account?: string;
+  /** How long finished executions are kept before `purgeFinished` removes them (default 90 days). */
+  readonly retentionMs?: number;
 }
 
 export interface StartRequest {
@@ -151,6 +153,21 @@ export class Engine {
       if (wait > 0) await sleep(wait, signal);
     }
     await this.idle();
+  }
+
+  /**
+   * Removes executions that finished longer ago than the retention period, in batches, and
+   * returns how many were removed. Running executions are never touched.
+   */
+  async purgeFinished(batch = 500): Promise<number> {
+    const retention = this.options.retentionMs ?? 90 * 24 * 3600 * 1000;
+    const cutoff = formatTimestamp(this.options.clock.nowMs() - retention);
+    let removed = 0;
+    for (;;) {
+      const count = await this.options.store.executions.purge(cutoff, batch);
+      removed += count;
+      if (count < batch) return removed;
+    }
   }
 
   /** Resolves when every task this node started has finished and been committed. */

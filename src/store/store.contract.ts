@@ -957,4 +957,53 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
       }),
     );
   });
+
+  describe(`${label}: retention`, () => {
+    it(
+      'removes executions that finished before the cutoff, with their history, and nothing else',
+      withStore(async ({ store }) => {
+        const stop = async (name: string, stoppedAt: string, status: 'SUCCEEDED' | 'FAILED') => {
+          const { record } = await store.executions.start(execution(name, { id: `arn:${name}` }));
+          await store.executions.commit(record.id, 1, { ...finished(3), status, stoppedAt });
+          return record.id;
+        };
+        const old = await stop('old', '2026-01-01T00:00:00.000Z', 'SUCCEEDED');
+        const oldFailed = await stop('old-failed', '2026-01-02T00:00:00.000Z', 'FAILED');
+        const recent = await stop('recent', '2026-03-01T00:00:00.000Z', 'SUCCEEDED');
+        const running = (await store.executions.start(execution('running', { id: 'arn:running' })))
+          .record.id;
+
+        expect(await store.executions.purge('2026-02-01T00:00:00.000Z', 100)).toBe(2);
+        expect(await store.executions.get(old)).toBeUndefined();
+        expect(await store.executions.get(oldFailed)).toBeUndefined();
+        await expectCode(store.executions.history(old, { limit: 1 }), 'NOT_FOUND');
+        expect(await store.executions.get(recent)).toBeDefined();
+        expect(await store.executions.get(running)).toBeDefined();
+        // The name of a removed execution can be used again.
+        expect((await store.executions.start(execution('old', { id: 'arn:old-2' }))).created).toBe(
+          true,
+        );
+      }),
+    );
+
+    it(
+      'removes at most `limit` executions per call, oldest first',
+      withStore(async ({ store }) => {
+        for (let day = 1; day <= 3; day++) {
+          const { record } = await store.executions.start(
+            execution(`e${day}`, { id: `arn:e${day}` }),
+          );
+          await store.executions.commit(record.id, 1, {
+            ...finished(3),
+            stoppedAt: `2026-01-0${day}T00:00:00.000Z`,
+          });
+        }
+        expect(await store.executions.purge('2026-12-01T00:00:00.000Z', 2)).toBe(2);
+        expect(await store.executions.get('arn:e1')).toBeUndefined();
+        expect(await store.executions.get('arn:e3')).toBeDefined();
+        expect(await store.executions.purge('2026-12-01T00:00:00.000Z', 2)).toBe(1);
+        expect(await store.executions.purge('2026-12-01T00:00:00.000Z', 2)).toBe(0);
+      }),
+    );
+  });
 }

@@ -277,6 +277,13 @@ export interface ExecutionStore {
   ): Promise<readonly ClaimedWork[]>;
   /** The earliest time work can next be claimed: a due time, or a lease running out. */
   nextDueAt(): Promise<string | undefined>;
+
+  /**
+   * Removes up to `limit` executions that finished (SUCCEEDED, FAILED, TIMED_OUT, ABORTED)
+   * before `finishedBefore`, with their history. Running executions, and those waiting for a
+   * redrive, are never removed. Returns how many were removed.
+   */
+  purge(finishedBefore: string, limit: number): Promise<number>;
 }
 
 export interface MigrationReport {

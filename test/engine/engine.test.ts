@@ -360,6 +360,29 @@ for (const [label, opener] of backends) {
       await store.close();
     });
 
+    it('purges finished executions after the retention period, never running ones', async () => {
+      const { store, clock, engine } = await setup(new ScriptedTasks({}), definitions.wait);
+      const done = await engine.start({ workflow: 'wf', name: 'done', input: {} });
+      clock.advance(60);
+      await engine.tick(); // "done" finishes now
+      const running = await engine.start({ workflow: 'wf', name: 'running', input: {} });
+      const keeper = new Engine({
+        store,
+        clock,
+        tasks: new ScriptedTasks({}),
+        nodeId: 'janitor',
+        random: () => 0,
+        retentionMs: 3600_000,
+      });
+      clock.advance(3599);
+      expect(await keeper.purgeFinished()).toBe(0);
+      clock.advance(2);
+      expect(await keeper.purgeFinished(1)).toBe(1);
+      expect(await store.executions.get(done.execution.id)).toBeUndefined();
+      expect((await store.executions.get(running.execution.id))?.status).toBe('RUNNING');
+      await store.close();
+    });
+
     it('keeps an execution on the version it started with after the workflow changes', async () => {
       const { store, clock, engine } = await setup(new ScriptedTasks({}), definitions.wait);
       await store.workflows.publishVersion('wf', {

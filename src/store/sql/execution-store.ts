@@ -249,6 +249,24 @@ export class SqlExecutionStore implements ExecutionStore {
     );
     return row === undefined ? undefined : (textOrNull(row, 'next') ?? undefined);
   }
+
+  async purge(finishedBefore: string, limit: number): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query(
+        `SELECT id FROM executions
+         WHERE status IN ('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED') AND stopped_at < ?
+         ORDER BY stopped_at LIMIT ?`,
+        [finishedBefore, limit],
+      );
+      for (const row of rows) {
+        const id = text(row, 'id');
+        await tx.query('DELETE FROM due_work WHERE execution = ?', [id]);
+        await tx.query('DELETE FROM execution_events WHERE execution = ?', [id]);
+        await tx.query('DELETE FROM executions WHERE id = ?', [id]);
+      }
+      return rows.length;
+    });
+  }
 }
 
 function stale(id: string, expectedRevision: number, current: Row): StoreError {
