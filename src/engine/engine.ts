@@ -60,7 +60,29 @@ export interface StartRequest {
   readonly alias?: string;
 }
 
-const TIMEOUT_SUFFIX = ':timeout';
+/**
+ * A task's own timers, keyed after the task: TimeoutSeconds bounds the whole task,
+ * HeartbeatSeconds the gap between heartbeats (AWS state-task).
+ */
+const TASK_TIMERS = {
+  ':timeout': { error: 'States.Timeout', field: 'TimeoutSeconds' },
+  ':heartbeat': { error: 'States.HeartbeatTimeout', field: 'HeartbeatSeconds' },
+} as const;
+type TaskTimerSuffix = keyof typeof TASK_TIMERS;
+const TIMEOUT_SUFFIX: TaskTimerSuffix = ':timeout';
+const HEARTBEAT_SUFFIX: TaskTimerSuffix = ':heartbeat';
+
+/** The due-work keys of a task and its timers. */
+function taskKeys(taskId: string): string[] {
+  return [taskId, taskId + TIMEOUT_SUFFIX, taskId + HEARTBEAT_SUFFIX];
+}
+
+function taskTimerOf(key: string): { taskId: string; suffix: TaskTimerSuffix } | undefined {
+  for (const suffix of [TIMEOUT_SUFFIX, HEARTBEAT_SUFFIX]) {
+    if (key.endsWith(suffix)) return { taskId: key.slice(0, -suffix.length), suffix };
+  }
+  return undefined;
+}
 /** Commits that lose their race are retried from a fresh read this many times. */
 const MAX_CONFLICT_RETRIES = 20;
 
@@ -186,19 +208,19 @@ export class Engine {
   // ----------------------------------------------------------------------------------------
 
   private async fireTimer(work: ClaimedWork): Promise<void> {
-    if (work.key.endsWith(TIMEOUT_SUFFIX)) {
-      const taskId = work.key.slice(0, -TIMEOUT_SUFFIX.length);
-      const seconds = timeoutOf(work.payload);
+    const taskTimer = taskTimerOf(work.key);
+    if (taskTimer !== undefined) {
+      const { taskId, suffix } = taskTimer;
+      const { error, field } = TASK_TIMERS[suffix];
+      const seconds = secondsOf(work.payload);
+      const cause =
+        suffix === HEARTBEAT_SUFFIX
+          ? `The task sent no heartbeat for its HeartbeatSeconds of ${seconds}.`
+          : `The task did not finish within its ${field} of ${seconds}.`;
       await this.apply(
         work.execution,
-        (now) => ({
-          type: 'TaskTimedOut',
-          now,
-          taskId,
-          error: 'States.Timeout',
-          cause: `The task did not finish within its TimeoutSeconds of ${seconds}.`,
-        }),
-        [work.key, taskId],
+        (now) => ({ type: 'TaskTimedOut', now, taskId, error, cause }),
+        taskKeys(taskId),
       );
       this.running.get(`${work.execution}#${taskId}`)?.abort();
       return;
@@ -225,6 +247,10 @@ export class Engine {
         ...(command.timeoutSeconds === undefined ? {} : { timeoutSeconds: command.timeoutSeconds }),
         ...(command.credentials === undefined ? {} : { credentials: command.credentials }),
         signal: controller.signal,
+        heartbeat: () =>
+          command.heartbeatSeconds === undefined
+            ? Promise.resolve()
+            : this.heartbeat(work.execution, command.taskId, command.heartbeatSeconds),
       });
       event = outcome.ok
         ? (now) => ({ type: 'TaskSucceeded', now, taskId: command.taskId, output: outcome.output })
@@ -248,7 +274,38 @@ export class Engine {
     } finally {
       this.running.delete(key);
     }
-    await this.apply(work.execution, event, [command.taskId, command.taskId + TIMEOUT_SUFFIX]);
+    await this.apply(work.execution, event, taskKeys(command.taskId));
+  }
+
+  /**
+   * A heartbeat from a running task: moves its heartbeat timer forward. A commit with no
+   * events, still a compare-and-set on the revision; ignored once the task is no longer
+   * pending (it finished, timed out, or the execution stopped).
+   */
+  private async heartbeat(executionId: string, taskId: string, seconds: number): Promise<void> {
+    const key = taskId + HEARTBEAT_SUFFIX;
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const stored = await this.options.store.executions.snapshot(executionId);
+      if (!stored) return;
+      const snapshot = parseSnapshot(stored.snapshot);
+      const pending = snapshot.runs.some(
+        (run) => run.position.kind === 'task' && run.position.taskId === taskId,
+      );
+      if (snapshot.status !== 'RUNNING' || !pending) return;
+      try {
+        await this.options.store.executions.commit(executionId, stored.revision, {
+          status: snapshot.status,
+          snapshot: stored.snapshot,
+          events: [],
+          retire: [key],
+          schedule: [taskTimer(taskId, HEARTBEAT_SUFFIX, this.now(), seconds)],
+          ...terminal(snapshot),
+        });
+        return;
+      } catch (error: unknown) {
+        if (!isConflict(error)) throw error;
+      }
+    }
   }
 
   /**
@@ -394,15 +451,10 @@ function toCommit(result: StepResult, now: string, retire: readonly string[]): S
           payload: JSON.stringify(command),
         });
         if (command.timeoutSeconds !== undefined) {
-          schedule.push({
-            key: command.taskId + TIMEOUT_SUFFIX,
-            kind: 'timer',
-            dueAt: plusSeconds(now, command.timeoutSeconds),
-            payload: JSON.stringify({
-              purpose: 'task-timeout',
-              timeoutSeconds: command.timeoutSeconds,
-            }),
-          });
+          schedule.push(taskTimer(command.taskId, TIMEOUT_SUFFIX, now, command.timeoutSeconds));
+        }
+        if (command.heartbeatSeconds !== undefined) {
+          schedule.push(taskTimer(command.taskId, HEARTBEAT_SUFFIX, now, command.heartbeatSeconds));
         }
         break;
       case 'StartTimer':
@@ -414,7 +466,7 @@ function toCommit(result: StepResult, now: string, retire: readonly string[]): S
         });
         break;
       case 'CancelTask':
-        retired.push(command.taskId, command.taskId + TIMEOUT_SUFFIX);
+        retired.push(...taskKeys(command.taskId));
         break;
       case 'CancelTimer':
         retired.push(command.timerId);
@@ -493,13 +545,23 @@ function taskCommandOf(payload: string): TaskCommand {
   throw new TypeError('stored task payload is not a ScheduleTask command');
 }
 
-function timeoutOf(payload: string): number {
+/** A task's timeout or heartbeat timer, due `seconds` after `now`. */
+function taskTimer(taskId: string, suffix: TaskTimerSuffix, now: string, seconds: number): DueWork {
+  return {
+    key: taskId + suffix,
+    kind: 'timer',
+    dueAt: plusSeconds(now, seconds),
+    payload: JSON.stringify({ purpose: suffix.slice(1), seconds }),
+  };
+}
+
+function secondsOf(payload: string): number {
   const value: unknown = JSON.parse(payload);
   return typeof value === 'object' &&
     value !== null &&
-    'timeoutSeconds' in value &&
-    typeof value.timeoutSeconds === 'number'
-    ? value.timeoutSeconds
+    'seconds' in value &&
+    typeof value.seconds === 'number'
+    ? value.seconds
     : 0;
 }
 

@@ -20,6 +20,11 @@ export interface TaskRequest {
   readonly timeoutSeconds?: number;
   readonly credentials?: JsonValue;
   readonly signal: AbortSignal;
+  /**
+   * Tells the engine the task is alive. With HeartbeatSeconds set, a task that does not call
+   * this within that many seconds times out with States.HeartbeatTimeout.
+   */
+  readonly heartbeat: () => Promise<void>;
 }
 
 /** A task's result, or its ASL error (`Error` names like `Http.ServerError`, never `States.*`). */

@@ -110,6 +110,21 @@ const definitions = {
       },
     },
   },
+  heartbeat: {
+    StartAt: 'Long',
+    States: {
+      Long: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::http:invoke',
+        HeartbeatSeconds: 10,
+        Catch: [
+          { ErrorEquals: ['States.HeartbeatTimeout'], ResultPath: '$.error', Next: 'Recovered' },
+        ],
+        End: true,
+      },
+      Recovered: { Type: 'Pass', End: true },
+    },
+  },
   timeout: {
     StartAt: 'Slow',
     States: {
@@ -271,6 +286,58 @@ for (const [label, opener] of backends) {
       // The late "Aborted" answer of the cancelled task changed nothing.
       const history = await store.executions.history(execution.id, { limit: 50 });
       expect(history.items.filter((e) => e.type === 'TaskFailed')).toEqual([]);
+      await store.close();
+    });
+
+    it('keeps a task alive while it sends heartbeats, and times it out when it stops', async () => {
+      let beat: (() => Promise<void>) | undefined;
+      let aborted = false;
+      const tasks = new ScriptedTasks({
+        Long: (request) => {
+          beat = request.heartbeat;
+          request.signal.addEventListener('abort', () => {
+            aborted = true;
+          });
+          return untilAborted(request);
+        },
+      });
+      const { store, clock, engine } = await setup(tasks, definitions.heartbeat);
+      const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+      await engine.tick(); // the task starts
+      for (let i = 0; i < 3; i++) {
+        clock.advance(8);
+        await beat?.(); // alive: the heartbeat timer moves to now + 10 s
+        expect(await engine.tick()).toBe(0);
+      }
+      expect((await store.executions.get(execution.id))?.status).toBe('RUNNING');
+      clock.advance(10); // silence for HeartbeatSeconds
+      expect(await engine.tick()).toBe(1);
+      await engine.idle();
+      expect(aborted).toBe(true);
+      const record = await store.executions.get(execution.id);
+      expect(record?.status).toBe('SUCCEEDED');
+      expect(JSON.parse(record?.output ?? 'null')).toMatchObject({
+        error: { Error: 'States.HeartbeatTimeout' },
+      });
+      await store.close();
+    });
+
+    it('ignores heartbeats from a task that is no longer pending', async () => {
+      let beat: (() => Promise<void>) | undefined;
+      const tasks = new ScriptedTasks({
+        Long: (request) => {
+          beat = request.heartbeat;
+          return ok('done');
+        },
+      });
+      const { store, engine } = await setup(tasks, definitions.heartbeat);
+      const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+      await engine.tick();
+      await engine.idle();
+      const before = await store.executions.get(execution.id);
+      await beat?.();
+      expect(await store.executions.get(execution.id)).toEqual(before);
+      expect(await store.executions.nextDueAt()).toBeUndefined();
       await store.close();
     });
 
