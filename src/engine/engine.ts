@@ -34,6 +34,7 @@ import type {
   StoredEvent,
 } from '../store/index.js';
 import { EngineError } from './errors.js';
+import { checkName } from './names.js';
 
 export interface EngineOptions {
   readonly store: Store;
@@ -98,13 +99,14 @@ export class Engine {
 
   /**
    * Starts an execution (or returns the running one with the same name and input).
-   * @throws EngineError WORKFLOW_NOT_FOUND, VERSION_NOT_FOUND, ALIAS_NOT_FOUND,
+   * @throws EngineError INVALID_NAME, WORKFLOW_NOT_FOUND, VERSION_NOT_FOUND, ALIAS_NOT_FOUND,
    *   INVALID_DEFINITION; StoreError ALREADY_EXISTS for a name taken otherwise.
    */
   async start(
     request: StartRequest,
   ): Promise<{ readonly execution: ExecutionRecord; readonly created: boolean }> {
     const { store } = this.options;
+    checkName('execution', request.name);
     const target = await this.resolveTarget(request);
     const definition = this.parse(target.definition, request.workflow);
     const now = this.now();

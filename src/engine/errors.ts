@@ -5,6 +5,8 @@ export type EngineErrorCode =
   | 'ALIAS_NOT_FOUND'
   | 'EXECUTION_NOT_FOUND'
   | 'INVALID_DEFINITION'
+  /** A name breaks AWS's naming rules. */
+  | 'INVALID_NAME'
   /** An execution kept changing under one event's commit; the work stays due. */
   | 'CONTENDED';
 

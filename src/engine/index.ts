@@ -2,3 +2,4 @@ export { Engine } from './engine.js';
 export type { EngineOptions, StartRequest } from './engine.js';
 export { EngineError } from './errors.js';
 export type { EngineErrorCode } from './errors.js';
+export { checkName } from './names.js';

@@ -415,6 +415,11 @@ for (const [label, opener] of backends) {
         code: 'WORKFLOW_NOT_FOUND',
       });
       await expect(
+        engine.start({ workflow: 'wf', name: 'has space', input: {} }),
+      ).rejects.toMatchObject({
+        code: 'INVALID_NAME',
+      });
+      await expect(
         engine.start({ workflow: 'wf', name: 'e', input: {}, version: 4 }),
       ).rejects.toMatchObject({
         code: 'VERSION_NOT_FOUND',
