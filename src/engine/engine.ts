@@ -50,6 +50,8 @@ export interface EngineOptions {
   readonly account?: string;
   /** How long finished executions are kept before `purgeFinished` removes them (default 90 days). */
   readonly retentionMs?: number;
+  /** Told about failures of background task work (each is retried after its lease). */
+  readonly onError?: (error: unknown) => void;
 }
 
 export interface StartRequest {
@@ -174,7 +176,8 @@ export class Engine {
       const dueMs = next === undefined ? undefined : parseTimestamp(next);
       const wait =
         dueMs === undefined ? pollMs : Math.min(pollMs, dueMs - this.options.clock.nowMs());
-      if (wait > 0) await sleep(wait, signal);
+      // Wake early when one of this node's tasks finishes: its commit usually schedules work.
+      if (wait > 0) await Promise.race([sleep(wait, signal), ...this.inFlight]);
     }
     await this.idle();
   }
@@ -434,7 +437,11 @@ export class Engine {
   }
 
   private track(work: Promise<void>): void {
-    const tracked = work.finally(() => this.inFlight.delete(tracked));
+    const tracked = work
+      // Not swallowed: reported, and the work stays leased, so another tick retries it once the
+      // lease runs out. Left unhandled it would crash the node over a passing database error.
+      .catch((error: unknown) => this.options.onError?.(error))
+      .finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
   }
 }

@@ -341,6 +341,35 @@ for (const [label, opener] of backends) {
       await store.close();
     });
 
+    it('reports a task whose result cannot be committed, and retries it after the lease', async () => {
+      const tasks = new ScriptedTasks({ Work: () => ok('v') });
+      const { store, clock, open } = await setup(tasks, definitions.task);
+      const errors: unknown[] = [];
+      const flaky = open();
+      const engine = new Engine({
+        store: flaky,
+        clock,
+        tasks,
+        nodeId: 'node-x',
+        random: () => 0,
+        leaseMs: 1000,
+        onError: (error) => errors.push(error),
+      });
+      const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+      await engine.tick(); // the task runs...
+      await flaky.close(); // ...and the database goes away before its result is committed
+      await engine.idle();
+      expect(errors).toHaveLength(1);
+      expect((await store.executions.get(execution.id))?.status).toBe('RUNNING');
+      clock.advance(1); // the lease runs out: another node takes the task over
+      const rescuer = new Engine({ store, clock, tasks, nodeId: 'node-y', random: () => 0 });
+      expect(await rescuer.tick()).toBe(1);
+      await rescuer.idle();
+      expect((await store.executions.get(execution.id))?.status).toBe('SUCCEEDED');
+      expect(tasks.calls).toHaveLength(2); // at least once: the task ran again
+      await store.close();
+    });
+
     it('stops an execution: ABORTED, its task aborted, its work retired', async () => {
       let aborted = false;
       const tasks = new ScriptedTasks({
