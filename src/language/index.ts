@@ -32,3 +32,4 @@ export type {
   StateInspection,
 } from './execution/inspect-state.js';
 export type { InspectionStage } from './execution/io.js';
+export { executionOfToken, sameToken } from './execution/task-token.js';

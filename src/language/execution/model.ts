@@ -100,6 +100,10 @@ export type Position =
       readonly attempts: Attempts;
       readonly taskId: string;
       readonly taskInput: JsonValue;
+      /** The `.waitForTaskToken` token a callback must present. */
+      readonly taskToken?: string;
+      /** The resolved HeartbeatSeconds, for heartbeats sent with the token. */
+      readonly heartbeatSeconds?: number;
     }
   | {
       readonly kind: 'timer';
@@ -148,6 +152,8 @@ export type StepEvent =
   | {
       readonly type: 'ExecutionStarted';
       readonly now: string;
+      /** Fresh random hex from the engine; task tokens derive their secret from it. */
+      readonly tokenKey?: string;
       readonly execution: Omit<ExecutionInfo, 'startTime' | 'redriveCount'> & {
         readonly redriveCount?: number;
       };
@@ -157,12 +163,14 @@ export type StepEvent =
   | {
       readonly type: 'TaskSucceeded';
       readonly now: string;
+      readonly tokenKey?: string;
       readonly taskId: string;
       readonly output: JsonValue;
     }
   | {
       readonly type: 'TaskFailed';
       readonly now: string;
+      readonly tokenKey?: string;
       readonly taskId: string;
       readonly error: string;
       readonly cause: string;
@@ -170,12 +178,18 @@ export type StepEvent =
   | {
       readonly type: 'TaskTimedOut';
       readonly now: string;
+      readonly tokenKey?: string;
       readonly taskId: string;
       /** `States.Timeout` or `States.HeartbeatTimeout`. */
       readonly error: string;
       readonly cause: string;
     }
-  | { readonly type: 'TimerFired'; readonly now: string; readonly timerId: string }
+  | {
+      readonly type: 'TimerFired';
+      readonly now: string;
+      readonly tokenKey?: string;
+      readonly timerId: string;
+    }
   | {
       readonly type: 'ExecutionStopped';
       readonly now: string;

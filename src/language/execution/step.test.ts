@@ -3,6 +3,7 @@ import type { JsonValue } from '../../common/index.js';
 import type { StateMachineDefinition } from '../definition/types.js';
 import type { Command, ExecutionSnapshot, StepEvent, StepResult } from './model.js';
 import { step } from './step.js';
+import { taskToken } from './task-token.js';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 
@@ -749,5 +750,49 @@ describe('step: the runs index handed from one call to the next', () => {
     expect(fromJson).toEqual(once);
     // The first snapshot was not changed by either call.
     expect(first.snapshot.runs.length).toBe(4);
+  });
+});
+
+describe('step: task tokens', () => {
+  const machine: StateMachineDefinition = {
+    StartAt: 'Ask',
+    States: {
+      Ask: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+        Parameters: { 'token.$': '$$.Task.Token' },
+        HeartbeatSeconds: 30,
+        End: true,
+      },
+    },
+  };
+
+  it('derives the token secret from the event tokenKey and records it on the pending task', async () => {
+    const key = 'ab'.repeat(32);
+    const result = await step(machine, undefined, { ...started({}), tokenKey: key } as StepEvent);
+    const [task] = commandsOf(result, 'ScheduleTask');
+    expect(task?.taskToken).toBe(
+      taskToken('arn:aws:states:local:000000000000:execution:m:e1', 1, key),
+    );
+    const position = result.snapshot.runs[0]?.position;
+    expect(position).toMatchObject({
+      kind: 'task',
+      taskToken: task?.taskToken,
+      heartbeatSeconds: 30,
+    });
+  });
+
+  it('gives different tokens under different keys', async () => {
+    const a = await step(machine, undefined, {
+      ...started({}),
+      tokenKey: '01'.repeat(32),
+    } as StepEvent);
+    const b = await step(machine, undefined, {
+      ...started({}),
+      tokenKey: '02'.repeat(32),
+    } as StepEvent);
+    expect(commandsOf(a, 'ScheduleTask')[0]?.taskToken).not.toBe(
+      commandsOf(b, 'ScheduleTask')[0]?.taskToken,
+    );
   });
 });

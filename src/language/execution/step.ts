@@ -31,6 +31,7 @@ import type {
   StepResult,
 } from './model.js';
 import { DEFAULT_LIMITS, MAX_JSON_DEPTH } from './model.js';
+import { taskToken } from './task-token.js';
 import { SeededRandom } from './rng.js';
 import type { ChildrenOutcome, EnterOutcome, StateEnv } from './state-handlers.js';
 import {
@@ -99,6 +100,7 @@ class Stepper {
   private lastEventId: number;
   private readonly random: SeededRandom;
   private readonly now: string;
+  private readonly tokenKey: string | undefined;
   private readonly shared: ReturnType<typeof executionContext>;
   private readonly merged = new WeakMap<Run, JsonObject>();
   private readonly working = new Map<string, WorkingChildren>();
@@ -109,6 +111,7 @@ class Stepper {
     event: StepEvent,
   ) {
     this.now = event.now;
+    this.tokenKey = 'tokenKey' in event ? event.tokenKey : undefined;
     if (event.type === 'ExecutionStarted') {
       snapshot = initialSnapshot(event);
     } else if (snapshot === undefined) {
@@ -407,6 +410,10 @@ class Stepper {
           attempts,
           taskId,
           taskInput: outcome.input,
+          ...(outcome.taskToken === undefined ? {} : { taskToken: outcome.taskToken }),
+          ...(outcome.heartbeatSeconds === undefined
+            ? {}
+            : { heartbeatSeconds: outcome.heartbeatSeconds }),
         });
         const details: Record<string, JsonValue> = {
           ...this.resourceDetails(state),
@@ -881,11 +888,14 @@ class Stepper {
   }
 
   /**
-   * A task token. Its uniqueness comes from the execution id and a counter; its
-   * unguessability from the PRNG draws. The durable engine must still verify tokens against
-   * its own records (a token is a lookup key, never a credential on its own).
+   * A task token: the execution id and a counter make it unique; its secret part is an HMAC
+   * under the event's `tokenKey` (see task-token.ts), or PRNG draws when the caller gave none
+   * (the local runner, where tokens guard nothing).
    */
   private newTaskToken(): string {
+    if (this.tokenKey !== undefined) {
+      return taskToken(this.snapshot.execution.id, this.nextId, this.tokenKey);
+    }
     const hex = (): string =>
       Math.floor(this.random.nextFloat() * 0x1_0000_0000)
         .toString(16)
