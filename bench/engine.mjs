@@ -2,6 +2,7 @@
 // 1,000 concurrent executions of Prepare (Pass) -> Work (Task) -> Check (Choice) -> Done
 // (Succeed): 4 state transitions each, committed in 2 steps (start, task result).
 // Usage: npm run bench (after the local runner benchmark), or node bench/engine.mjs
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { Engine } from '../dist/engine/index.js';
 import { openPostgresStore } from '../dist/store/postgres/index.js';
 import { openSqliteStore } from '../dist/store/sqlite/index.js';
 
+const tokenKey = () => randomBytes(32).toString('hex');
 const EXECUTIONS = 1000;
 const TRANSITIONS_PER_EXECUTION = 4;
 const RAW_COMMITS = 2000;
@@ -51,6 +53,7 @@ async function engineRate(store) {
     clock: { nowMs: () => Date.now() },
     tasks: { run: async () => ({ ok: true, output: { ok: true } }) },
     nodeId: 'bench',
+    tokenKey,
     random: Math.random,
   });
   const start = process.hrtime.bigint();

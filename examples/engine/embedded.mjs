@@ -1,10 +1,12 @@
 // Runs a workflow durably on the embedded SQLite store, with the engine in this process.
 // Run it from the project root after `npm ci`:  node examples/engine/embedded.mjs
 // Kill it (Ctrl-C) during the wait and run it again: the same execution carries on.
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Engine } from '../../dist/engine/index.js';
 import { openSqliteStore } from '../../dist/store/sqlite/index.js';
 
+const tokenKey = () => randomBytes(32).toString('hex');
 const now = () => new Date().toISOString();
 const store = openSqliteStore({ path: '.baton/example.db', now });
 await store.migrate();
@@ -45,6 +47,7 @@ const engine = new Engine({
   clock: { nowMs: () => Date.now() },
   tasks,
   nodeId: 'example',
+  tokenKey,
   random: Math.random,
 });
 

@@ -19,8 +19,10 @@ import type {
   StepResult,
 } from '../language/index.js';
 import {
+  executionOfToken,
   formatTimestamp,
   parseTimestamp,
+  sameToken,
   step,
   toAwsHistoryEvent,
   validateDefinition,
@@ -52,6 +54,11 @@ export interface EngineOptions {
   readonly retentionMs?: number;
   /** Told about failures of background task work (each is retried after its lease). */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Fresh secret bytes as hex (at least 32 bytes), e.g. `randomBytes(32).toString('hex')`:
+   * `.waitForTaskToken` tokens derive their secret from it, so it must come from a CSPRNG.
+   */
+  readonly tokenKey: () => string;
 }
 
 export interface StartRequest {
@@ -125,6 +132,7 @@ export class Engine {
         stateMachineName: request.workflow,
       },
       seed: Math.floor(this.options.random() * 0x7fffffff),
+      tokenKey: this.options.tokenKey(),
     });
     const { record, created } = await store.executions.start({
       id,
@@ -257,6 +265,12 @@ export class Engine {
             ? Promise.resolve()
             : this.heartbeat(work.execution, command.taskId, command.heartbeatSeconds),
       });
+      if (outcome.ok && command.taskToken !== undefined) {
+        // .waitForTaskToken: the request went out; the state now waits for a callback with the
+        // token (sendTaskSuccess/Failure), under its timeout and heartbeat timers.
+        await this.retireOnly(work.execution, [command.taskId]);
+        return;
+      }
       event = outcome.ok
         ? (now) => ({ type: 'TaskSucceeded', now, taskId: command.taskId, output: outcome.output })
         : (now) => ({
@@ -280,6 +294,91 @@ export class Engine {
       this.running.delete(key);
     }
     await this.apply(work.execution, event, taskKeys(command.taskId));
+  }
+
+  /**
+   * Completes a `.waitForTaskToken` task with its output (SendTaskSuccess).
+   * @throws EngineError INVALID_TOKEN (not a token), TASK_DOES_NOT_EXIST (no task waits for
+   *   it: completed, timed out, or its execution ended)
+   */
+  async sendTaskSuccess(token: string, output: JsonValue): Promise<void> {
+    const { executionId, taskId } = await this.pendingTask(token);
+    const applied = await this.apply(
+      executionId,
+      (now) => ({ type: 'TaskSucceeded', now, taskId, output }),
+      taskKeys(taskId),
+    );
+    if (!applied) throw taskGone();
+  }
+
+  /** Fails a `.waitForTaskToken` task (SendTaskFailure). @throws as sendTaskSuccess */
+  async sendTaskFailure(token: string, error: string, cause: string): Promise<void> {
+    const { executionId, taskId } = await this.pendingTask(token);
+    const applied = await this.apply(
+      executionId,
+      (now) => ({ type: 'TaskFailed', now, taskId, error, cause }),
+      taskKeys(taskId),
+    );
+    if (!applied) throw taskGone();
+  }
+
+  /** Keeps a `.waitForTaskToken` task alive (SendTaskHeartbeat). @throws as sendTaskSuccess */
+  async sendTaskHeartbeat(token: string): Promise<void> {
+    const { executionId, taskId, heartbeatSeconds } = await this.pendingTask(token);
+    if (heartbeatSeconds !== undefined) await this.heartbeat(executionId, taskId, heartbeatSeconds);
+  }
+
+  /** The pending task a token belongs to. */
+  private async pendingTask(
+    token: string,
+  ): Promise<{ executionId: string; taskId: string; heartbeatSeconds?: number }> {
+    const executionId = executionOfToken(token);
+    if (executionId === undefined) {
+      throw new EngineError(
+        'INVALID_TOKEN',
+        'The task token is malformed; pass it exactly as the task received it.',
+      );
+    }
+    const stored = await this.options.store.executions.snapshot(executionId);
+    const snapshot = stored === undefined ? undefined : parseSnapshot(stored.snapshot);
+    for (const run of snapshot?.status === 'RUNNING' ? snapshot.runs : []) {
+      const { position } = run;
+      if (
+        position.kind === 'task' &&
+        position.taskToken !== undefined &&
+        sameToken(position.taskToken, token)
+      ) {
+        return {
+          executionId,
+          taskId: position.taskId,
+          ...(position.heartbeatSeconds === undefined
+            ? {}
+            : { heartbeatSeconds: position.heartbeatSeconds }),
+        };
+      }
+    }
+    throw taskGone();
+  }
+
+  /** Retires work with no step (a dispatched callback task), as a compare-and-set commit. */
+  private async retireOnly(executionId: string, retire: readonly string[]): Promise<void> {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const stored = await this.options.store.executions.snapshot(executionId);
+      if (!stored) return;
+      const snapshot = parseSnapshot(stored.snapshot);
+      try {
+        await this.options.store.executions.commit(executionId, stored.revision, {
+          status: snapshot.status,
+          snapshot: stored.snapshot,
+          events: [],
+          retire,
+          ...terminal(snapshot),
+        });
+        return;
+      } catch (error: unknown) {
+        if (!isConflict(error)) throw error;
+      }
+    }
   }
 
   /**
@@ -322,7 +421,7 @@ export class Engine {
     executionId: string,
     event: (now: string) => StepEvent,
     retire: readonly string[],
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { store } = this.options;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const stored = await store.executions.snapshot(executionId);
@@ -334,7 +433,11 @@ export class Engine {
       let result: StepResult | undefined;
       if (snapshot.status === 'RUNNING') {
         try {
-          result = await step(definition, snapshot, event(now));
+          result = await step(
+            definition,
+            snapshot,
+            withTokenKey(event(now), this.options.tokenKey()),
+          );
         } catch (error: unknown) {
           // step() throws RangeError only for events that do not fit the snapshot: stale work.
           if (!(error instanceof RangeError)) throw error;
@@ -357,7 +460,7 @@ export class Engine {
         throw error;
       }
       if (result !== undefined) this.abortCancelled(executionId, result.commands);
-      return;
+      return result !== undefined;
     }
     throw new EngineError(
       'CONTENDED',
@@ -530,6 +633,18 @@ function pickRoute(routing: readonly { version: number; weight: number }[], draw
 
 function plusSeconds(now: string, seconds: number): string {
   return formatTimestamp((parseTimestamp(now) ?? 0) + seconds * 1000);
+}
+
+function taskGone(): EngineError {
+  return new EngineError(
+    'TASK_DOES_NOT_EXIST',
+    'No task is waiting for this token: it already completed, timed out, or its execution ended.',
+  );
+}
+
+/** The event with the engine's fresh token key (events that schedule no task ignore it). */
+function withTokenKey(event: StepEvent, tokenKey: string): StepEvent {
+  return event.type === 'ExecutionStopped' ? event : { ...event, tokenKey };
 }
 
 function isConflict(error: unknown): boolean {

@@ -7,6 +7,10 @@ export type EngineErrorCode =
   | 'INVALID_DEFINITION'
   /** A name breaks AWS's naming rules. */
   | 'INVALID_NAME'
+  /** A task token that is not shaped like one (AWS: InvalidToken). */
+  | 'INVALID_TOKEN'
+  /** No task waits for the token (AWS: TaskDoesNotExist / TaskTimedOut). */
+  | 'TASK_DOES_NOT_EXIST'
   /** An execution kept changing under one event's commit; the work stays due. */
   | 'CONTENDED';
 

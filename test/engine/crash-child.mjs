@@ -1,10 +1,12 @@
 // A Baton engine process for the crash test: works the given database until it is killed.
 // Usage: node crash-child.mjs sqlite <path> | postgres <url>
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Engine } from '../../dist/engine/index.js';
 import { openPostgresStore } from '../../dist/store/postgres/index.js';
 import { openSqliteStore } from '../../dist/store/sqlite/index.js';
 
+const tokenKey = () => randomBytes(32).toString('hex');
 const [kind, target] = process.argv.slice(2);
 const now = () => new Date().toISOString();
 const store =
@@ -30,6 +32,7 @@ const engine = new Engine({
   clock: { nowMs: () => Date.now() },
   tasks,
   nodeId: `node-${process.pid}`,
+  tokenKey,
   random: Math.random,
   leaseMs: 1500,
 });

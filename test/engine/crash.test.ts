@@ -7,6 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
 import type { Store } from '../../src/store/index.js';
@@ -34,6 +35,9 @@ beforeAll(() => {
 }, 120_000);
 
 afterAll(dropAll);
+
+/** Secret bytes for task tokens, as the composition root would pass them. */
+const tokenKey = (): string => randomBytes(32).toString('hex');
 
 const workflows: Record<string, object> = {
   chain: {
@@ -150,6 +154,7 @@ async function startExecutions(store: Store): Promise<Started[]> {
     clock: { nowMs: () => Date.now() },
     tasks: { run: () => Promise.reject(new Error('the test process runs no tasks')) },
     nodeId: 'starter',
+    tokenKey,
     random: Math.random,
   });
   const started: Started[] = [];

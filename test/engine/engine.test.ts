@@ -2,6 +2,7 @@
  * The durable engine on both stores: executions that wait, retry, time out, stop, survive a
  * restart, and are not double-applied when several engines work the same database.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../src/common/index.js';
 import { Engine } from '../../src/engine/index.js';
@@ -12,6 +13,9 @@ import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { dropAll, freshPostgresUrl, freshSqlitePath } from '../support/databases.js';
 
 afterAll(dropAll);
+
+/** Secret bytes for task tokens, as the composition root would pass them. */
+const tokenKey = (): string => randomBytes(32).toString('hex');
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 
@@ -110,6 +114,23 @@ const definitions = {
       },
     },
   },
+  approval: {
+    StartAt: 'Ask',
+    States: {
+      Ask: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+        Parameters: { 'token.$': '$$.Task.Token', 'what.$': '$.what' },
+        HeartbeatSeconds: 60,
+        ResultPath: '$.decision',
+        Catch: [
+          { ErrorEquals: ['Approval.Rejected'], ResultPath: '$.rejection', Next: 'Rejected' },
+        ],
+        End: true,
+      },
+      Rejected: { Type: 'Fail', Error: 'Approval.Rejected', Cause: 'someone said no' },
+    },
+  },
   heartbeat: {
     StartAt: 'Long',
     States: {
@@ -162,6 +183,7 @@ for (const [label, opener] of backends) {
         clock,
         tasks,
         nodeId: 'node-1',
+        tokenKey,
         random: () => (n++ % 10) / 10,
         leaseMs: 5 * 60_000,
       });
@@ -227,6 +249,7 @@ for (const [label, opener] of backends) {
         clock,
         tasks: new ScriptedTasks({}),
         nodeId: 'node-2',
+        tokenKey,
         random: () => 0,
       });
       clock.advance(60);
@@ -351,6 +374,7 @@ for (const [label, opener] of backends) {
         clock,
         tasks,
         nodeId: 'node-x',
+        tokenKey,
         random: () => 0,
         leaseMs: 1000,
         onError: (error) => errors.push(error),
@@ -362,12 +386,117 @@ for (const [label, opener] of backends) {
       expect(errors).toHaveLength(1);
       expect((await store.executions.get(execution.id))?.status).toBe('RUNNING');
       clock.advance(1); // the lease runs out: another node takes the task over
-      const rescuer = new Engine({ store, clock, tasks, nodeId: 'node-y', random: () => 0 });
+      const rescuer = new Engine({
+        store,
+        clock,
+        tasks,
+        nodeId: 'node-y',
+        tokenKey,
+        random: () => 0,
+      });
       expect(await rescuer.tick()).toBe(1);
       await rescuer.idle();
       expect((await store.executions.get(execution.id))?.status).toBe('SUCCEEDED');
       expect(tasks.calls).toHaveLength(2); // at least once: the task ran again
       await store.close();
+    });
+
+    describe('.waitForTaskToken', () => {
+      /** Starts an approval and returns the token its task request carried. */
+      async function approval() {
+        const tasks = new ScriptedTasks({ Ask: () => ok({ MessageId: 'm-1' }) });
+        const env = await setup(tasks, definitions.approval);
+        const { execution } = await env.engine.start({
+          workflow: 'wf',
+          name: 'e1',
+          input: { what: 'deploy' },
+        });
+        await env.engine.tick();
+        await env.engine.idle();
+        const request = tasks.calls[0];
+        const token = request?.taskToken ?? '';
+        expect(request?.input).toEqual({ token, what: 'deploy' });
+        return { ...env, execution, token };
+      }
+
+      it('waits after the request is sent, and completes with SendTaskSuccess', async () => {
+        const { store, engine, execution, token } = await approval();
+        expect((await store.executions.get(execution.id))?.status).toBe('RUNNING');
+        await engine.sendTaskSuccess(token, { approvedBy: 'ada' });
+        expect(await store.executions.get(execution.id)).toMatchObject({
+          status: 'SUCCEEDED',
+          output: '{"what":"deploy","decision":{"approvedBy":"ada"}}',
+        });
+        await store.close();
+      });
+
+      it("hands SendTaskFailure to the state's Catch", async () => {
+        const { store, engine, execution, token } = await approval();
+        await engine.sendTaskFailure(token, 'Approval.Rejected', 'not today');
+        expect(await store.executions.get(execution.id)).toMatchObject({
+          status: 'FAILED',
+          error: 'Approval.Rejected',
+        });
+        await store.close();
+      });
+
+      it('refuses a token whose task already completed', async () => {
+        const { store, engine, token } = await approval();
+        await engine.sendTaskSuccess(token, 1);
+        await expect(engine.sendTaskSuccess(token, 2)).rejects.toMatchObject({
+          code: 'TASK_DOES_NOT_EXIST',
+        });
+        await expect(engine.sendTaskHeartbeat(token)).rejects.toMatchObject({
+          code: 'TASK_DOES_NOT_EXIST',
+        });
+        await store.close();
+      });
+
+      it('refuses forged and malformed tokens without touching the execution', async () => {
+        const { store, engine, execution, token } = await approval();
+        const forged = token.slice(0, -1) + (token.endsWith('0') ? '1' : '0');
+        await expect(engine.sendTaskSuccess(forged, 1)).rejects.toMatchObject({
+          code: 'TASK_DOES_NOT_EXIST',
+        });
+        const otherTask = token.replace(/#(\d+)#/, (_m, n: string) => `#${Number(n) + 1}#`);
+        await expect(engine.sendTaskSuccess(otherTask, 1)).rejects.toMatchObject({
+          code: 'TASK_DOES_NOT_EXIST',
+        });
+        for (const bad of ['', 'not-a-token', token.split('#').slice(0, 2).join('#')]) {
+          await expect(engine.sendTaskFailure(bad, 'E', '')).rejects.toMatchObject({
+            code: 'INVALID_TOKEN',
+          });
+        }
+        expect((await store.executions.get(execution.id))?.status).toBe('RUNNING');
+        await store.close();
+      });
+
+      it('keeps the task alive with SendTaskHeartbeat, and times it out without', async () => {
+        const { store, clock, engine, execution, token } = await approval();
+        clock.advance(50);
+        await engine.sendTaskHeartbeat(token);
+        clock.advance(50);
+        expect(await engine.tick()).toBe(0);
+        clock.advance(10);
+        expect(await engine.tick()).toBe(1);
+        expect(await store.executions.get(execution.id)).toMatchObject({
+          status: 'FAILED',
+          error: 'States.HeartbeatTimeout',
+        });
+        await expect(engine.sendTaskSuccess(token, 1)).rejects.toMatchObject({
+          code: 'TASK_DOES_NOT_EXIST',
+        });
+        await store.close();
+      });
+
+      it('invalidates the token when the execution is stopped', async () => {
+        const { store, engine, execution, token } = await approval();
+        await engine.stop(execution.id, 'Operator.Stop', '');
+        await expect(engine.sendTaskSuccess(token, 1)).rejects.toMatchObject({
+          code: 'TASK_DOES_NOT_EXIST',
+        });
+        await store.close();
+      });
     });
 
     it('stops an execution: ABORTED, its task aborted, its work retired', async () => {
@@ -404,6 +533,7 @@ for (const [label, opener] of backends) {
         clock,
         tasks: new ScriptedTasks({}),
         nodeId: 'node-2',
+        tokenKey,
         random: () => 0.5,
       });
       const ids: string[] = [];
@@ -472,6 +602,7 @@ for (const [label, opener] of backends) {
         clock,
         tasks: new ScriptedTasks({}),
         nodeId: 'janitor',
+        tokenKey,
         random: () => 0,
         retentionMs: 3600_000,
       });
