@@ -22,7 +22,6 @@ export interface PostgresStoreOptions {
 
 /** Oldest server Baton runs on; older ones get a message saying what to do. */
 export const MINIMUM_SERVER_VERSION = 130000;
-const MIGRATIONS = new URL('./migrations/', import.meta.url);
 /** Key of the advisory lock that serialises migrations across nodes ("baton" in ASCII). */
 const MIGRATION_LOCK = 0x626174_6f6e;
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -42,7 +41,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
       await checkServerVersion(runner);
       return applyMigrations(
         runner,
-        loadMigrations(MIGRATIONS),
+        loadMigrations('postgres'),
         async (tx) => {
           await tx.query('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
         },

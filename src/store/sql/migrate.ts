@@ -14,17 +14,35 @@ export interface Migration {
   readonly sql: string;
 }
 
-const MIGRATION_FILE = /^(\d{4})_[a-z0-9_]+\.sql$/;
+/**
+ * `0001_name.sql` serves every dialect (the SQL here is kept portable); `0001_name.sqlite.sql` or
+ * `0001_name.postgres.sql` serves one, for the day a dialect needs its own version.
+ */
+const MIGRATION_FILE = /^(\d{4}_[a-z0-9_]+?)(?:\.(sqlite|postgres))?\.sql$/;
 
-/** Reads the numbered migrations in a directory, in order. */
-export function loadMigrations(directory: URL): Migration[] {
-  return readdirSync(directory)
-    .filter((file) => MIGRATION_FILE.test(file))
-    .sort()
-    .map((file) => ({
-      id: file.replace(/\.sql$/, ''),
-      sql: readFileSync(new URL(file, directory), 'utf8'),
-    }));
+/** The shared migrations directory. */
+export const MIGRATIONS = new URL('./migrations/', import.meta.url);
+
+/**
+ * Reads the numbered migrations for `dialect`, in order: the shared file of each number, or
+ * the dialect's own version of it when there is one.
+ */
+export function loadMigrations(
+  dialect: 'sqlite' | 'postgres',
+  directory: URL = MIGRATIONS,
+): Migration[] {
+  const chosen = new Map<string, string>();
+  for (const file of readdirSync(directory).sort()) {
+    const match = MIGRATION_FILE.exec(file);
+    const id = match?.[1];
+    if (id === undefined) continue;
+    const variant = match?.[2];
+    if (variant !== undefined && variant !== dialect) continue;
+    if (variant !== undefined || !chosen.has(id)) chosen.set(id, file);
+  }
+  return [...chosen.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([id, file]) => ({ id, sql: readFileSync(new URL(file, directory), 'utf8') }));
 }
 
 /**

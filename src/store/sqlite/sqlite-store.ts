@@ -28,8 +28,6 @@ export interface SqliteStoreOptions {
   readonly now: () => string;
 }
 
-const MIGRATIONS = new URL('./migrations/', import.meta.url);
-
 /** Opens (creating if needed) the SQLite store at `options.path`. Call `migrate()` next. */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -55,7 +53,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     migrate: (): Promise<MigrationReport> =>
       // BEGIN IMMEDIATE (the runner's transactions) takes SQLite's write lock up front, so a
       // second process starting at the same time waits here and then finds the work done.
-      applyMigrations(runner, loadMigrations(MIGRATIONS), async () => {}, options.now),
+      applyMigrations(runner, loadMigrations('sqlite'), async () => {}, options.now),
     close: async () => {
       await runner.idle();
       db.close();
