@@ -796,3 +796,30 @@ describe('step: task tokens', () => {
     );
   });
 });
+
+describe('step: endings without an error or cause', () => {
+  it('leaves error and cause out when a stop gives none, as AWS does', async () => {
+    const first = await step(taskMachine, undefined, started({ n: 1 }));
+    const stopped = await step(taskMachine, first.snapshot, { type: 'ExecutionStopped', now: T0 });
+    expect(stopped.snapshot.status).toBe('ABORTED');
+    expect(stopped.snapshot).not.toHaveProperty('error');
+    expect(stopped.snapshot).not.toHaveProperty('cause');
+    expect(stopped.history.at(-1)).toMatchObject({
+      type: 'ExecutionAborted',
+      executionAbortedEventDetails: {},
+    });
+  });
+
+  it('keeps the ones a Fail state names and drops the one it does not', async () => {
+    const machine: StateMachineDefinition = {
+      StartAt: 'F',
+      States: { F: { Type: 'Fail', Error: 'Only.Error' } },
+    };
+    const result = await step(machine, undefined, started({}));
+    expect(result.snapshot).toMatchObject({ status: 'FAILED', error: 'Only.Error' });
+    expect(result.snapshot).not.toHaveProperty('cause');
+    expect(result.history.at(-1)).toMatchObject({
+      executionFailedEventDetails: { error: 'Only.Error' },
+    });
+  });
+});

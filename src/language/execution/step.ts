@@ -836,7 +836,10 @@ class Stepper {
       return;
     }
     const { status, error, cause } = end;
-    this.snapshot = { ...this.snapshot, status, error, cause };
+    // AWS leaves error and cause out of the record when there are none (a Fail state without
+    // Error, StopExecution without a cause), rather than sending empty strings.
+    const named = { ...(error === '' ? {} : { error }), ...(cause === '' ? {} : { cause }) };
+    this.snapshot = { ...this.snapshot, status, ...named };
     const eventType = {
       FAILED: 'ExecutionFailed',
       TIMED_OUT: 'ExecutionTimedOut',
@@ -847,7 +850,7 @@ class Stepper {
       TIMED_OUT: 'executionTimedOutEventDetails',
       ABORTED: 'executionAbortedEventDetails',
     }[status];
-    this.record(eventType, { [detailsKey]: { error, cause } }, true);
+    this.record(eventType, { [detailsKey]: named }, true);
     this.commands.push({ type: 'CompleteExecution', status, error, cause });
   }
 
