@@ -4,7 +4,7 @@
  * top-level rules carry Next (and Assign). JSONata rules have a `Condition` instead.
  */
 import type { JsonObject, JsonValue } from '../../common/index.js';
-import { getOwn, isJsonArray, isJsonObject } from '../../common/index.js';
+import { getOwn, isJsonObject } from '../../common/index.js';
 import { childPointer } from './diagnostics.js';
 import { checkPathSyntax, isJsonataExpression } from './expression-syntax.js';
 import type { FieldCheck, StateContext } from './state-context.js';
@@ -16,6 +16,7 @@ import {
   checkPath,
   checkString,
   isTimestamp,
+  nonEmptyArray,
   typeName,
   where,
 } from './value-checks.js';
@@ -76,22 +77,14 @@ function isOperator(field: string): boolean {
 
 /** The `Choices` field: a non-empty array of top-level rules. */
 export const checkChoices: FieldCheck = (ctx, value, pointer) => {
-  if (!isJsonArray(value)) {
-    ctx.report(
-      'WRONG_TYPE',
-      pointer,
-      `${where(ctx)}: "Choices" must be an array of Choice rules, but it is ${typeName(value)}.`,
-    );
-    return;
-  }
-  if (value.length === 0) {
-    ctx.report(
-      'EMPTY_ARRAY',
-      pointer,
-      `${where(ctx)}: "Choices" is empty; a Choice state needs at least one rule.`,
-    );
-  }
-  value.forEach((rule, index) =>
+  const rules = nonEmptyArray(ctx, value, pointer, {
+    what: where(ctx),
+    field: 'Choices',
+    elements: 'Choice rules',
+    whenEmpty: 'a Choice state needs at least one rule',
+  });
+  if (!rules) return;
+  rules.forEach((rule, index) =>
     checkRule(ctx, rule, childPointer(pointer, index), `${where(ctx)} Choices[${index}]`, true, 0),
   );
 };
@@ -272,18 +265,14 @@ function checkRuleList(
   what: string,
   depth: number,
 ): void {
-  if (!isJsonArray(value)) {
-    ctx.report(
-      'WRONG_TYPE',
-      pointer,
-      `${what}: "${field}" must be an array of Choice rules, but it is ${typeName(value)}.`,
-    );
-    return;
-  }
-  if (value.length === 0) {
-    ctx.report('EMPTY_ARRAY', pointer, `${what}: "${field}" is empty; give it at least one rule.`);
-  }
-  value.forEach((nested, index) =>
+  const nestedRules = nonEmptyArray(ctx, value, pointer, {
+    what,
+    field,
+    elements: 'Choice rules',
+    whenEmpty: 'give it at least one rule',
+  });
+  if (!nestedRules) return;
+  nestedRules.forEach((nested, index) =>
     checkRule(
       ctx,
       nested,

@@ -4,41 +4,33 @@
  * Distributed-only fields ItemReader, ItemBatcher, ResultWriter, Label and ToleratedFailure*.
  */
 import type { JsonObject } from '../../common/index.js';
-import { getOwn, isJsonArray, isJsonObject } from '../../common/index.js';
+import { getOwn, isJsonObject } from '../../common/index.js';
 import { childPointer } from './diagnostics.js';
 import type { LanguageFieldTables } from './field-sets.js';
 import { atMostOne, checkFields, requireFields, sameInBoth } from './field-sets.js';
 import type { FieldCheck, StateContext } from './state-context.js';
 import {
-  MAX_PAYLOAD_BYTES,
   checkEnum,
   checkInteger,
   checkJsonataObjectOrExpression,
   checkNonEmptyString,
   checkPath,
   checkPayloadTemplate,
+  MAX_PAYLOAD_BYTES,
+  nonEmptyArray,
   orJsonata,
   typeName,
   where,
 } from './value-checks.js';
 
 export const checkBranches: FieldCheck = (ctx, value, pointer) => {
-  if (!isJsonArray(value)) {
-    ctx.report(
-      'WRONG_TYPE',
-      pointer,
-      `${where(ctx)}: "Branches" must be an array of branches, but it is ${typeName(value)}.`,
-    );
-    return;
-  }
-  if (value.length === 0) {
-    ctx.report(
-      'EMPTY_ARRAY',
-      pointer,
-      `${where(ctx)}: "Branches" is empty; a Parallel state needs at least one branch.`,
-    );
-  }
-  value.forEach((branch, index) =>
+  const branches = nonEmptyArray(ctx, value, pointer, {
+    what: where(ctx),
+    field: 'Branches',
+    elements: 'branches',
+    whenEmpty: 'a Parallel state needs at least one branch',
+  });
+  branches?.forEach((branch, index) =>
     ctx.validateBranch(branch, childPointer(pointer, index), 'Branch'),
   );
 };

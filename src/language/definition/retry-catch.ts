@@ -12,13 +12,14 @@ import { checkFields, requireFields } from './field-sets.js';
 import type { FieldCheck, StateContext } from './state-context.js';
 import { checkTarget } from './transitions.js';
 import {
-  MAX_SECONDS,
   checkEnum,
   checkInteger,
   checkJsonataValue,
   checkNumber,
   checkPath,
   checkString,
+  MAX_SECONDS,
+  nonEmptyArray,
   typeName,
   where,
 } from './value-checks.js';
@@ -28,23 +29,14 @@ import { checkAssign } from './variables.js';
 const MAX_DELAY_SECONDS = 31_622_400;
 
 const checkErrorEquals: FieldCheck = (ctx, value, pointer) => {
-  if (!isJsonArray(value)) {
-    ctx.report(
-      'WRONG_TYPE',
-      pointer,
-      `${where(ctx)}: "ErrorEquals" must be an array of error names, but it is ${typeName(value)}.`,
-    );
-    return;
-  }
-  if (value.length === 0) {
-    ctx.report(
-      'EMPTY_ARRAY',
-      pointer,
-      `${where(ctx)}: "ErrorEquals" is empty; list at least one error name, such as "States.ALL".`,
-    );
-    return;
-  }
-  value.forEach((name, index) => {
+  const names = nonEmptyArray(ctx, value, pointer, {
+    what: where(ctx),
+    field: 'ErrorEquals',
+    elements: 'error names',
+    whenEmpty: 'list at least one error name, such as "States.ALL"',
+  });
+  if (!names || names.length === 0) return;
+  names.forEach((name, index) => {
     const itemPointer = childPointer(pointer, index);
     if (typeof name !== 'string' || name === '') {
       ctx.report(
@@ -54,10 +46,10 @@ const checkErrorEquals: FieldCheck = (ctx, value, pointer) => {
       );
     }
   });
-  if (value.length > 1 && value.includes(StatesErrorNames.ALL)) {
+  if (names.length > 1 && names.includes(StatesErrorNames.ALL)) {
     ctx.report(
       'STATES_ALL_NOT_ALONE',
-      childPointer(pointer, value.indexOf(StatesErrorNames.ALL)),
+      childPointer(pointer, names.indexOf(StatesErrorNames.ALL)),
       `${where(ctx)}: "States.ALL" must be the only name in its "ErrorEquals"; move the other names to an earlier Retrier or Catcher.`,
     );
   }

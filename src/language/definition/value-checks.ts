@@ -2,7 +2,7 @@
  * Reusable field checks: JSON types, integer ranges, paths, payload templates and JSONata
  * values. Each is a FieldCheck (or builds one) so the per-state tables can name them.
  */
-import type { JsonObject, JsonValue } from '../../common/index.js';
+import type { JsonArray, JsonObject, JsonValue } from '../../common/index.js';
 import { isJsonArray, isJsonObject, jsonByteLength } from '../../common/index.js';
 import { childPointer } from './diagnostics.js';
 import type { PathKind } from './expression-syntax.js';
@@ -58,6 +58,36 @@ function wrongType(
 }
 
 /** The field name a pointer ends with, unescaped. */
+/**
+ * A field that must be a non-empty array: reports WRONG_TYPE (returning undefined) for anything
+ * else, and EMPTY_ARRAY for an empty one (returned, so callers walk its elements as usual).
+ */
+export function nonEmptyArray(
+  ctx: StateContext,
+  value: JsonValue,
+  pointer: string,
+  described: {
+    readonly what: string;
+    readonly field: string;
+    readonly elements: string;
+    readonly whenEmpty: string;
+  },
+): JsonArray | undefined {
+  const { what, field } = described;
+  if (!isJsonArray(value)) {
+    ctx.report(
+      'WRONG_TYPE',
+      pointer,
+      `${what}: "${field}" must be an array of ${described.elements}, but it is ${typeName(value)}.`,
+    );
+    return undefined;
+  }
+  if (value.length === 0) {
+    ctx.report('EMPTY_ARRAY', pointer, `${what}: "${field}" is empty; ${described.whenEmpty}.`);
+  }
+  return value;
+}
+
 export function fieldOf(pointer: string): string {
   return pointer
     .slice(pointer.lastIndexOf('/') + 1)
