@@ -37,25 +37,35 @@ const definition = {
   },
 };
 
-async function engineRate(store) {
-  await store.migrate();
-  await store.workflows.create({
-    name: 'bench',
-    definition: JSON.stringify(definition),
+/** Registers a workflow for a benchmark phase. */
+function createWorkflow(store, name, definition) {
+  return store.workflows.create({
+    name,
+    definition,
     roleArn: null,
     type: 'STANDARD',
     description: null,
     revisionId: 'r1',
     now: now(),
   });
-  const engine = new Engine({
+}
+
+/** An engine on the real clock whose tasks answer at once. */
+function benchEngine(store, nodeId) {
+  return new Engine({
     store,
     clock: { nowMs: () => Date.now() },
     tasks: { run: async () => ({ ok: true, output: { ok: true } }) },
-    nodeId: 'bench',
+    nodeId,
     tokenKey,
     random: Math.random,
   });
+}
+
+async function engineRate(store) {
+  await store.migrate();
+  await createWorkflow(store, 'bench', JSON.stringify(definition));
+  const engine = benchEngine(store, 'bench');
   const start = process.hrtime.bigint();
   for (let n = 0; n < EXECUTIONS; n++)
     await engine.start({ workflow: 'bench', name: `e${n}`, input: { n } });
@@ -136,23 +146,8 @@ async function latency(store, runs) {
         : { Type: 'Pass', Parameters: { 'n.$': 'States.MathAdd($.n, 1)' }, Next: `S${i + 1}` };
   }
   states.S9 = { Type: 'Succeed' };
-  await store.workflows.create({
-    name: 'latency',
-    definition: JSON.stringify({ StartAt: 'S0', States: states }),
-    roleArn: null,
-    type: 'STANDARD',
-    description: null,
-    revisionId: 'r1',
-    now: now(),
-  });
-  const engine = new Engine({
-    store,
-    clock: { nowMs: () => Date.now() },
-    tasks: { run: async () => ({ ok: true, output: {} }) },
-    nodeId: 'latency',
-    tokenKey,
-    random: Math.random,
-  });
+  await createWorkflow(store, 'latency', JSON.stringify({ StartAt: 'S0', States: states }));
+  const engine = benchEngine(store, 'latency');
   const samples = [];
   for (let i = 0; i < runs; i++) {
     const start = process.hrtime.bigint();
@@ -172,26 +167,15 @@ async function latency(store, runs) {
 
 /** Resident memory with `count` executions waiting on a timer, in MiB. */
 async function waitingMemory(store, count) {
-  await store.workflows.create({
-    name: 'waiting',
-    definition: JSON.stringify({
+  await createWorkflow(
+    store,
+    'waiting',
+    JSON.stringify({
       StartAt: 'W',
       States: { W: { Type: 'Wait', Seconds: 3600, End: true } },
     }),
-    roleArn: null,
-    type: 'STANDARD',
-    description: null,
-    revisionId: 'r1',
-    now: now(),
-  });
-  const engine = new Engine({
-    store,
-    clock: { nowMs: () => Date.now() },
-    tasks: { run: async () => ({ ok: true, output: {} }) },
-    nodeId: 'memory',
-    tokenKey,
-    random: Math.random,
-  });
+  );
+  const engine = benchEngine(store, 'memory');
   globalThis.gc?.();
   const before = process.memoryUsage().rss;
   for (let i = 0; i < count; i++) {
