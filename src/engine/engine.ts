@@ -31,6 +31,7 @@ import type {
   ClaimedWork,
   DueWork,
   ExecutionRecord,
+  ExecutionStatus,
   Store,
   StepCommit,
   StoredEvent,
@@ -60,6 +61,30 @@ export interface EngineOptions {
    */
   readonly tokenKey: () => string;
 }
+
+/**
+ * What an engine tells its subscribers (metrics, live event streams, callers waiting for an
+ * outcome). Only this node's own work is reported: on several nodes, a change committed by
+ * another node is seen by reading the store.
+ */
+export type EngineEvent =
+  /** A step was committed: the execution's status after it, and the events it recorded. */
+  | {
+      readonly kind: 'committed';
+      readonly executionId: string;
+      readonly status: ExecutionStatus;
+      readonly events: readonly StoredEvent[];
+    }
+  /** A task invocation returned (`ok`: it reported success) after `ms` milliseconds. */
+  | {
+      readonly kind: 'task';
+      readonly executionId: string;
+      readonly resource: string;
+      readonly ms: number;
+      readonly ok: boolean;
+    };
+
+export type EngineListener = (event: EngineEvent) => void;
 
 export interface StartRequest {
   readonly workflow: string;
@@ -101,9 +126,20 @@ export class Engine {
   private readonly running = new Map<string, AbortController>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly definitions = new Map<string, StateMachineDefinition>();
+  private readonly listeners = new Set<EngineListener>();
 
   constructor(private readonly options: EngineOptions) {
     this.leaseMs = options.leaseMs ?? 60_000;
+  }
+
+  /**
+   * Calls `listener` with every change this node commits and every task it runs, until the
+   * returned function is called. A listener that throws is reported to `onError`, never to the
+   * engine's own work.
+   */
+  subscribe(listener: EngineListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /**
@@ -134,6 +170,7 @@ export class Engine {
       seed: Math.floor(this.options.random() * 0x7fffffff),
       tokenKey: this.options.tokenKey(),
     });
+    const first = toCommit(result, now, []);
     const { record, created } = await store.executions.start({
       id,
       workflow: request.workflow,
@@ -144,8 +181,9 @@ export class Engine {
       input: JSON.stringify(request.input),
       definition: target.definition,
       startedAt: now,
-      first: toCommit(result, now, []),
+      first,
     });
+    if (created) this.emit({ kind: 'committed', executionId: id, ...changeOf(first) });
     return { execution: record, created };
   }
 
@@ -249,6 +287,8 @@ export class Engine {
     const controller = new AbortController();
     this.running.set(key, controller);
     let event: (now: string) => StepEvent;
+    const startedMs = this.options.clock.nowMs();
+    let ok = false;
     try {
       const outcome = await this.options.tasks.run({
         executionId: work.execution,
@@ -265,6 +305,7 @@ export class Engine {
             ? Promise.resolve()
             : this.heartbeat(work.execution, command.taskId, command.heartbeatSeconds),
       });
+      ok = outcome.ok;
       if (outcome.ok && command.taskToken !== undefined) {
         // .waitForTaskToken: the request went out; the state now waits for a callback with the
         // token (sendTaskSuccess/Failure), under its timeout and heartbeat timers.
@@ -292,6 +333,13 @@ export class Engine {
       });
     } finally {
       this.running.delete(key);
+      this.emit({
+        kind: 'task',
+        executionId: work.execution,
+        resource: command.resource,
+        ms: this.options.clock.nowMs() - startedMs,
+        ok,
+      });
     }
     await this.apply(work.execution, event, taskKeys(command.taskId));
   }
@@ -459,13 +507,25 @@ export class Engine {
         if (isConflict(error)) continue;
         throw error;
       }
-      if (result !== undefined) this.abortCancelled(executionId, result.commands);
-      return result !== undefined;
+      if (result === undefined) return false;
+      this.abortCancelled(executionId, result.commands);
+      this.emit({ kind: 'committed', executionId, ...changeOf(commit) });
+      return true;
     }
     throw new EngineError(
       'CONTENDED',
       `Execution ${executionId} changed under ${MAX_CONFLICT_RETRIES} attempts in a row to apply one event; the work stays due and will be retried.`,
     );
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error: unknown) {
+        this.options.onError?.(error);
+      }
+    }
   }
 
   private abortCancelled(executionId: string, commands: readonly Command[]): void {
@@ -596,6 +656,13 @@ function toCommit(result: StepResult, now: string, retire: readonly string[]): S
     ...terminal(result.snapshot),
     ...(result.snapshot.status === 'RUNNING' ? {} : { stoppedAt: now }),
   };
+}
+
+function changeOf(commit: StepCommit): {
+  readonly status: ExecutionStatus;
+  readonly events: readonly StoredEvent[];
+} {
+  return { status: commit.status, events: commit.events };
 }
 
 function terminal(snapshot: ExecutionSnapshot): Pick<StepCommit, 'output' | 'error' | 'cause'> {

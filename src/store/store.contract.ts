@@ -956,6 +956,36 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
         expect(await store.executions.nextDueAt()).toBe(at(7));
       }),
     );
+
+    it(
+      'counts executions by status (zeros included) and only unleased work that is due',
+      withStore(async ({ store }) => {
+        const empty = await store.executions.stats(at(0));
+        expect(empty).toEqual({
+          executions: {
+            RUNNING: 0,
+            SUCCEEDED: 0,
+            FAILED: 0,
+            TIMED_OUT: 0,
+            ABORTED: 0,
+            PENDING_REDRIVE: 0,
+          },
+          dueWork: 0,
+        });
+        await started(store, 'e1', [timer('w1', 5), timer('w2', 7), timer('w3', 20)]);
+        const { record } = await store.executions.start(execution('e2', { id: 'arn:e2' }));
+        await store.executions.commit(record.id, 1, { ...finished(3), status: 'FAILED' });
+        expect((await store.executions.stats(at(4))).dueWork).toBe(0);
+        expect(await store.executions.stats(at(8))).toMatchObject({
+          executions: { RUNNING: 1, FAILED: 1, SUCCEEDED: 0 },
+          dueWork: 2,
+        });
+        await store.executions.claimDue(at(8), 'node-a', at(12), 1);
+        expect((await store.executions.stats(at(8))).dueWork).toBe(1);
+        // The lease ran out: the work counts as queued again.
+        expect((await store.executions.stats(at(12))).dueWork).toBe(2);
+      }),
+    );
   });
 
   describe(`${label}: retention`, () => {

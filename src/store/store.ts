@@ -230,6 +230,13 @@ export interface ExecutionFilter {
   readonly startedBefore?: string;
 }
 
+export interface ExecutionStats {
+  /** Every status, zero included. */
+  readonly executions: Readonly<Record<ExecutionStatus, number>>;
+  /** Work due at the given instant that no live lease holds: the queue a node would claim. */
+  readonly dueWork: number;
+}
+
 /** Executions and their histories. */
 export interface ExecutionStore {
   /**
@@ -277,6 +284,9 @@ export interface ExecutionStore {
   ): Promise<readonly ClaimedWork[]>;
   /** The earliest time work can next be claimed: a due time, or a lease running out. */
   nextDueAt(): Promise<string | undefined>;
+
+  /** Counts for monitoring: executions by status, and work due at `now` that nobody holds. */
+  stats(now: string): Promise<ExecutionStats>;
 
   /**
    * Removes up to `limit` executions that finished (SUCCEEDED, FAILED, TIMED_OUT, ABORTED)

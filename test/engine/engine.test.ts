@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../src/common/index.js';
+import type { EngineEvent } from '../../src/engine/index.js';
 import { Engine } from '../../src/engine/index.js';
 import type { TaskOutcome, TaskRequest, TaskRunner } from '../../src/integrations/index.js';
 import type { Store } from '../../src/store/index.js';
@@ -221,6 +222,68 @@ for (const [label, opener] of backends) {
         idempotencyKey: `${execution.id}#t1`,
       });
       expect(await engine.tick()).toBe(0);
+      await store.close();
+    });
+
+    it('tells subscribers each commit and task, and survives a listener that throws', async () => {
+      const tasks = new ScriptedTasks({
+        Work: async () => {
+          clock.advance(2);
+          return ok({ id: 7 });
+        },
+      });
+      const errors: unknown[] = [];
+      const { open } = await opener();
+      const store = open();
+      await store.migrate();
+      await store.workflows.create({
+        name: 'wf',
+        definition: JSON.stringify(definitions.task),
+        roleArn: null,
+        type: 'STANDARD',
+        description: null,
+        revisionId: 'r1',
+        now: new Date(T0).toISOString(),
+      });
+      const clock = new TestClock();
+      const engine = new Engine({
+        store,
+        clock,
+        tasks,
+        nodeId: 'node-1',
+        tokenKey,
+        random: () => 0,
+        onError: (error) => errors.push(error),
+      });
+      const seen: EngineEvent[] = [];
+      engine.subscribe(() => {
+        throw new Error('a broken listener');
+      });
+      const unsubscribe = engine.subscribe((event) => seen.push(event));
+      const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+      await engine.tick();
+      await engine.idle();
+      expect(seen.map((e) => (e.kind === 'committed' ? e.status : `task ${e.ms} ${e.ok}`))).toEqual(
+        ['RUNNING', 'task 2000 true', 'SUCCEEDED'],
+      );
+      expect(seen[0]).toMatchObject({ executionId: execution.id });
+      const types = seen.flatMap((e) =>
+        e.kind === 'committed' ? e.events.map((x) => x.type) : [],
+      );
+      expect(types).toEqual([
+        'ExecutionStarted',
+        'TaskStateEntered',
+        'TaskScheduled',
+        'TaskSucceeded',
+        'TaskStateExited',
+        'ExecutionSucceeded',
+      ]);
+      expect(errors).toHaveLength(3);
+      // A repeated start changes nothing and reports nothing; an unsubscribed listener hears nothing.
+      await engine.start({ workflow: 'wf', name: 'e1', input: {} }).catch(() => undefined);
+      unsubscribe();
+      await engine.start({ workflow: 'wf', name: 'e2', input: {} });
+      expect(seen).toHaveLength(3);
       await store.close();
     });
 

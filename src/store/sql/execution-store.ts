@@ -11,6 +11,7 @@ import type {
   ClaimedWork,
   ExecutionFilter,
   ExecutionRecord,
+  ExecutionStats,
   ExecutionStatus,
   ExecutionStore,
   NewExecution,
@@ -248,6 +249,29 @@ export class SqlExecutionStore implements ExecutionStore {
          AS next FROM due_work`,
     );
     return row === undefined ? undefined : (textOrNull(row, 'next') ?? undefined);
+  }
+
+  async stats(now: string): Promise<ExecutionStats> {
+    const executions: Record<ExecutionStatus, number> = {
+      RUNNING: 0,
+      SUCCEEDED: 0,
+      FAILED: 0,
+      TIMED_OUT: 0,
+      ABORTED: 0,
+      PENDING_REDRIVE: 0,
+    };
+    for (const row of await this.db.query(
+      'SELECT status, COUNT(*) AS count FROM executions GROUP BY status',
+    )) {
+      const status = STATUSES.find((known) => known === text(row, 'status'));
+      if (status !== undefined) executions[status] = integer(row, 'count');
+    }
+    const [due] = await this.db.query(
+      `SELECT COUNT(*) AS count FROM due_work
+       WHERE due_at <= ? AND (lease_until IS NULL OR lease_until <= ?)`,
+      [now, now],
+    );
+    return { executions, dueWork: due === undefined ? 0 : integer(due, 'count') };
   }
 
   async purge(finishedBefore: string, limit: number): Promise<number> {
