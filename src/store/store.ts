@@ -191,6 +191,11 @@ export interface DueWork {
   readonly dueAt: string;
   /** JSON text for whoever carries it out. */
   readonly payload: string;
+  /**
+   * For a task of an activity: its ARN. Such work is not claimed by `claimDue`; workers take it
+   * (see `activityTasks`).
+   */
+  readonly activity?: string;
 }
 
 /** Due work handed to one node until `leaseUntil`. */
@@ -228,6 +233,29 @@ export interface ExecutionFilter {
   readonly startedFrom?: string;
   /** Started before this instant. */
   readonly startedBefore?: string;
+}
+
+export interface PendingActivityTask {
+  readonly execution: string;
+  readonly key: string;
+  readonly dueAt: string;
+  readonly payload: string;
+}
+
+export interface ActivityRecord {
+  readonly name: string;
+  readonly createdAt: string;
+}
+
+/** Activities: named queues that workers poll (CreateActivity, ListActivities...). */
+export interface ActivityStore {
+  /** Creates the activity, or returns it unchanged when it exists (CreateActivity is idempotent). */
+  create(name: string, now: string): Promise<ActivityRecord>;
+  get(name: string): Promise<ActivityRecord | undefined>;
+  /** Ordered by name. */
+  list(page: PageRequest): Promise<Page<ActivityRecord>>;
+  /** Returns whether it existed. Tasks already waiting for it stay until they time out. */
+  delete(name: string): Promise<boolean>;
 }
 
 export interface ExecutionStats {
@@ -285,6 +313,13 @@ export interface ExecutionStore {
   /** The earliest time work can next be claimed: a due time, or a lease running out. */
   nextDueAt(): Promise<string | undefined>;
 
+  /**
+   * Up to `limit` tasks waiting for a worker of `activity` (an activity ARN), oldest first. A
+   * worker takes one by committing its ActivityStarted step, which retires the row; two workers
+   * racing for the same row are separated by that commit's compare-and-set.
+   */
+  activityTasks(activity: string, limit: number): Promise<readonly PendingActivityTask[]>;
+
   /** Counts for monitoring: executions by status, and work due at `now` that nobody holds. */
   stats(now: string): Promise<ExecutionStats>;
 
@@ -312,6 +347,7 @@ export interface Store {
   migrate(): Promise<MigrationReport>;
   readonly workflows: WorkflowStore;
   readonly executions: ExecutionStore;
+  readonly activities: ActivityStore;
   close(): Promise<void>;
 }
 

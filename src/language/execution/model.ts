@@ -104,6 +104,8 @@ export type Position =
       readonly taskToken?: string;
       /** The resolved HeartbeatSeconds, for heartbeats sent with the token. */
       readonly heartbeatSeconds?: number;
+      /** Set once TaskStarted (ActivityStarted) is recorded, so it is recorded once. */
+      readonly started?: true;
     }
   | {
       readonly kind: 'timer';
@@ -184,6 +186,26 @@ export type StepEvent =
       readonly error: string;
       readonly cause: string;
     }
+  /**
+   * The task was handed to its integration (an activity: to the worker named, which took it
+   * with GetActivityTask). Recorded once per task; a repeat (a task re-run after a crash) is a
+   * no-op.
+   */
+  | {
+      readonly type: 'TaskStarted';
+      readonly now: string;
+      readonly tokenKey?: string;
+      readonly taskId: string;
+      readonly workerName?: string;
+    }
+  /** The integration accepted the request (`.sync`, `.waitForTaskToken`); `output` is its answer. */
+  | {
+      readonly type: 'TaskSubmitted';
+      readonly now: string;
+      readonly tokenKey?: string;
+      readonly taskId: string;
+      readonly output: JsonValue;
+    }
   | {
       readonly type: 'TimerFired';
       readonly now: string;
@@ -210,7 +232,7 @@ export type Command =
       readonly timeoutSeconds?: number;
       readonly heartbeatSeconds?: number;
       readonly credentials?: JsonValue;
-      /** `$$.Task.Token` for `.waitForTaskToken` resources. */
+      /** `$$.Task.Token` for `.waitForTaskToken` resources; the worker's token for activities. */
       readonly taskToken?: string;
     }
   | { readonly type: 'CancelTask'; readonly taskId: string }

@@ -39,6 +39,7 @@ import {
   completeTask,
   completeWait,
   enterState,
+  isActivityResource,
   resourceParts,
 } from './state-handlers.js';
 
@@ -159,6 +160,12 @@ class Stepper {
       case 'TaskTimedOut':
         this.onTaskFailed(event.taskId, event.error, event.cause, event.type);
         break;
+      case 'TaskStarted':
+        this.onTaskStarted(event.taskId, event.workerName);
+        break;
+      case 'TaskSubmitted':
+        this.onTaskSubmitted(event.taskId, event.output);
+        break;
       case 'TimerFired':
         this.onTimerFired(event.timerId);
         break;
@@ -227,9 +234,13 @@ class Stepper {
     }
     const { run, position } = this.findTask(taskId);
     const state = this.index.state(run.scope, position.stateName);
-    this.record('TaskSucceeded', {
-      taskSucceededEventDetails: { ...this.resourceDetails(state), output },
-    });
+    if (isActivityState(state)) {
+      this.record('ActivitySucceeded', { activitySucceededEventDetails: { output } });
+    } else {
+      this.record('TaskSucceeded', {
+        taskSucceededEventDetails: { ...this.resourceDetails(state), output },
+      });
+    }
     this.queue.push(() =>
       this.continueWith(run.id, position.stateName, position.input, position.attempts, (env) =>
         state.Type === 'Task'
@@ -247,13 +258,22 @@ class Stepper {
   ): void {
     const { run, position } = this.findTask(taskId);
     const state = this.index.state(run.scope, position.stateName);
-    const details = { ...this.resourceDetails(state), error, cause };
-    this.record(
-      kind,
-      kind === 'TaskFailed'
-        ? { taskFailedEventDetails: details }
-        : { taskTimedOutEventDetails: details },
-    );
+    if (isActivityState(state)) {
+      this.record(
+        kind === 'TaskFailed' ? 'ActivityFailed' : 'ActivityTimedOut',
+        kind === 'TaskFailed'
+          ? { activityFailedEventDetails: { error, cause } }
+          : { activityTimedOutEventDetails: { error, cause } },
+      );
+    } else {
+      const details = { ...this.resourceDetails(state), error, cause };
+      this.record(
+        kind,
+        kind === 'TaskFailed'
+          ? { taskFailedEventDetails: details }
+          : { taskTimedOutEventDetails: details },
+      );
+    }
     this.queue.push(async () => {
       const next = await this.onStateError(
         run.id,
@@ -264,6 +284,28 @@ class Stepper {
         cause,
       );
       if (next) await this.runFrom(run.id, next.stateName, next.input, undefined);
+    });
+  }
+
+  private onTaskStarted(taskId: string, workerName: string | undefined): void {
+    const { run, position } = this.findTask(taskId);
+    if (position.started) return; // re-run after a crash: recorded the first time
+    const state = this.index.state(run.scope, position.stateName);
+    this.setPosition(run.id, { ...position, started: true });
+    if (isActivityState(state)) {
+      this.record('ActivityStarted', {
+        activityStartedEventDetails: workerName === undefined ? {} : { workerName },
+      });
+    } else {
+      this.record('TaskStarted', { taskStartedEventDetails: this.resourceDetails(state) });
+    }
+  }
+
+  private onTaskSubmitted(taskId: string, output: JsonValue): void {
+    const { run, position } = this.findTask(taskId);
+    const state = this.index.state(run.scope, position.stateName);
+    this.record('TaskSubmitted', {
+      taskSubmittedEventDetails: { ...this.resourceDetails(state), output },
     });
   }
 
@@ -415,16 +457,16 @@ class Stepper {
             ? {}
             : { heartbeatSeconds: outcome.heartbeatSeconds }),
         });
-        const details: Record<string, JsonValue> = {
-          ...this.resourceDetails(state),
-          region: 'local',
-          parameters: outcome.input,
-        };
+        const activity = isActivityResource(outcome.resource);
+        const details: Record<string, JsonValue> = activity
+          ? { resource: outcome.resource, input: outcome.input }
+          : { ...this.resourceDetails(state), region: 'local', parameters: outcome.input };
         if (outcome.timeoutSeconds !== undefined)
           details['timeoutInSeconds'] = outcome.timeoutSeconds;
         if (outcome.heartbeatSeconds !== undefined)
           details['heartbeatInSeconds'] = outcome.heartbeatSeconds;
-        this.record('TaskScheduled', { taskScheduledEventDetails: details });
+        if (activity) this.record('ActivityScheduled', { activityScheduledEventDetails: details });
+        else this.record('TaskScheduled', { taskScheduledEventDetails: details });
         if (this.snapshot.status !== 'RUNNING') return undefined; // the history limit was hit
         this.commands.push({
           type: 'ScheduleTask',
@@ -1065,4 +1107,8 @@ function addSecondsToTimestamp(now: string, seconds: number): string {
   const base = parseTimestamp(now);
   if (base === undefined) throw new RangeError(`event time "${now}" is not an RFC 3339 timestamp`);
   return formatTimestamp(addSecondsCapped(base, seconds));
+}
+
+function isActivityState(state: State): boolean {
+  return state.Type === 'Task' && isActivityResource(state.Resource);
 }

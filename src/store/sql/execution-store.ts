@@ -16,6 +16,7 @@ import type {
   ExecutionStore,
   NewExecution,
   Page,
+  PendingActivityTask,
   PageRequest,
   StepCommit,
   StoredEvent,
@@ -225,7 +226,7 @@ export class SqlExecutionStore implements ExecutionStore {
       const lock = tx.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
       const due = await tx.query(
         `SELECT execution, key FROM due_work
-         WHERE due_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+         WHERE due_at <= ? AND (lease_until IS NULL OR lease_until <= ?) AND activity IS NULL
          ORDER BY due_at, execution, key LIMIT ? ${lock}`,
         [now, now, limit],
       );
@@ -246,9 +247,23 @@ export class SqlExecutionStore implements ExecutionStore {
   async nextDueAt(): Promise<string | undefined> {
     const [row] = await this.db.query(
       `SELECT MIN(CASE WHEN lease_until IS NULL OR lease_until < due_at THEN due_at ELSE lease_until END)
-         AS next FROM due_work`,
+         AS next FROM due_work WHERE activity IS NULL`,
     );
     return row === undefined ? undefined : (textOrNull(row, 'next') ?? undefined);
+  }
+
+  async activityTasks(activity: string, limit: number): Promise<readonly PendingActivityTask[]> {
+    const rows = await this.db.query(
+      `SELECT execution, key, due_at, payload FROM due_work
+       WHERE activity = ? ORDER BY due_at, execution, key LIMIT ?`,
+      [activity, limit],
+    );
+    return rows.map((row) => ({
+      execution: text(row, 'execution'),
+      key: text(row, 'key'),
+      dueAt: text(row, 'due_at'),
+      payload: text(row, 'payload'),
+    }));
   }
 
   async stats(now: string): Promise<ExecutionStats> {
@@ -268,7 +283,7 @@ export class SqlExecutionStore implements ExecutionStore {
     }
     const [due] = await this.db.query(
       `SELECT COUNT(*) AS count FROM due_work
-       WHERE due_at <= ? AND (lease_until IS NULL OR lease_until <= ?)`,
+       WHERE due_at <= ? AND (lease_until IS NULL OR lease_until <= ?) AND activity IS NULL`,
       [now, now],
     );
     return { executions, dueWork: due === undefined ? 0 : integer(due, 'count') };
@@ -317,8 +332,8 @@ async function applyDueWork(db: SqlRunner, execution: string, step: StepCommit):
       );
     }
     await db.query(
-      'INSERT INTO due_work (execution, key, kind, due_at, payload) VALUES (?, ?, ?, ?, ?)',
-      [execution, work.key, work.kind, work.dueAt, work.payload],
+      'INSERT INTO due_work (execution, key, kind, due_at, payload, activity) VALUES (?, ?, ?, ?, ?, ?)',
+      [execution, work.key, work.kind, work.dueAt, work.payload, work.activity ?? null],
     );
   }
 }
