@@ -21,6 +21,7 @@ import type {
 import {
   executionOfToken,
   formatTimestamp,
+  isActivityResource,
   parseTimestamp,
   sameToken,
   step,
@@ -95,6 +96,25 @@ export interface StartRequest {
   readonly alias?: string;
 }
 
+/** What a worker gets from GetActivityTask. */
+export interface ActivityTask {
+  readonly taskToken: string;
+  readonly input: JsonValue;
+}
+
+export interface ActivityPoll {
+  /** The worker's name, recorded in ActivityStarted (AWS: workerName). */
+  readonly workerName?: string;
+  /** How long to wait for a task before answering with none (AWS long-polls up to 60 s). */
+  readonly waitMs?: number;
+  /** Ends the wait early (the worker hung up, the node is shutting down). */
+  readonly signal?: AbortSignal;
+  /** The composition root's timer; between checks of the store (several nodes may schedule). */
+  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** How often to look at the store while waiting (default 1 s). */
+  readonly pollMs?: number;
+}
+
 /**
  * A task's own timers, keyed after the task: TimeoutSeconds bounds the whole task,
  * HeartbeatSeconds the gap between heartbeats (AWS state-task).
@@ -127,6 +147,8 @@ export class Engine {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly definitions = new Map<string, StateMachineDefinition>();
   private readonly listeners = new Set<EngineListener>();
+  /** Workers long-polling an activity on this node, woken when this node schedules its task. */
+  private readonly activityWaiters = new Map<string, Set<() => void>>();
 
   constructor(private readonly options: EngineOptions) {
     this.leaseMs = options.leaseMs ?? 60_000;
@@ -183,7 +205,10 @@ export class Engine {
       startedAt: now,
       first,
     });
-    if (created) this.emit({ kind: 'committed', executionId: id, ...changeOf(first) });
+    if (created) {
+      this.wakeActivityWorkers(result.commands);
+      this.emit({ kind: 'committed', executionId: id, ...changeOf(first) });
+    }
     return { execution: record, created };
   }
 
@@ -200,8 +225,14 @@ export class Engine {
       limit,
     );
     for (const work of claimed) {
-      if (work.kind === 'timer') await this.fireTimer(work);
-      else this.track(this.runTask(work));
+      if (work.kind === 'timer') {
+        await this.fireTimer(work);
+        continue;
+      }
+      // TaskStarted is committed before the task runs (and before tick returns): a task that
+      // was cancelled meanwhile never starts, and history shows what is running.
+      const command = await this.startTask(work);
+      if (command !== undefined) this.track(this.runTask(work, command));
     }
     return claimed.length;
   }
@@ -281,8 +312,19 @@ export class Engine {
     ]);
   }
 
-  private async runTask(work: ClaimedWork): Promise<void> {
+  /** Records TaskStarted; undefined when the task no longer waits to run (its work is retired). */
+  private async startTask(work: ClaimedWork): Promise<TaskCommand | undefined> {
     const command = taskCommandOf(work.payload);
+    const started = await this.apply(
+      work.execution,
+      (now) => ({ type: 'TaskStarted', now, taskId: command.taskId }),
+      [],
+      taskKeys(command.taskId),
+    );
+    return started === undefined ? undefined : command;
+  }
+
+  private async runTask(work: ClaimedWork, command: TaskCommand): Promise<void> {
     const key = `${work.execution}#${command.taskId}`;
     const controller = new AbortController();
     this.running.set(key, controller);
@@ -309,7 +351,12 @@ export class Engine {
       if (outcome.ok && command.taskToken !== undefined) {
         // .waitForTaskToken: the request went out; the state now waits for a callback with the
         // token (sendTaskSuccess/Failure), under its timeout and heartbeat timers.
-        await this.retireOnly(work.execution, [command.taskId]);
+        const output = outcome.output;
+        await this.apply(
+          work.execution,
+          (now) => ({ type: 'TaskSubmitted', now, taskId: command.taskId, output }),
+          [command.taskId],
+        );
         return;
       }
       event = outcome.ok
@@ -345,6 +392,84 @@ export class Engine {
   }
 
   /**
+   * GetActivityTask: hands the oldest waiting task of `activityArn` to this worker, recording
+   * ActivityStarted, or waits for one up to `poll.waitMs` and returns undefined. Each task goes
+   * to exactly one worker: taking it is a compare-and-set commit of the task's execution.
+   * @throws EngineError ACTIVITY_NOT_FOUND
+   */
+  async getActivityTask(
+    activityArn: string,
+    poll: ActivityPoll,
+  ): Promise<ActivityTask | undefined> {
+    const name = /:activity:([^:]+)$/.exec(activityArn)?.[1];
+    if (name === undefined || (await this.options.store.activities.get(name)) === undefined) {
+      throw new EngineError('ACTIVITY_NOT_FOUND', `There is no activity ${activityArn}.`);
+    }
+    const { clock } = this.options;
+    const deadline = clock.nowMs() + (poll.waitMs ?? 60_000);
+    for (;;) {
+      const taken = await this.takeActivityTask(activityArn, poll.workerName);
+      if (taken !== undefined) return taken;
+      const remaining = deadline - clock.nowMs();
+      if (remaining <= 0 || poll.signal?.aborted === true) return undefined;
+      await this.waitForActivity(activityArn, Math.min(remaining, poll.pollMs ?? 1000), poll);
+    }
+  }
+
+  private async takeActivityTask(
+    activityArn: string,
+    workerName: string | undefined,
+  ): Promise<ActivityTask | undefined> {
+    for (const pending of await this.options.store.executions.activityTasks(activityArn, 10)) {
+      const command = taskCommandOf(pending.payload);
+      if (command.taskToken === undefined) continue;
+      const now = this.now();
+      const heartbeat =
+        command.heartbeatSeconds === undefined
+          ? []
+          : [taskTimer(command.taskId, HEARTBEAT_SUFFIX, now, command.heartbeatSeconds)];
+      const taken = await this.apply(
+        pending.execution,
+        (at) => ({
+          type: 'TaskStarted',
+          now: at,
+          taskId: command.taskId,
+          ...(workerName === undefined ? {} : { workerName }),
+        }),
+        [command.taskId],
+        [command.taskId],
+        heartbeat,
+      );
+      // A worker that lost the race finds the task started already: a no-op step, no event.
+      if (taken !== undefined && taken.history.length > 0) {
+        return { taskToken: command.taskToken, input: command.input };
+      }
+    }
+    return undefined;
+  }
+
+  /** Sleeps until `ms` pass, the poll is aborted, or this node schedules a task of the activity. */
+  private async waitForActivity(
+    activityArn: string,
+    ms: number,
+    poll: ActivityPoll,
+  ): Promise<void> {
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    poll.signal?.addEventListener('abort', stop, { once: true });
+    let waiters = this.activityWaiters.get(activityArn);
+    if (!waiters) this.activityWaiters.set(activityArn, (waiters = new Set()));
+    waiters.add(stop);
+    try {
+      await poll.sleep(ms, controller.signal).catch(() => undefined);
+    } finally {
+      waiters.delete(stop);
+      if (waiters.size === 0) this.activityWaiters.delete(activityArn);
+      poll.signal?.removeEventListener('abort', stop);
+    }
+  }
+
+  /**
    * Completes a `.waitForTaskToken` task with its output (SendTaskSuccess).
    * @throws EngineError INVALID_TOKEN (not a token), TASK_DOES_NOT_EXIST (no task waits for
    *   it: completed, timed out, or its execution ended)
@@ -356,7 +481,7 @@ export class Engine {
       (now) => ({ type: 'TaskSucceeded', now, taskId, output }),
       taskKeys(taskId),
     );
-    if (!applied) throw taskGone();
+    if (applied === undefined) throw taskGone();
   }
 
   /** Fails a `.waitForTaskToken` task (SendTaskFailure). @throws as sendTaskSuccess */
@@ -367,7 +492,7 @@ export class Engine {
       (now) => ({ type: 'TaskFailed', now, taskId, error, cause }),
       taskKeys(taskId),
     );
-    if (!applied) throw taskGone();
+    if (applied === undefined) throw taskGone();
   }
 
   /** Keeps a `.waitForTaskToken` task alive (SendTaskHeartbeat). @throws as sendTaskSuccess */
@@ -406,27 +531,6 @@ export class Engine {
       }
     }
     throw taskGone();
-  }
-
-  /** Retires work with no step (a dispatched callback task), as a compare-and-set commit. */
-  private async retireOnly(executionId: string, retire: readonly string[]): Promise<void> {
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const stored = await this.options.store.executions.snapshot(executionId);
-      if (!stored) return;
-      const snapshot = parseSnapshot(stored.snapshot);
-      try {
-        await this.options.store.executions.commit(executionId, stored.revision, {
-          status: snapshot.status,
-          snapshot: stored.snapshot,
-          events: [],
-          retire,
-          ...terminal(snapshot),
-        });
-        return;
-      } catch (error: unknown) {
-        if (!isConflict(error)) throw error;
-      }
-    }
   }
 
   /**
@@ -469,7 +573,9 @@ export class Engine {
     executionId: string,
     event: (now: string) => StepEvent,
     retire: readonly string[],
-  ): Promise<boolean> {
+    retireIfStale: readonly string[] = retire,
+    schedule: readonly DueWork[] = [],
+  ): Promise<StepResult | undefined> {
     const { store } = this.options;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const stored = await store.executions.snapshot(executionId);
@@ -497,20 +603,21 @@ export class Engine {
               status: snapshot.status,
               snapshot: stored.snapshot,
               events: [],
-              retire,
+              retire: retireIfStale,
               ...terminal(snapshot),
             }
-          : toCommit(result, now, retire);
+          : withSchedule(toCommit(result, now, retire), result.snapshot.status, schedule);
       try {
         await store.executions.commit(executionId, stored.revision, commit);
       } catch (error: unknown) {
         if (isConflict(error)) continue;
         throw error;
       }
-      if (result === undefined) return false;
+      if (result === undefined) return undefined;
       this.abortCancelled(executionId, result.commands);
+      this.wakeActivityWorkers(result.commands);
       this.emit({ kind: 'committed', executionId, ...changeOf(commit) });
-      return true;
+      return result;
     }
     throw new EngineError(
       'CONTENDED',
@@ -525,6 +632,13 @@ export class Engine {
       } catch (error: unknown) {
         this.options.onError?.(error);
       }
+    }
+  }
+
+  private wakeActivityWorkers(commands: readonly Command[]): void {
+    for (const command of commands) {
+      if (command.type !== 'ScheduleTask') continue;
+      for (const wake of this.activityWaiters.get(command.resource) ?? []) wake();
     }
   }
 
@@ -615,20 +729,25 @@ function toCommit(result: StepResult, now: string, retire: readonly string[]): S
   const retired = [...retire];
   for (const command of result.commands) {
     switch (command.type) {
-      case 'ScheduleTask':
+      case 'ScheduleTask': {
+        // An activity task waits for a worker (GetActivityTask); its heartbeat clock starts
+        // when a worker takes it.
+        const activity = isActivityResource(command.resource);
         schedule.push({
           key: command.taskId,
           kind: 'task',
           dueAt: now,
           payload: JSON.stringify(command),
+          ...(activity ? { activity: command.resource } : {}),
         });
         if (command.timeoutSeconds !== undefined) {
           schedule.push(taskTimer(command.taskId, TIMEOUT_SUFFIX, now, command.timeoutSeconds));
         }
-        if (command.heartbeatSeconds !== undefined) {
+        if (command.heartbeatSeconds !== undefined && !activity) {
           schedule.push(taskTimer(command.taskId, HEARTBEAT_SUFFIX, now, command.heartbeatSeconds));
         }
         break;
+      }
       case 'StartTimer':
         schedule.push({
           key: command.timerId,
@@ -656,6 +775,12 @@ function toCommit(result: StepResult, now: string, retire: readonly string[]): S
     ...terminal(result.snapshot),
     ...(result.snapshot.status === 'RUNNING' ? {} : { stoppedAt: now }),
   };
+}
+
+/** Adds work to a commit, unless the step ended the execution (which retires everything). */
+function withSchedule(commit: StepCommit, status: string, extra: readonly DueWork[]): StepCommit {
+  if (extra.length === 0 || status !== 'RUNNING') return commit;
+  return { ...commit, schedule: [...(commit.schedule ?? []), ...extra] };
 }
 
 function changeOf(commit: StepCommit): {

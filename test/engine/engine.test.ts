@@ -264,7 +264,7 @@ for (const [label, opener] of backends) {
       await engine.tick();
       await engine.idle();
       expect(seen.map((e) => (e.kind === 'committed' ? e.status : `task ${e.ms} ${e.ok}`))).toEqual(
-        ['RUNNING', 'task 2000 true', 'SUCCEEDED'],
+        ['RUNNING', 'RUNNING', 'task 2000 true', 'SUCCEEDED'],
       );
       expect(seen[0]).toMatchObject({ executionId: execution.id });
       const types = seen.flatMap((e) =>
@@ -274,16 +274,17 @@ for (const [label, opener] of backends) {
         'ExecutionStarted',
         'TaskStateEntered',
         'TaskScheduled',
+        'TaskStarted',
         'TaskSucceeded',
         'TaskStateExited',
         'ExecutionSucceeded',
       ]);
-      expect(errors).toHaveLength(3);
+      expect(errors).toHaveLength(4);
       // A repeated start changes nothing and reports nothing; an unsubscribed listener hears nothing.
       await engine.start({ workflow: 'wf', name: 'e1', input: {} }).catch(() => undefined);
       unsubscribe();
       await engine.start({ workflow: 'wf', name: 'e2', input: {} });
-      expect(seen).toHaveLength(3);
+      expect(seen).toHaveLength(4);
       await store.close();
     });
 

@@ -183,8 +183,7 @@ async function enterTask(env: StateEnv, state: TaskState): Promise<EnterOutcome>
   const callback = state.Resource.endsWith(WAIT_FOR_TASK_TOKEN);
   // Activities get a token too: GetActivityTask hands it to the worker, which answers with it.
   // Only `.waitForTaskToken` puts it in the context object ($$.Task.Token).
-  const taskToken =
-    callback || isActivityResource(state.Resource) ? env.newTaskToken() : undefined;
+  const taskToken = callback || isActivityResource(state.Resource) ? env.newTaskToken() : undefined;
   const context = callback && taskToken !== undefined ? env.contextWith({ taskToken }) : undefined;
   const base = afterInputPath(env.fields, state, context);
   const input = await effectiveInput(env.fields, state, context, base);
