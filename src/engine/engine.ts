@@ -54,6 +54,8 @@ export interface EngineOptions {
   readonly account?: string;
   /** How long finished executions are kept before `purgeFinished` removes them (default 90 days). */
   readonly retentionMs?: number;
+  /** How long after it stopped an execution may be redriven (AWS: 14 days). */
+  readonly redriveWindowMs?: number;
   /** Told about failures of background task work (each is retried after its lease). */
   readonly onError?: (error: unknown) => void;
   /**
@@ -152,6 +154,53 @@ export class Engine {
 
   constructor(private readonly options: EngineOptions) {
     this.leaseMs = options.leaseMs ?? 60_000;
+  }
+
+  /**
+   * RedriveExecution: continues an execution that ended FAILED, TIMED_OUT or ABORTED from the
+   * states that did not finish (finished states, branches and iterations do not run again),
+   * with the same input and definition. Returns the redrive time.
+   * @throws EngineError EXECUTION_NOT_FOUND, EXECUTION_NOT_REDRIVABLE (with AWS's reason)
+   */
+  async redrive(executionId: string): Promise<{ readonly redriveDate: string }> {
+    const { store, clock } = this.options;
+    const record = await store.executions.get(executionId);
+    if (!record) {
+      throw new EngineError('EXECUTION_NOT_FOUND', `There is no execution ${executionId}.`);
+    }
+    const refuse = (reason: string) => new EngineError('EXECUTION_NOT_REDRIVABLE', reason);
+    if (record.status === 'RUNNING' || record.status === 'SUCCEEDED') {
+      throw refuse(`Execution is ${record.status} and cannot be redriven.`);
+    }
+    const window = this.options.redriveWindowMs ?? 14 * 24 * 3600 * 1000;
+    const stopped = parseTimestamp(record.stoppedAt ?? '') ?? 0;
+    if (clock.nowMs() - stopped > window) throw refuse('Execution redrivable period exceeded.');
+    const started = parseTimestamp(record.startedAt) ?? 0;
+    if (clock.nowMs() - started > 365 * 24 * 3600 * 1000) {
+      throw refuse('Execution has exceeded the max execution time.');
+    }
+    const workflow =
+      record.version === null
+        ? await store.workflows.get(record.workflow)
+        : await store.workflows.getVersion(record.workflow, record.version);
+    if (workflow?.type === 'EXPRESS') {
+      throw refuse('Executions of EXPRESS state machines cannot be redriven.');
+    }
+    const stored = await store.executions.snapshot(executionId);
+    const snapshot = stored === undefined ? undefined : parseSnapshot(stored.snapshot);
+    if (snapshot !== undefined && record.eventCount + 1 >= snapshot.limits.historyEvents) {
+      throw refuse('Execution history event limit exceeded.');
+    }
+    if (snapshot?.status === 'RUNNING') {
+      throw refuse('Execution is RUNNING and cannot be redriven.'); // redriven meanwhile
+    }
+    if (snapshot?.redrive === undefined) {
+      throw refuse('The execution ended before any state ran; start a new execution instead.');
+    }
+    const result = await this.apply(executionId, (now) => ({ type: 'ExecutionRedriven', now }), []);
+    // Another caller redrove it first: it is running now.
+    if (result === undefined) throw refuse('Execution is RUNNING and cannot be redriven.');
+    return { redriveDate: result.snapshot.execution.redriveTime ?? this.now() };
   }
 
   /**
@@ -585,13 +634,11 @@ export class Engine {
       const definition = this.parse(stored.definition, snapshot.execution.stateMachineName);
       const now = this.now();
       let result: StepResult | undefined;
-      if (snapshot.status === 'RUNNING') {
+      const built = event(now);
+      const redriving = built.type === 'ExecutionRedriven';
+      if (snapshot.status === 'RUNNING' || redriving) {
         try {
-          result = await step(
-            definition,
-            snapshot,
-            withTokenKey(event(now), this.options.tokenKey()),
-          );
+          result = await step(definition, snapshot, withTokenKey(built, this.options.tokenKey()));
         } catch (error: unknown) {
           // step() throws RangeError only for events that do not fit the snapshot: stale work.
           if (!(error instanceof RangeError)) throw error;
@@ -607,8 +654,12 @@ export class Engine {
               ...terminal(snapshot),
             }
           : withSchedule(toCommit(result, now, retire), result.snapshot.status, schedule);
+      const committed: StepCommit =
+        result !== undefined && redriving
+          ? { ...commit, stoppedAt: null, redriveCount: result.snapshot.execution.redriveCount }
+          : commit;
       try {
-        await store.executions.commit(executionId, stored.revision, commit);
+        await store.executions.commit(executionId, stored.revision, committed);
       } catch (error: unknown) {
         if (isConflict(error)) continue;
         throw error;
@@ -616,7 +667,7 @@ export class Engine {
       if (result === undefined) return undefined;
       this.abortCancelled(executionId, result.commands);
       this.wakeActivityWorkers(result.commands);
-      this.emit({ kind: 'committed', executionId, ...changeOf(commit) });
+      this.emit({ kind: 'committed', executionId, ...changeOf(committed) });
       return result;
     }
     throw new EngineError(

@@ -604,6 +604,38 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
     );
 
     it(
+      'keeps stoppedAt and redriveCount unless a commit sets them; null clears stoppedAt',
+      withStore(async ({ store }) => {
+        const { record } = await store.executions.start(execution('e1'));
+        await store.executions.commit(record.id, 1, { ...finished(3), status: 'FAILED' });
+        // A late commit with nothing to say about the ending (stale work retired) keeps it.
+        await store.executions.commit(record.id, 2, {
+          status: 'FAILED',
+          snapshot: '{"s":"done"}',
+          events: [],
+        });
+        expect(await store.executions.get(record.id)).toMatchObject({
+          stoppedAt: T2,
+          redriveCount: 0,
+        });
+        // A redrive: running again, no longer stopped, counted.
+        await store.executions.commit(record.id, 3, {
+          status: 'RUNNING',
+          snapshot: '{"s":"again"}',
+          events: events(4, 1),
+          stoppedAt: null,
+          redriveCount: 1,
+        });
+        expect(await store.executions.get(record.id)).toMatchObject({
+          status: 'RUNNING',
+          stoppedAt: null,
+          redriveCount: 1,
+          output: null,
+        });
+      }),
+    );
+
+    it(
       'returns the running execution when started again with the same name and input',
       withStore(async ({ store }) => {
         const first = await store.executions.start(execution('e1'));

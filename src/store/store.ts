@@ -217,7 +217,10 @@ export interface StepCommit {
   readonly output?: string | null;
   readonly error?: string | null;
   readonly cause?: string | null;
+  /** When it stopped; `null` clears it (a redrive), leaving it out keeps it. */
   readonly stoppedAt?: string | null;
+  /** Set by a redrive; leaving it out keeps the count. */
+  readonly redriveCount?: number;
   /** Work this step schedules. */
   readonly schedule?: readonly DueWork[];
   /** Keys of work this step consumes or cancels; removed in the same transaction. */

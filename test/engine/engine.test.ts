@@ -465,6 +465,145 @@ for (const [label, opener] of backends) {
       await store.close();
     });
 
+    describe('redrive', () => {
+      it('continues a failed execution from its failed task, once, and counts it', async () => {
+        const tasks = new ScriptedTasks({
+          Work: (_request, call) => (call === 0 ? fail('Http.ServerError', '502') : ok('fine')),
+        });
+        const { store, clock, engine } = await setup(tasks, definitions.task);
+        const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: { a: 1 } });
+        await engine.tick();
+        await engine.idle();
+        const failed = await store.executions.get(execution.id);
+        expect(failed).toMatchObject({ status: 'FAILED', error: 'Http.ServerError' });
+        clock.advance(3600);
+        const [first, second] = await Promise.allSettled([
+          engine.redrive(execution.id),
+          engine.redrive(execution.id),
+        ]);
+        const outcomes = [first, second].map((o) => o?.status);
+        expect(outcomes.sort()).toEqual(['fulfilled', 'rejected']);
+        const refused = [first, second].find((o) => o?.status === 'rejected');
+        expect(refused?.status === 'rejected' ? refused.reason : undefined).toMatchObject({
+          code: 'EXECUTION_NOT_REDRIVABLE',
+          message: 'Execution is RUNNING and cannot be redriven.',
+        });
+        expect(await store.executions.get(execution.id)).toMatchObject({
+          status: 'RUNNING',
+          stoppedAt: null,
+          error: null,
+          redriveCount: 1,
+        });
+        await engine.tick();
+        await engine.idle();
+        expect(await store.executions.get(execution.id)).toMatchObject({
+          status: 'SUCCEEDED',
+          output: '{"a":1,"result":"fine"}',
+          redriveCount: 1,
+          stoppedAt: new Date(clock.ms).toISOString(),
+        });
+        const types = (await store.executions.history(execution.id, { limit: 100 })).items.map(
+          (e) => e.type,
+        );
+        expect(types.slice(types.indexOf('ExecutionFailed'))).toEqual([
+          'ExecutionFailed',
+          'ExecutionRedriven',
+          'TaskStateEntered',
+          'TaskScheduled',
+          'TaskStarted',
+          'TaskSucceeded',
+          'TaskStateExited',
+          'ExecutionSucceeded',
+        ]);
+        expect(tasks.calls.map((c) => c.idempotencyKey)).toEqual([
+          `${execution.id}#t1`,
+          `${execution.id}#t2`,
+        ]);
+        await store.close();
+      });
+
+      it("re-runs a stopped execution's task without the stopped attempt coming back", async () => {
+        const tasks = new ScriptedTasks({
+          Work: (request, call) => (call === 0 ? untilAborted(request) : ok('second')),
+        });
+        const { store, engine } = await setup(tasks, definitions.task);
+        const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+        await engine.tick();
+        await engine.stop(execution.id, 'Ops.Stopped', 'by hand');
+        await engine.idle();
+        expect((await store.executions.get(execution.id))?.status).toBe('ABORTED');
+        await engine.redrive(execution.id);
+        expect(await engine.tick()).toBe(1);
+        await engine.idle();
+        expect(await store.executions.get(execution.id)).toMatchObject({
+          status: 'SUCCEEDED',
+          output: '{"result":"second"}',
+        });
+        expect(tasks.calls).toHaveLength(2);
+        await store.close();
+      });
+
+      it('refuses what AWS refuses, with its reasons', async () => {
+        const { store, clock, engine } = await setup(
+          new ScriptedTasks({ Work: () => fail('Boom') }),
+          definitions.task,
+        );
+        const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+        await expect(engine.redrive(execution.id)).rejects.toMatchObject({
+          code: 'EXECUTION_NOT_REDRIVABLE',
+          message: 'Execution is RUNNING and cannot be redriven.',
+        });
+        await engine.tick();
+        await engine.idle();
+        clock.advance(14 * 24 * 3600 + 1);
+        await expect(engine.redrive(execution.id)).rejects.toMatchObject({
+          code: 'EXECUTION_NOT_REDRIVABLE',
+          message: 'Execution redrivable period exceeded.',
+        });
+        await expect(engine.redrive(`${execution.id}-nope`)).rejects.toMatchObject({
+          code: 'EXECUTION_NOT_FOUND',
+        });
+        const done = await engine.start({ workflow: 'wf', name: 'e2', input: {} });
+        await store.workflows.update('wf', {
+          definition: JSON.stringify(definitions.pass),
+          revisionId: 'r2',
+          now: new Date(T0).toISOString(),
+        });
+        const passed = await engine.start({ workflow: 'wf', name: 'e3', input: {} });
+        expect(passed.execution.status).toBe('SUCCEEDED');
+        await expect(engine.redrive(passed.execution.id)).rejects.toMatchObject({
+          message: 'Execution is SUCCEEDED and cannot be redriven.',
+        });
+        expect(done.execution.status).toBe('RUNNING');
+        await store.close();
+      });
+
+      it('refuses executions of EXPRESS workflows', async () => {
+        const { store, engine } = await setup(
+          new ScriptedTasks({ Work: () => fail('Boom') }),
+          definitions.task,
+        );
+        await store.workflows.create({
+          name: 'quick',
+          definition: JSON.stringify(definitions.task),
+          roleArn: null,
+          type: 'EXPRESS',
+          description: null,
+          revisionId: 'q1',
+          now: new Date(T0).toISOString(),
+        });
+        const { execution } = await engine.start({ workflow: 'quick', name: 'e1', input: {} });
+        await engine.tick();
+        await engine.idle();
+        expect((await store.executions.get(execution.id))?.status).toBe('FAILED');
+        await expect(engine.redrive(execution.id)).rejects.toMatchObject({
+          code: 'EXECUTION_NOT_REDRIVABLE',
+          message: expect.stringContaining('EXPRESS') as unknown,
+        });
+        await store.close();
+      });
+    });
+
     describe('.waitForTaskToken', () => {
       /** Starts an approval and returns the token its task request carried. */
       async function approval() {

@@ -60,6 +60,13 @@ export interface ExecutionSnapshot {
   readonly output?: JsonValue;
   readonly error?: string;
   readonly cause?: string;
+  /**
+   * Set when the execution ends FAILED, TIMED_OUT or ABORTED: the runs a redrive restores. Each
+   * unfinished run re-enters the state it stopped in (`ready`), with fresh retry attempts; a
+   * Parallel or Map state resumes with the results of its finished children (`children`), and
+   * only its failed, aborted and never-started children run again.
+   */
+  readonly redrive?: { readonly runs: readonly Run[] };
 }
 
 /**
@@ -217,7 +224,9 @@ export type StepEvent =
       readonly now: string;
       readonly error?: string;
       readonly cause?: string;
-    };
+    }
+  /** RedriveExecution: an execution that ended unsuccessfully continues from where it stopped. */
+  | { readonly type: 'ExecutionRedriven'; readonly now: string; readonly tokenKey?: string };
 
 /** What the engine must do next. */
 export type Command =

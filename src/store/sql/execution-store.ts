@@ -126,8 +126,14 @@ export class SqlExecutionStore implements ExecutionStore {
         throw stale(id, expectedRevision, current);
       checkEventIds(step.events, integer(current, 'event_count'));
       // The compare-and-set: only the commit built on the revision it read gets through.
+      // Columns a commit leaves out keep their values (a late, no-op commit on a finished
+      // execution must not erase when it stopped).
+      const optional: [string, SqlValue][] = [];
+      if (step.stoppedAt !== undefined) optional.push(['stopped_at', step.stoppedAt]);
+      if (step.redriveCount !== undefined) optional.push(['redrive_count', step.redriveCount]);
       const updated = await tx.query(
-        `UPDATE executions SET status = ?, snapshot = ?, output = ?, error = ?, cause = ?, stopped_at = ?,
+        `UPDATE executions SET status = ?, snapshot = ?, output = ?, error = ?, cause = ?,
+           ${optional.map(([column]) => `${column} = ?, `).join('')}
            revision = revision + 1, event_count = event_count + ?
          WHERE id = ? AND revision = ? RETURNING revision`,
         [
@@ -136,7 +142,7 @@ export class SqlExecutionStore implements ExecutionStore {
           step.output ?? null,
           step.error ?? null,
           step.cause ?? null,
-          step.stoppedAt ?? null,
+          ...optional.map(([, value]) => value),
           step.events.length,
           id,
           expectedRevision,
