@@ -10,7 +10,7 @@
  * that runs out, and another node runs it again with the same idempotency key).
  */
 import type { Clock, JsonValue } from '../common/index.js';
-import type { TaskRunner } from '../integrations/index.js';
+import type { TaskOutcome, TaskRunner } from '../integrations/index.js';
 import type {
   Command,
   ExecutionSnapshot,
@@ -39,6 +39,7 @@ import type {
 } from '../store/index.js';
 import { EngineError } from './errors.js';
 import { checkName } from './names.js';
+import { isNestedExecutionResource, nestedExecutions } from './nested-executions.js';
 
 export interface EngineOptions {
   readonly store: Store;
@@ -130,8 +131,11 @@ const TIMEOUT_SUFFIX: TaskTimerSuffix = ':timeout';
 const HEARTBEAT_SUFFIX: TaskTimerSuffix = ':heartbeat';
 
 /** The due-work keys of a task and its timers. */
+/** A `.sync` task's next check on its job. */
+const POLL_SUFFIX = ':poll';
+
 function taskKeys(taskId: string): string[] {
-  return [taskId, taskId + TIMEOUT_SUFFIX, taskId + HEARTBEAT_SUFFIX];
+  return [taskId, taskId + TIMEOUT_SUFFIX, taskId + HEARTBEAT_SUFFIX, taskId + POLL_SUFFIX];
 }
 
 function taskTimerOf(key: string): { taskId: string; suffix: TaskTimerSuffix } | undefined {
@@ -152,8 +156,32 @@ export class Engine {
   /** Workers long-polling an activity on this node, woken when this node schedules its task. */
   private readonly activityWaiters = new Map<string, Set<() => void>>();
 
+  /** `.sync` parents waiting on a child execution started on this node: child -> parent task. */
+  private readonly waitingParents = new Map<string, { executionId: string; taskId: string }>();
+  private readonly nested: TaskRunner;
+
   constructor(private readonly options: EngineOptions) {
     this.leaseMs = options.leaseMs ?? 60_000;
+    const { region = 'local', account = '000000000000' } = options;
+    this.nested = nestedExecutions({
+      region,
+      account,
+      start: (request) => this.start(request),
+      get: (id) => options.store.executions.get(id),
+      watch: (child, parent, idempotencyKey) =>
+        this.waitingParents.set(child, {
+          executionId: parent,
+          taskId: idempotencyKey.slice(parent.length + 1),
+        }),
+    });
+    // A child's end wakes its waiting parent at once instead of at the next poll.
+    this.subscribe((event) => {
+      if (event.kind !== 'committed' || event.status === 'RUNNING') return;
+      const parent = this.waitingParents.get(event.executionId);
+      if (parent === undefined) return;
+      this.waitingParents.delete(event.executionId);
+      this.track(this.pollNow(parent.executionId, parent.taskId));
+    });
   }
 
   /**
@@ -278,6 +306,11 @@ export class Engine {
         await this.fireTimer(work);
         continue;
       }
+      const poll = pollPayloadOf(work.payload);
+      if (poll !== undefined) {
+        this.track(this.runPoll(work, poll));
+        continue;
+      }
       // TaskStarted is committed before the task runs (and before tick returns): a task that
       // was cancelled meanwhile never starts, and history shows what is running.
       const command = await this.startTask(work);
@@ -374,70 +407,155 @@ export class Engine {
   }
 
   private async runTask(work: ClaimedWork, command: TaskCommand): Promise<void> {
-    const key = `${work.execution}#${command.taskId}`;
-    const controller = new AbortController();
-    this.running.set(key, controller);
-    let event: (now: string) => StepEvent;
-    const startedMs = this.options.clock.nowMs();
-    let ok = false;
-    try {
-      const outcome = await this.options.tasks.run({
+    const outcome = await this.invoke(work.execution, command, (signal) =>
+      this.runnerFor(command.resource).run({
         executionId: work.execution,
         stateName: command.stateName,
         resource: command.resource,
         input: command.input,
-        idempotencyKey: key,
+        idempotencyKey: `${work.execution}#${command.taskId}`,
         ...(command.taskToken === undefined ? {} : { taskToken: command.taskToken }),
         ...(command.timeoutSeconds === undefined ? {} : { timeoutSeconds: command.timeoutSeconds }),
         ...(command.credentials === undefined ? {} : { credentials: command.credentials }),
-        signal: controller.signal,
+        signal,
         heartbeat: () =>
           command.heartbeatSeconds === undefined
             ? Promise.resolve()
             : this.heartbeat(work.execution, command.taskId, command.heartbeatSeconds),
-      });
-      ok = outcome.ok;
-      if (outcome.ok && command.taskToken !== undefined) {
-        // .waitForTaskToken: the request went out; the state now waits for a callback with the
-        // token (sendTaskSuccess/Failure), under its timeout and heartbeat timers.
-        const output = outcome.output;
-        await this.apply(
-          work.execution,
-          (now) => ({ type: 'TaskSubmitted', now, taskId: command.taskId, output }),
-          [command.taskId],
-        );
-        return;
+      }),
+    );
+    if (outcome.ok === 'running') {
+      // .sync: the job started; record what the service answered and check on it later.
+      const { submitted } = outcome;
+      await this.apply(
+        work.execution,
+        (now) => ({ type: 'TaskSubmitted', now, taskId: command.taskId, output: submitted }),
+        [command.taskId],
+        taskKeys(command.taskId),
+        [this.pollWork(command, outcome, 1)],
+      );
+      return;
+    }
+    if (outcome.ok && command.taskToken !== undefined) {
+      // .waitForTaskToken: the request went out; the state now waits for a callback with the
+      // token (sendTaskSuccess/Failure), under its timeout and heartbeat timers.
+      const output = outcome.output;
+      await this.apply(
+        work.execution,
+        (now) => ({ type: 'TaskSubmitted', now, taskId: command.taskId, output }),
+        [command.taskId],
+      );
+      return;
+    }
+    await this.finishTask(work.execution, command.taskId, outcome, []);
+  }
+
+  /** Checks on a `.sync` job: finishes the task, or schedules the next check. */
+  private async runPoll(work: ClaimedWork, poll: PollPayload): Promise<void> {
+    const { command, job, polls } = poll;
+    const outcome = await this.invoke(work.execution, command, (signal) => {
+      const runner = this.runnerFor(command.resource);
+      if (runner.poll === undefined) {
+        return Promise.resolve<TaskOutcome>({
+          ok: false,
+          error: 'States.TaskFailed',
+          cause: `The integration for ${command.resource} started a .sync job but cannot check on it.`,
+        });
       }
-      event = outcome.ok
-        ? (now) => ({ type: 'TaskSucceeded', now, taskId: command.taskId, output: outcome.output })
-        : (now) => ({
-            type: 'TaskFailed',
-            now,
-            taskId: command.taskId,
-            error: outcome.error,
-            cause: outcome.cause,
-          });
+      return runner.poll({
+        executionId: work.execution,
+        stateName: command.stateName,
+        resource: command.resource,
+        job,
+        polls,
+        idempotencyKey: `${work.execution}#${command.taskId}`,
+        signal,
+      });
+    });
+    if (outcome.ok === 'running') {
+      const next = this.pollWork(command, outcome, polls + 1);
+      await this.rescheduleIfPending(work.execution, command.taskId, [work.key], [next]);
+      return;
+    }
+    await this.finishTask(work.execution, command.taskId, outcome, [work.key]);
+  }
+
+  /** Runs one call to an integration with an AbortSignal, timing it; a throw becomes a failure. */
+  private async invoke(
+    executionId: string,
+    command: TaskCommand,
+    call: (signal: AbortSignal) => Promise<TaskOutcome>,
+  ): Promise<TaskOutcome> {
+    const key = `${executionId}#${command.taskId}`;
+    const controller = new AbortController();
+    this.running.set(key, controller);
+    const startedMs = this.options.clock.nowMs();
+    let outcome: TaskOutcome;
+    try {
+      outcome = await call(controller.signal);
     } catch (error: unknown) {
       // An integration that throws has a bug; the execution sees the task fail, not the node.
       const cause = error instanceof Error ? error.message : String(error);
-      event = (now) => ({
-        type: 'TaskFailed',
-        now,
-        taskId: command.taskId,
-        error: 'States.TaskFailed',
-        cause,
-      });
+      outcome = { ok: false, error: 'States.TaskFailed', cause };
     } finally {
       this.running.delete(key);
-      this.emit({
-        kind: 'task',
-        executionId: work.execution,
-        resource: command.resource,
-        ms: this.options.clock.nowMs() - startedMs,
-        ok,
-      });
     }
-    await this.apply(work.execution, event, taskKeys(command.taskId));
+    this.emit({
+      kind: 'task',
+      executionId,
+      resource: command.resource,
+      ms: this.options.clock.nowMs() - startedMs,
+      ok: outcome.ok !== false,
+    });
+    return outcome;
+  }
+
+  /** Commits a task's final outcome, retiring its work and timers. */
+  private async finishTask(
+    executionId: string,
+    taskId: string,
+    outcome: Exclude<TaskOutcome, { ok: 'running' }>,
+    retire: readonly string[],
+  ): Promise<void> {
+    await this.apply(
+      executionId,
+      outcome.ok
+        ? (now) => ({ type: 'TaskSucceeded', now, taskId, output: outcome.output })
+        : (now) => ({
+            type: 'TaskFailed',
+            now,
+            taskId,
+            error: outcome.error,
+            cause: outcome.cause,
+          }),
+      [...taskKeys(taskId), ...retire],
+    );
+  }
+
+  private pollWork(
+    command: TaskCommand,
+    outcome: Extract<TaskOutcome, { ok: 'running' }>,
+    polls: number,
+  ): DueWork {
+    const seconds = Math.max(0, outcome.pollAfterSeconds);
+    const payload: PollPayload = { type: 'PollTask', command, job: outcome.job, polls };
+    return {
+      key: command.taskId + POLL_SUFFIX,
+      kind: 'task',
+      dueAt: plusSeconds(this.now(), seconds),
+      payload: JSON.stringify(payload),
+    };
+  }
+
+  /**
+   * Makes a waiting `.sync` task check on its job now (a webhook said it changed, or a nested
+   * execution finished). Does nothing when the task is not waiting on a job.
+   */
+  async pollNow(executionId: string, taskId: string): Promise<void> {
+    const key = taskId + POLL_SUFFIX;
+    const due = await this.options.store.executions.dueWork(executionId, key);
+    if (due === undefined || due.leaseOwner !== null) return;
+    await this.rescheduleIfPending(executionId, taskId, [key], [{ ...due, dueAt: this.now() }]);
   }
 
   /**
@@ -588,7 +706,25 @@ export class Engine {
    * pending (it finished, timed out, or the execution stopped).
    */
   private async heartbeat(executionId: string, taskId: string, seconds: number): Promise<void> {
-    const key = taskId + HEARTBEAT_SUFFIX;
+    await this.rescheduleIfPending(
+      executionId,
+      taskId,
+      [taskId + HEARTBEAT_SUFFIX],
+      [taskTimer(taskId, HEARTBEAT_SUFFIX, this.now(), seconds)],
+    );
+  }
+
+  /**
+   * Replaces some of a pending task's due work (its heartbeat timer, its next poll) in a commit
+   * with no events, still a compare-and-set on the revision; does nothing once the task is no
+   * longer pending (it finished, timed out, or the execution ended).
+   */
+  private async rescheduleIfPending(
+    executionId: string,
+    taskId: string,
+    retire: readonly string[],
+    schedule: readonly DueWork[],
+  ): Promise<void> {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const stored = await this.options.store.executions.snapshot(executionId);
       if (!stored) return;
@@ -602,8 +738,8 @@ export class Engine {
           status: snapshot.status,
           snapshot: stored.snapshot,
           events: [],
-          retire: [key],
-          schedule: [taskTimer(taskId, HEARTBEAT_SUFFIX, this.now(), seconds)],
+          retire,
+          schedule,
           ...terminal(snapshot),
         });
         return;
@@ -674,6 +810,10 @@ export class Engine {
       'CONTENDED',
       `Execution ${executionId} changed under ${MAX_CONFLICT_RETRIES} attempts in a row to apply one event; the work stays due and will be retried.`,
     );
+  }
+
+  private runnerFor(resource: string): TaskRunner {
+    return isNestedExecutionResource(resource) ? this.nested : this.options.tasks;
   }
 
   private emit(event: EngineEvent): void {
@@ -897,6 +1037,21 @@ function isConflict(error: unknown): boolean {
 }
 
 type TaskCommand = Extract<Command, { type: 'ScheduleTask' }>;
+
+/** The stored check on a `.sync` job. */
+interface PollPayload {
+  readonly type: 'PollTask';
+  readonly command: TaskCommand;
+  readonly job: JsonValue;
+  readonly polls: number;
+}
+
+function pollPayloadOf(payload: string): PollPayload | undefined {
+  const value: unknown = JSON.parse(payload);
+  return typeof value === 'object' && value !== null && 'type' in value && value.type === 'PollTask'
+    ? (value as PollPayload) // written by pollWork
+    : undefined;
+}
 
 /** The ScheduleTask command stored as a task's payload by this engine. */
 function taskCommandOf(payload: string): TaskCommand {

@@ -313,6 +313,11 @@ export interface ExecutionStore {
     leaseUntil: string,
     limit: number,
   ): Promise<readonly ClaimedWork[]>;
+  /** One item of an execution's due work, with who holds it (null: nobody). */
+  dueWork(
+    execution: string,
+    key: string,
+  ): Promise<(DueWork & { readonly leaseOwner: string | null }) | undefined>;
   /** The earliest time work can next be claimed: a due time, or a lease running out. */
   nextDueAt(): Promise<string | undefined>;
 

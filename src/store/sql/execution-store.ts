@@ -9,6 +9,7 @@ import { StoreError } from '../errors.js';
 import { decodePageToken, encodePageToken } from '../page-token.js';
 import type {
   ClaimedWork,
+  DueWork,
   ExecutionFilter,
   ExecutionRecord,
   ExecutionStats,
@@ -256,6 +257,28 @@ export class SqlExecutionStore implements ExecutionStore {
          AS next FROM due_work WHERE activity IS NULL`,
     );
     return row === undefined ? undefined : (textOrNull(row, 'next') ?? undefined);
+  }
+
+  async dueWork(
+    execution: string,
+    key: string,
+  ): Promise<(DueWork & { readonly leaseOwner: string | null }) | undefined> {
+    const [row] = await this.db.query(
+      `SELECT key, kind, due_at, payload, activity, lease_owner FROM due_work
+       WHERE execution = ? AND key = ?`,
+      [execution, key],
+    );
+    if (row === undefined) return undefined;
+    const kind = text(row, 'kind');
+    const activity = textOrNull(row, 'activity');
+    return {
+      key: text(row, 'key'),
+      kind: kind === 'timer' ? 'timer' : 'task',
+      dueAt: text(row, 'due_at'),
+      payload: text(row, 'payload'),
+      ...(activity === null ? {} : { activity }),
+      leaseOwner: textOrNull(row, 'lease_owner'),
+    };
   }
 
   async activityTasks(activity: string, limit: number): Promise<readonly PendingActivityTask[]> {
