@@ -153,6 +153,9 @@ export class Engine {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly definitions = new Map<string, StateMachineDefinition>();
   private readonly listeners = new Set<EngineListener>();
+  /** Wakes the napping run loop (see `nap`); `wakePending` keeps a wake-up that came between naps. */
+  private wakeLoop: (() => void) | undefined;
+  private wakePending = false;
   /** Workers long-polling an activity on this node, woken when this node schedules its task. */
   private readonly activityWaiters = new Map<string, Set<() => void>>();
 
@@ -283,6 +286,7 @@ export class Engine {
       first,
     });
     if (created) {
+      if ((first.schedule?.length ?? 0) > 0) this.wake();
       this.wakeActivityWorkers(result.commands);
       this.emit({ kind: 'committed', executionId: id, ...changeOf(first) });
     }
@@ -329,16 +333,64 @@ export class Engine {
     sleep: (ms: number, signal: AbortSignal) => Promise<void>,
     pollMs = 1000,
   ): Promise<void> {
-    while (!signal.aborted) {
-      if ((await this.tick()) > 0) continue;
-      const next = await this.options.store.executions.nextDueAt();
-      const dueMs = next === undefined ? undefined : parseTimestamp(next);
-      const wait =
-        dueMs === undefined ? pollMs : Math.min(pollMs, dueMs - this.options.clock.nowMs());
-      // Wake early when one of this node's tasks finishes: its commit usually schedules work.
-      if (wait > 0) await Promise.race([sleep(wait, signal), ...this.inFlight]);
+    // Other nodes' new work wakes this one (PostgreSQL LISTEN/NOTIFY); the poll is the backstop.
+    const unlisten = await this.options.store.listenForWork?.((topic) => this.onWork(topic));
+    try {
+      while (!signal.aborted) {
+        if ((await this.tick()) > 0) continue;
+        const next = await this.options.store.executions.nextDueAt();
+        const dueMs = next === undefined ? undefined : parseTimestamp(next);
+        const wait =
+          dueMs === undefined ? pollMs : Math.min(pollMs, dueMs - this.options.clock.nowMs());
+        if (wait > 0) await this.nap(wait, signal, sleep);
+      }
+      await this.idle();
+    } finally {
+      await unlisten?.();
     }
-    await this.idle();
+  }
+
+  /**
+   * Sleeps up to `ms`, waking early when this node commits new work, another node announces
+   * some, or one of this node's tasks finishes (its commit usually schedules work).
+   */
+  private async nap(
+    ms: number,
+    signal: AbortSignal,
+    sleep: (ms: number, signal: AbortSignal) => Promise<void>,
+  ): Promise<void> {
+    if (this.wakePending) {
+      this.wakePending = false;
+      return;
+    }
+    const nap = new AbortController();
+    const stop = () => nap.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    const woken = new Promise<void>((resolve) => {
+      this.wakeLoop = resolve;
+    });
+    try {
+      await Promise.race([sleep(ms, nap.signal).catch(() => undefined), woken, ...this.inFlight]);
+    } finally {
+      this.wakeLoop = undefined;
+      this.wakePending = false;
+      nap.abort(); // ends the sleep's timer
+      signal.removeEventListener('abort', stop);
+    }
+  }
+
+  /** New work exists: a napping run loop looks at once; a busy one looks before its next nap. */
+  private wake(): void {
+    if (this.wakeLoop) this.wakeLoop();
+    else this.wakePending = true;
+  }
+
+  private onWork(topic: string): void {
+    if (!topic.startsWith('activity:')) {
+      this.wake();
+      return;
+    }
+    for (const wake of this.activityWaiters.get(topic.slice('activity:'.length)) ?? []) wake();
   }
 
   /**
@@ -742,6 +794,7 @@ export class Engine {
           schedule,
           ...terminal(snapshot),
         });
+        this.wake();
         return;
       } catch (error: unknown) {
         if (!isConflict(error)) throw error;
@@ -802,6 +855,7 @@ export class Engine {
       }
       if (result === undefined) return undefined;
       this.abortCancelled(executionId, result.commands);
+      if ((committed.schedule?.length ?? 0) > 0) this.wake();
       this.wakeActivityWorkers(result.commands);
       this.emit({ kind: 'committed', executionId, ...changeOf(committed) });
       return result;

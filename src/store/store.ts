@@ -356,6 +356,13 @@ export interface Store {
   readonly workflows: WorkflowStore;
   readonly executions: ExecutionStore;
   readonly activities: ActivityStore;
+  /**
+   * Calls `onWork` soon after another node commits due work (PostgreSQL LISTEN/NOTIFY), so idle
+   * nodes wake at once instead of at their next poll. `topic` is `''` for work `claimDue` hands
+   * out, or `activity:<ARN>` for a task waiting for an activity's workers. Absent where one
+   * process owns the database (SQLite). Resolves once listening; call the result to stop.
+   */
+  listenForWork?(onWork: (topic: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

@@ -337,6 +337,11 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 }
 
+/** The PostgreSQL channel that tells listening nodes new work was scheduled. */
+export const WORK_CHANNEL = 'baton_due_work';
+const WORK_TOPIC = (activity: string | undefined): string =>
+  activity === undefined ? '' : `activity:${activity}`;
+
 function stale(id: string, expectedRevision: number, current: Row): StoreError {
   return new StoreError(
     'CONFLICT',
@@ -364,6 +369,11 @@ async function applyDueWork(db: SqlRunner, execution: string, step: StepCommit):
       'INSERT INTO due_work (execution, key, kind, due_at, payload, activity) VALUES (?, ?, ?, ?, ?, ?)',
       [execution, work.key, work.kind, work.dueAt, work.payload, work.activity ?? null],
     );
+  }
+  if (db.dialect === 'postgres') {
+    // Delivered when the transaction commits (and only then); repeats within it are folded.
+    const topics = new Set((step.schedule ?? []).map((w) => WORK_TOPIC(w.activity)));
+    for (const topic of topics) await db.query('SELECT pg_notify(?, ?)', [WORK_CHANNEL, topic]);
   }
 }
 
