@@ -14,6 +14,7 @@ import type { TaskOutcome, TaskRunner } from '../integrations/index.js';
 import type {
   Command,
   ExecutionSnapshot,
+  Limits,
   StateMachineDefinition,
   StepEvent,
   StepResult,
@@ -55,6 +56,11 @@ export interface EngineOptions {
   readonly account?: string;
   /** How long finished executions are kept before `purgeFinished` removes them (default 90 days). */
   readonly retentionMs?: number;
+  /**
+   * Limits for executions started by this engine: payload bytes, history events (AWS: 25,000;
+   * raise it to let long executions go on) and variable bytes. Kept with each execution.
+   */
+  readonly limits?: Partial<Limits>;
   /** How long after it stopped an execution may be redriven (AWS: 14 days). */
   readonly redriveWindowMs?: number;
   /** Told about failures of background task work (each is retried after its lease). */
@@ -271,6 +277,7 @@ export class Engine {
       },
       seed: Math.floor(this.options.random() * 0x7fffffff),
       tokenKey: this.options.tokenKey(),
+      ...(this.options.limits === undefined ? {} : { limits: this.options.limits }),
     });
     const first = toCommit(result, now, []);
     const { record, created } = await store.executions.start({

@@ -465,6 +465,44 @@ for (const [label, opener] of backends) {
       await store.close();
     });
 
+    it('enforces the history limit, and goes beyond AWS when configured to', async () => {
+      const loop = {
+        StartAt: 'Count',
+        QueryLanguage: 'JSONata',
+        States: {
+          Count: {
+            Type: 'Pass',
+            Output: '{% $states.input + 1 %}',
+            Next: 'Done?',
+          },
+          'Done?': {
+            Type: 'Choice',
+            Choices: [{ Condition: '{% $states.input >= 6600 %}', Next: 'Done' }],
+            Default: 'Count',
+          },
+          Done: { Type: 'Succeed' },
+        },
+      };
+      // 6,600 rounds of two states: about 26,400 events, over AWS's 25,000.
+      const { store, engine } = await setup(new ScriptedTasks({}), loop);
+      const limited = await engine.start({ workflow: 'wf', name: 'e1', input: 0 });
+      expect(limited.execution).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+      expect(limited.execution.cause).toContain('maximum number of history events (25000)');
+      const roomy = new Engine({
+        store,
+        clock: new TestClock(),
+        tasks: new ScriptedTasks({}),
+        nodeId: 'node-2',
+        tokenKey,
+        random: () => 0,
+        limits: { historyEvents: 30_000 },
+      });
+      const { execution } = await roomy.start({ workflow: 'wf', name: 'e2', input: 0 });
+      expect(execution).toMatchObject({ status: 'SUCCEEDED', output: '6600' });
+      expect(execution.eventCount).toBeGreaterThan(25_000);
+      await store.close();
+    });
+
     describe('redrive', () => {
       it('continues a failed execution from its failed task, once, and counts it', async () => {
         const tasks = new ScriptedTasks({
