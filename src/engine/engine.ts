@@ -312,22 +312,39 @@ export class Engine {
       formatTimestamp(nowMs + this.leaseMs),
       limit,
     );
+    // Executions are worked side by side (their commits share a group commit); one
+    // execution's items go in order, as each step builds on the one before.
+    const byExecution = new Map<string, ClaimedWork[]>();
     for (const work of claimed) {
-      if (work.kind === 'timer') {
-        await this.fireTimer(work);
-        continue;
-      }
-      const poll = pollPayloadOf(work.payload);
-      if (poll !== undefined) {
-        this.track(this.runPoll(work, poll));
-        continue;
-      }
-      // TaskStarted is committed before the task runs (and before tick returns): a task that
-      // was cancelled meanwhile never starts, and history shows what is running.
-      const command = await this.startTask(work);
-      if (command !== undefined) this.track(this.runTask(work, command));
+      const items = byExecution.get(work.execution);
+      if (items) items.push(work);
+      else byExecution.set(work.execution, [work]);
     }
+    const outcomes = await Promise.allSettled(
+      [...byExecution.values()].map(async (items) => {
+        for (const work of items) await this.carryOut(work);
+      }),
+    );
+    // Every item had its turn; a failed one stays leased and is retried after its lease.
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
     return claimed.length;
+  }
+
+  private async carryOut(work: ClaimedWork): Promise<void> {
+    if (work.kind === 'timer') {
+      await this.fireTimer(work);
+      return;
+    }
+    const poll = pollPayloadOf(work.payload);
+    if (poll !== undefined) {
+      this.track(this.runPoll(work, poll));
+      return;
+    }
+    // TaskStarted is committed before the task runs (and before tick returns): a task that
+    // was cancelled meanwhile never starts, and history shows what is running.
+    const command = await this.startTask(work);
+    if (command !== undefined) this.track(this.runTask(work, command));
   }
 
   /**

@@ -51,7 +51,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
       );
     },
     listenForWork: (onWork) => listen(options.url, onWork),
-    close: () => pool.end(),
+    close: () => runner.close(),
   };
 }
 
@@ -92,19 +92,54 @@ function numbered(sql: string): string {
 
 class PoolRunner implements SqlRunner {
   readonly dialect = 'postgres';
+  private closing: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly pool: pg.Pool) {}
 
-  async exec(sql: string): Promise<void> {
-    await this.pool.query(sql);
+  exec(sql: string): Promise<void> {
+    return this.guard(async () => {
+      await this.pool.query(sql);
+    });
   }
 
-  async query(sql: string, params: readonly SqlValue[] = []): Promise<readonly Row[]> {
-    const result = await this.pool.query(numbered(sql), [...params]);
-    return result.rows.map(toRow);
+  query(sql: string, params: readonly SqlValue[] = []): Promise<readonly Row[]> {
+    return this.guard(async () => {
+      const result = await this.pool.query(numbered(sql), [...params]);
+      return result.rows.map(toRow);
+    });
   }
 
-  async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.guard(() => this.inTransaction(work));
+  }
+
+  /**
+   * Refuses new work, lets work already started finish, then ends the pool. (pg leaves a query
+   * that races `pool.end()` unanswered for ever; refusing it here turns that into an error.)
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.inFlight]);
+      await this.pool.end();
+    })();
+    return this.closing;
+  }
+
+  private guard<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.closing !== undefined) {
+      return Promise.reject(new Error('The PostgreSQL store is closed; open a new one.'));
+    }
+    const running = operation();
+    this.inFlight.add(running);
+    void running.then(
+      () => this.inFlight.delete(running),
+      () => this.inFlight.delete(running),
+    );
+    return running;
+  }
+
+  private async inTransaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       try {
