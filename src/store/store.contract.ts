@@ -636,6 +636,40 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
     );
 
     it(
+      'commits many executions at once, and a commit that loses its race fails alone',
+      withStore(async ({ store }) => {
+        const ids: string[] = [];
+        for (let i = 0; i < 20; i++) {
+          ids.push((await store.executions.start(execution(`e${i}`))).record.id);
+        }
+        const results = await Promise.allSettled(
+          ids.map((id, i) =>
+            // e7 names a revision it never had: that commit must fail without harming the rest.
+            store.executions.commit(id, i === 7 ? 5 : 1, {
+              status: 'RUNNING',
+              snapshot: `{"step":${i}}`,
+              events: events(3, 2),
+            }),
+          ),
+        );
+        expect(results.map((r) => r.status)).toEqual(
+          ids.map((_, i) => (i === 7 ? 'rejected' : 'fulfilled')),
+        );
+        const failed = results[7];
+        expect(failed?.status === 'rejected' ? failed.reason : undefined).toMatchObject({
+          code: 'CONFLICT',
+        });
+        for (const [i, id] of ids.entries()) {
+          const record = await store.executions.get(id);
+          expect([i, record?.revision, record?.eventCount]).toEqual(
+            i === 7 ? [i, 1, 2] : [i, 2, 4],
+          );
+        }
+        expect((await store.executions.history(ids[7] ?? '', { limit: 10 })).items).toHaveLength(2);
+      }),
+    );
+
+    it(
       'returns the running execution when started again with the same name and input',
       withStore(async ({ store }) => {
         const first = await store.executions.start(execution('e1'));
