@@ -9,6 +9,7 @@ import { applyMigrations, loadMigrations } from '../sql/migrate.js';
 import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
 import { integer, toRow } from '../sql/sql-runner.js';
 import { SqlExecutionStore } from '../sql/execution-store.js';
+import { SqlTagStore } from '../sql/tag-store.js';
 import { SqlWorkflowStore } from '../sql/workflow-store.js';
 import type { MigrationReport, Store } from '../store.js';
 
@@ -37,6 +38,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     kind: 'postgres',
     workflows: new SqlWorkflowStore(runner),
     executions: new SqlExecutionStore(runner),
+    tags: new SqlTagStore(runner),
     migrate: async (): Promise<MigrationReport> => {
       await checkServerVersion(runner);
       return applyMigrations(
