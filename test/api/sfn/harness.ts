@@ -120,6 +120,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     region: REGION,
     credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'not-a-secret' },
     maxAttempts: 1,
+    // StartSyncExecution and TestState carry the endpoint host prefix `sync-` (AWS serves them
+    // from sync-states.REGION.amazonaws.com); a loopback address has no such name.
+    disableHostPrefix: true,
   });
   return {
     url,
@@ -169,14 +172,25 @@ export function definition(states?: Record<string, JsonValue>, startAt = 'Start'
   });
 }
 
+/** What a failed call threw: its name, message, and own members (`reason`, `resourceName`...). */
+export interface Rejection {
+  readonly name: string;
+  readonly message: string;
+  readonly members: Readonly<Record<string, unknown>>;
+}
+
 /** The exception a promise rejects with (fails the test when it resolves). */
-export async function rejection(
-  promise: Promise<unknown>,
-): Promise<Error & Record<string, unknown>> {
+export async function rejection(promise: Promise<unknown>): Promise<Rejection> {
   const outcome = await promise.then(
     () => undefined,
     (error: unknown) => error,
   );
-  if (outcome instanceof Error) return Object.assign(outcome, {});
+  if (outcome instanceof Error) {
+    return {
+      name: outcome.name,
+      message: outcome.message,
+      members: Object.fromEntries(Object.entries(outcome)),
+    };
+  }
   throw new Error('expected the call to fail, but it succeeded');
 }

@@ -583,7 +583,7 @@ describe('versions and aliases', () => {
       ),
     );
     expect(error.name).toBe('ValidationException');
-    expect(error['reason']).toBe('MISSING_REQUIRED_PARAMETER');
+    expect(error.members['reason']).toBe('MISSING_REQUIRED_PARAMETER');
   });
 
   it('lists aliases of a missing state machine: StateMachineDoesNotExist', async () => {
@@ -628,7 +628,7 @@ describe('tags', () => {
       h.client.send(new TagResourceCommand({ resourceArn: arn, tags: [{ key: 'a', value: 'b' }] })),
     );
     expect(error.name).toBe('ResourceNotFound');
-    expect(error['resourceName']).toBe(arn);
+    expect(error.members['resourceName']).toBe(arn);
     for (const command of [
       new ListTagsForResourceCommand({ resourceArn: arn }),
       new UntagResourceCommand({ resourceArn: arn, tagKeys: ['a'] }),
@@ -647,7 +647,7 @@ describe('tags', () => {
       h.client.send(new TagResourceCommand({ resourceArn: arn, tags })),
     );
     expect(error.name).toBe('TooManyTags');
-    expect(error['resourceName']).toBe(arn);
+    expect(error.members['resourceName']).toBe(arn);
     const listed = await h.client.send(new ListTagsForResourceCommand({ resourceArn: arn }));
     expect(listed.tags).toEqual([]);
   });
