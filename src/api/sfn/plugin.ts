@@ -125,7 +125,7 @@ export const sfnApiPlugin: FastifyPluginAsync<SfnApiOptions> = (app, options) =>
         );
       }
       const result = await action(context, new RequestFields(parseBody(body)));
-      return reply.code(200).type(CONTENT_TYPE).send(JSON.stringify(result));
+      return reply.code(200).type(CONTENT_TYPE).send(json(result));
     } catch (error: unknown) {
       return sendError(reply, toSfnError(error, request, reply));
     }
@@ -168,7 +168,12 @@ function unexpected(error: unknown, request: FastifyRequest, reply: FastifyReply
 }
 
 function sendError(reply: FastifyReply, error: SfnError): FastifyReply {
-  return reply.code(error.status).type(CONTENT_TYPE).send(JSON.stringify(error.toBody()));
+  return reply.code(error.status).type(CONTENT_TYPE).send(json(error.toBody()));
+}
+
+/** A Buffer, so fastify sends the content type exactly as AWS does (no `; charset=utf-8`). */
+function json(body: JsonObject): Buffer {
+  return Buffer.from(JSON.stringify(body), 'utf8');
 }
 
 function statusOf(error: unknown): number | undefined {
