@@ -54,7 +54,6 @@ function readStart(context: SfnContext, request: RequestFields): StartRequest | 
   const name = request.string('name', { min: 1, max: 80 });
   const input = request.string('input', PAYLOAD_RULE);
   request.string('traceHeader', { min: 0, max: 256, pattern: TRACE_HEADER });
-  request.enumOf('includedData', INCLUDED_DATA);
   request.check();
   if (arn === undefined) return undefined;
   const target = context.arns.parse(arn, ['stateMachine', 'version', 'alias']);
