@@ -54,7 +54,7 @@ export const createStateMachine: SfnAction = async (context, request) => {
   requireValidName('workflow', name);
   requireRoleArn(roleArn);
   requireVersionDescriptionOnlyWhenPublishing(publish, versionDescription);
-  requireValidDefinition(definition);
+  requireValidDefinition(definition, type);
 
   const { store, arns } = context;
   const arn = arns.stateMachine(name);
@@ -110,7 +110,11 @@ export const updateStateMachine: SfnAction = async (context, request) => {
   }
   if (roleArn !== undefined) requireRoleArn(roleArn);
   requireVersionDescriptionOnlyWhenPublishing(publish, versionDescription);
-  if (definition !== undefined) requireValidDefinition(definition);
+  if (definition !== undefined) {
+    const current = await context.store.workflows.get(stateMachine);
+    if (!current) throw stateMachineDoesNotExist(arn);
+    requireValidDefinition(definition, current.type);
+  }
 
   let updated: WorkflowRecord;
   try {
@@ -242,13 +246,13 @@ export const describeStateMachineForExecution: SfnAction = async (context, reque
 
 export const validateStateMachineDefinition: SfnAction = (_context, request) => {
   const definition = request.string('definition', { ...DEFINITION_RULE, required: true });
-  request.enumOf('type', TYPES);
+  const type = request.enumOf('type', TYPES);
   // Our validator reports errors only, so both severities give the same list.
   request.enumOf('severity', ['ERROR', 'WARNING'] as const);
   const maxResults = request.integer('maxResults', { min: 0, max: 100 });
   request.check();
   if (definition === undefined) return Promise.resolve({});
-  const checked = checkDefinitionText(definition);
+  const checked = checkDefinitionText(definition, type);
   const all = checked.ok ? [] : checked.diagnostics;
   const limit = maxResults === undefined || maxResults === 0 ? 100 : maxResults;
   return Promise.resolve({

@@ -129,6 +129,34 @@ describe('CreateStateMachine and DescribeStateMachine', () => {
     }
   });
 
+  it('refuses .sync and .waitForTaskToken tasks in an EXPRESS state machine', async () => {
+    const callback = definition({
+      Start: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+        End: true,
+      },
+    });
+    const error = await rejection(
+      create(fresh('express'), { definition: callback, type: 'EXPRESS' }),
+    );
+    expect(error.name).toBe('InvalidDefinition');
+    expect(error.message).toContain('/States/Start/Resource');
+    await create(fresh('standard'), { definition: callback, type: 'STANDARD' });
+    const validated = await h.client.send(
+      new ValidateStateMachineDefinitionCommand({ definition: callback, type: 'EXPRESS' }),
+    );
+    expect(validated.diagnostics?.map((d) => d.location)).toEqual(['/States/Start/Resource']);
+    const name = fresh('express');
+    await create(name, { type: 'EXPRESS' });
+    const updated = await rejection(
+      h.client.send(
+        new UpdateStateMachineCommand({ stateMachineArn: SM_PREFIX + name, definition: callback }),
+      ),
+    );
+    expect(updated.name).toBe('InvalidDefinition');
+  });
+
   it('refuses names that break AWS naming rules: InvalidName', async () => {
     for (const name of ['has space', 'colon:name', 'star*', 'a'.repeat(80) + '\u0001']) {
       const error = await rejection(create(name));
@@ -267,7 +295,7 @@ describe('UpdateStateMachine, DeleteStateMachine and ListStateMachines', () => {
         expect(item).toEqual({
           stateMachineArn: SM_PREFIX + (item.name ?? ''),
           name: item.name,
-          type: 'STANDARD',
+          type: expect.stringMatching(/^(STANDARD|EXPRESS)$/),
           creationDate: expect.any(Date),
         });
         seen.push(item.name ?? '');
