@@ -18,7 +18,10 @@ const NAMESPACES = {
 } as const;
 export type SfnErrorNamespace = keyof typeof NAMESPACES;
 
-/** An error the API answers with; anything else becomes an InternalFailure (500). */
+/**
+ * An error the API answers with; anything else becomes an InternalFailure (500). Step
+ * Functions answers its exceptions with 400, except ConflictException (409).
+ */
 export class SfnError extends Error {
   override readonly name = 'SfnError';
   constructor(
@@ -102,7 +105,9 @@ export const resourceNotFound = (arn: string, message = `Resource not found: '${
   service('ResourceNotFound', message, { resourceName: arn });
 export const tooManyTags = (arn: string, detail: string): SfnError =>
   service('TooManyTags', detail, { resourceName: arn });
-export const conflict = (detail: string): SfnError => service('ConflictException', detail);
+/** The one Step Functions exception the model documents with its own status (409). */
+export const conflict = (detail: string): SfnError =>
+  new SfnError('ConflictException', detail, { status: 409 });
 export const serviceQuotaExceeded = (detail: string): SfnError =>
   service('ServiceQuotaExceededException', detail);
 export const missingRequiredParameter = (detail: string): SfnError =>

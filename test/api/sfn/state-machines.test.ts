@@ -463,6 +463,7 @@ describe('versions and aliases', () => {
       ),
     );
     expect(error.name).toBe('ConflictException');
+    expect(error.members['$metadata']).toMatchObject({ httpStatusCode: 409 });
   });
 
   it('creates, describes, updates, lists and deletes an alias', async () => {
