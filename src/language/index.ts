@@ -35,3 +35,4 @@ export type { InspectionStage } from './execution/io.js';
 export { executionOfToken, sameToken } from './execution/task-token.js';
 export { parseJsonText, MAX_JSON_TEXT_DEPTH } from './json-text.js';
 export type { JsonTextResult } from './json-text.js';
+export { isActivityResource } from './execution/state-handlers.js';

@@ -99,6 +99,10 @@ export const stateMachineTypeNotSupported = (detail: string): SfnError =>
   service('StateMachineTypeNotSupported', detail);
 export const executionDoesNotExist = (arn: string): SfnError =>
   service('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+export const executionNotRedrivable = (detail: string): SfnError =>
+  service('ExecutionNotRedrivable', detail);
+export const activityDoesNotExist = (arn: string): SfnError =>
+  service('ActivityDoesNotExist', `Activity Does Not Exist: '${arn}'`);
 export const executionAlreadyExists = (arn: string): SfnError =>
   service('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
 export const resourceNotFound = (arn: string, message = `Resource not found: '${arn}'`): SfnError =>

@@ -5,7 +5,9 @@ import type { StoreErrorCode } from '../../store/index.js';
 import { StoreError } from '../../store/index.js';
 import type { SfnError } from './errors.js';
 import {
+  activityDoesNotExist,
   executionDoesNotExist,
+  executionNotRedrivable,
   invalidDefinition,
   invalidName,
   invalidToken,
@@ -33,6 +35,10 @@ export function fromEngineError(error: EngineError, subject: string): SfnError {
       return taskDoesNotExist(error.message);
     case 'CONTENDED':
       return throttled(error.message);
+    case 'EXECUTION_NOT_REDRIVABLE':
+      return executionNotRedrivable(error.message);
+    case 'ACTIVITY_NOT_FOUND':
+      return activityDoesNotExist(subject);
     default:
       return assertNever(error.code);
   }

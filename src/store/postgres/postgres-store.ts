@@ -8,7 +8,8 @@ import { StoreError } from '../errors.js';
 import { applyMigrations, loadMigrations } from '../sql/migrate.js';
 import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
 import { integer, toRow } from '../sql/sql-runner.js';
-import { SqlExecutionStore } from '../sql/execution-store.js';
+import { SqlActivityStore } from '../sql/activity-store.js';
+import { SqlExecutionStore, WORK_CHANNEL } from '../sql/execution-store.js';
 import { SqlTagStore } from '../sql/tag-store.js';
 import { SqlWorkflowStore } from '../sql/workflow-store.js';
 import type { MigrationReport, Store } from '../store.js';
@@ -39,6 +40,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     workflows: new SqlWorkflowStore(runner),
     executions: new SqlExecutionStore(runner),
     tags: new SqlTagStore(runner),
+    activities: new SqlActivityStore(runner),
     migrate: async (): Promise<MigrationReport> => {
       await checkServerVersion(runner);
       return applyMigrations(
@@ -50,7 +52,26 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
         options.now,
       );
     },
+    listenForWork: (onWork) => listen(options.url, onWork),
     close: () => pool.end(),
+  };
+}
+
+/**
+ * A connection of its own that LISTENs for scheduled work. If it drops, `onWork('')` makes the
+ * engine look at the store at once, and its regular poll carries on until a new listener is
+ * made (the engine's next `run`).
+ */
+async function listen(url: string, onWork: (topic: string) => void): Promise<() => Promise<void>> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => onWork(''));
+  client.on('notification', (message) => {
+    if (message.channel === WORK_CHANNEL) onWork(message.payload ?? '');
+  });
+  await client.connect();
+  await client.query(`LISTEN ${WORK_CHANNEL}`);
+  return async () => {
+    await client.end().catch(() => undefined);
   };
 }
 
