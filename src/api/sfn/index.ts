@@ -7,4 +7,4 @@ export {
 } from './plugin.js';
 export type { SfnApiOptions } from './plugin.js';
 export type { ExecutionWaiter } from './context.js';
-export { pollingWaiter } from './execution-waiter.js';
+export { notifiedWaiter, pollingWaiter } from './execution-waiter.js';

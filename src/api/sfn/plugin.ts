@@ -26,7 +26,7 @@ import {
   serializationError,
   unknownOperation,
 } from './errors.js';
-import { pollingWaiter } from './execution-waiter.js';
+import { notifiedWaiter } from './execution-waiter.js';
 import { RequestFields } from './fields.js';
 import { PageTokens } from './page-tokens.js';
 import { fromEngineError } from './translate.js';
@@ -50,9 +50,9 @@ export interface SfnApiOptions {
   readonly bodyLimitBytes?: number;
   /** How long StartSyncExecution waits (default and AWS's limit: 5 minutes). */
   readonly syncExecutionTimeoutMs?: number;
-  /** How StartSyncExecution waits for the end (default: polls the store). */
+  /** How StartSyncExecution waits for the end (default: engine notifications, then polls). */
   readonly waitForExecutionEnd?: ExecutionWaiter;
-  /** The poller's sleep (default: a timer). */
+  /** The waiter's sleep between reads of the store (default: a timer). */
   readonly sleep?: (ms: number) => Promise<void>;
   /** Fresh unique ids for generated execution names and revision ids (default: UUIDs). */
   readonly newId?: () => string;
@@ -83,7 +83,9 @@ export const sfnApiPlugin: FastifyPluginAsync<SfnApiOptions> = (app, options) =>
     tokens: new PageTokens(options.pageTokenSecret, options.clock),
     clock: options.clock,
     newId: options.newId ?? randomUUID,
-    waitForEnd: options.waitForExecutionEnd ?? pollingWaiter(options.store, options.clock, sleep),
+    waitForEnd:
+      options.waitForExecutionEnd ??
+      notifiedWaiter(options.engine, options.store.executions, options.clock, sleep),
     syncTimeoutMs: options.syncExecutionTimeoutMs ?? SYNC_EXECUTION_TIMEOUT_MS,
   };
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
