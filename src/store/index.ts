@@ -17,9 +17,12 @@ export type {
   PendingActivityTask,
   PublishVersion,
   PutAlias,
+  ResourceTag,
   StepCommit,
   StoredEvent,
   Store,
+  TagStore,
+  TaggedResource,
   UpdateWorkflow,
   WorkflowAlias,
   WorkflowRecord,
@@ -27,6 +30,6 @@ export type {
   WorkflowType,
   WorkflowVersion,
 } from './store.js';
-export { MAX_VERSIONS_PER_WORKFLOW } from './store.js';
+export { MAX_TAGS_PER_RESOURCE, MAX_VERSIONS_PER_WORKFLOW } from './store.js';
 export { StoreError } from './errors.js';
 export type { StoreErrorCode } from './errors.js';

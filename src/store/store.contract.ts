@@ -14,6 +14,7 @@ import type {
   Store,
   StoredEvent,
 } from './store.js';
+import { MAX_TAGS_PER_RESOURCE } from './store.js';
 
 export interface StoreUnderTest {
   readonly store: Store;
@@ -573,6 +574,86 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
         await store.workflows.deleteAlias('deploy', 'prod');
         await store.workflows.deleteAlias('deploy', 'staging');
         await store.workflows.deleteVersion('deploy', 2);
+      }),
+    );
+  });
+
+  describe(`${label}: tags`, () => {
+    const deploy = { kind: 'workflow', name: 'deploy' } as const;
+
+    it(
+      'tags a workflow, lists the tags by key and replaces the value of a key it has',
+      withStore(async ({ store }) => {
+        await store.workflows.create(workflow('deploy'));
+        await store.tags.tag(deploy, [
+          { key: 'team', value: 'platform' },
+          { key: 'env', value: 'dev' },
+        ]);
+        await store.tags.tag(deploy, [{ key: 'env', value: 'prod' }]);
+        expect(await store.tags.list(deploy)).toEqual([
+          { key: 'env', value: 'prod' },
+          { key: 'team', value: 'platform' },
+        ]);
+      }),
+    );
+
+    it(
+      'untags only the keys given and ignores keys the workflow does not have',
+      withStore(async ({ store }) => {
+        await store.workflows.create(workflow('deploy'));
+        await store.tags.tag(deploy, [
+          { key: 'a', value: '1' },
+          { key: 'b', value: '2' },
+        ]);
+        await store.tags.untag(deploy, ['a', 'zz']);
+        expect(await store.tags.list(deploy)).toEqual([{ key: 'b', value: '2' }]);
+      }),
+    );
+
+    it(
+      'reports NOT_FOUND for tags of a workflow that does not exist',
+      withStore(async ({ store }) => {
+        await expectCode(store.tags.tag(deploy, [{ key: 'a', value: '' }]), 'NOT_FOUND');
+        await expectCode(store.tags.untag(deploy, ['a']), 'NOT_FOUND');
+        await expectCode(store.tags.list(deploy), 'NOT_FOUND');
+      }),
+    );
+
+    it(
+      'refuses more tags than the limit and writes none of them',
+      withStore(async ({ store }) => {
+        await store.workflows.create(workflow('deploy'));
+        await store.tags.tag(deploy, [{ key: 'keep', value: 'x' }]);
+        const many = Array.from({ length: MAX_TAGS_PER_RESOURCE }, (_, i) => ({
+          key: `k${i}`,
+          value: String(i),
+        }));
+        await expectCode(store.tags.tag(deploy, many), 'LIMIT_EXCEEDED');
+        expect(await store.tags.list(deploy)).toEqual([{ key: 'keep', value: 'x' }]);
+      }),
+    );
+
+    it(
+      'writes tags given at creation, ignores them when the workflow exists, and drops them with it',
+      withStore(async ({ store }) => {
+        await store.workflows.create({ ...workflow('deploy'), tags: [{ key: 'a', value: '1' }] });
+        await store.workflows.create({ ...workflow('deploy'), tags: [{ key: 'b', value: '2' }] });
+        expect(await store.tags.list(deploy)).toEqual([{ key: 'a', value: '1' }]);
+        await store.workflows.delete('deploy');
+        await store.workflows.create(workflow('deploy'));
+        expect(await store.tags.list(deploy)).toEqual([]);
+      }),
+    );
+
+    it(
+      'refuses a workflow created with more tags than the limit, creating nothing',
+      withStore(async ({ store }) => {
+        const tags = Array.from({ length: MAX_TAGS_PER_RESOURCE + 1 }, (_, i) => ({
+          key: `k${i}`,
+          value: '',
+        }));
+        await expectCode(store.workflows.create({ ...workflow('deploy'), tags }), 'LIMIT_EXCEEDED');
+        expect(await store.workflows.get('deploy')).toBeUndefined();
       }),
     );
   });

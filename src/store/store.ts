@@ -69,6 +69,8 @@ export interface CreateWorkflow {
   readonly description: string | null;
   readonly revisionId: string;
   readonly now: string;
+  /** Tags written with the new workflow, in the same transaction (ignored when it exists). */
+  readonly tags?: readonly ResourceTag[];
 }
 
 export interface UpdateWorkflow {
@@ -102,7 +104,7 @@ export interface WorkflowStore {
   create(input: CreateWorkflow): Promise<WorkflowRecord>;
   /** @throws StoreError NOT_FOUND */
   update(name: string, changes: UpdateWorkflow): Promise<WorkflowRecord>;
-  /** Deletes the workflow with its versions and aliases. @throws StoreError NOT_FOUND */
+  /** Deletes the workflow with its versions, aliases and tags. @throws StoreError NOT_FOUND */
   delete(name: string): Promise<void>;
   get(name: string): Promise<WorkflowRecord | undefined>;
   /** Ordered by name. */
@@ -339,6 +341,35 @@ export interface ExecutionStore {
   purge(finishedBefore: string, limit: number): Promise<number>;
 }
 
+/** A tag: a key (1 to 128 characters) and a value (0 to 256), as AWS resource tags. */
+export interface ResourceTag {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** What can carry tags: a workflow today; activities when they exist. */
+export interface TaggedResource {
+  readonly kind: 'workflow';
+  readonly name: string;
+}
+
+/** Most tags one resource may carry (AWS: 50 per resource). */
+export const MAX_TAGS_PER_RESOURCE = 50;
+
+/** Tags of resources. Each call is one transaction: all of it happens, or none. */
+export interface TagStore {
+  /**
+   * Adds tags, replacing the values of keys the resource already has.
+   * @throws StoreError NOT_FOUND (no such resource), LIMIT_EXCEEDED (the resource would carry
+   *   more than MAX_TAGS_PER_RESOURCE tags; nothing is written)
+   */
+  tag(resource: TaggedResource, tags: readonly ResourceTag[]): Promise<void>;
+  /** Removes the tags with these keys; keys it does not have are ignored. @throws NOT_FOUND */
+  untag(resource: TaggedResource, keys: readonly string[]): Promise<void>;
+  /** The resource's tags ordered by key. @throws StoreError NOT_FOUND */
+  list(resource: TaggedResource): Promise<readonly ResourceTag[]>;
+}
+
 export interface MigrationReport {
   /** Migration ids applied by this call (empty when the schema was current). */
   readonly applied: readonly string[];
@@ -355,6 +386,7 @@ export interface Store {
   migrate(): Promise<MigrationReport>;
   readonly workflows: WorkflowStore;
   readonly executions: ExecutionStore;
+  readonly tags: TagStore;
   readonly activities: ActivityStore;
   /**
    * Calls `onWork` soon after another node commits due work (PostgreSQL LISTEN/NOTIFY), so idle

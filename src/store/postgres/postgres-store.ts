@@ -10,6 +10,7 @@ import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
 import { integer, toRow } from '../sql/sql-runner.js';
 import { SqlActivityStore } from '../sql/activity-store.js';
 import { SqlExecutionStore, WORK_CHANNEL } from '../sql/execution-store.js';
+import { SqlTagStore } from '../sql/tag-store.js';
 import { SqlWorkflowStore } from '../sql/workflow-store.js';
 import type { MigrationReport, Store } from '../store.js';
 
@@ -38,6 +39,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     kind: 'postgres',
     workflows: new SqlWorkflowStore(runner),
     executions: new SqlExecutionStore(runner),
+    tags: new SqlTagStore(runner),
     activities: new SqlActivityStore(runner),
     migrate: async (): Promise<MigrationReport> => {
       await checkServerVersion(runner);

@@ -12,6 +12,7 @@ import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
 import { toRow } from '../sql/sql-runner.js';
 import { SqlActivityStore } from '../sql/activity-store.js';
 import { SqlExecutionStore } from '../sql/execution-store.js';
+import { SqlTagStore } from '../sql/tag-store.js';
 import { SqlWorkflowStore } from '../sql/workflow-store.js';
 import type { MigrationReport, Store } from '../store.js';
 
@@ -51,6 +52,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     kind: 'sqlite',
     workflows: new SqlWorkflowStore(runner),
     executions: new SqlExecutionStore(runner),
+    tags: new SqlTagStore(runner),
     activities: new SqlActivityStore(runner),
     migrate: (): Promise<MigrationReport> =>
       // BEGIN IMMEDIATE (the runner's transactions) takes SQLite's write lock up front, so a
