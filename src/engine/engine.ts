@@ -200,44 +200,60 @@ export class Engine {
    * @throws EngineError EXECUTION_NOT_FOUND, EXECUTION_NOT_REDRIVABLE (with AWS's reason)
    */
   async redrive(executionId: string): Promise<{ readonly redriveDate: string }> {
+    const status = await this.redriveStatus(executionId);
+    if (!status.redrivable) throw new EngineError('EXECUTION_NOT_REDRIVABLE', status.reason);
+    const refuse = (reason: string) => new EngineError('EXECUTION_NOT_REDRIVABLE', reason);
+    const result = await this.apply(executionId, (now) => ({ type: 'ExecutionRedriven', now }), []);
+    // Another caller redrove it first: it is running now.
+    if (result === undefined) throw refuse('Execution is RUNNING and cannot be redriven.');
+    return { redriveDate: result.snapshot.execution.redriveTime ?? this.now() };
+  }
+
+  /**
+   * Whether RedriveExecution would accept the execution now, and AWS's reason when not
+   * (DescribeExecution's redriveStatus and redriveStatusReason).
+   * @throws EngineError EXECUTION_NOT_FOUND
+   */
+  async redriveStatus(
+    executionId: string,
+  ): Promise<
+    { readonly redrivable: true } | { readonly redrivable: false; readonly reason: string }
+  > {
     const { store, clock } = this.options;
     const record = await store.executions.get(executionId);
     if (!record) {
       throw new EngineError('EXECUTION_NOT_FOUND', `There is no execution ${executionId}.`);
     }
-    const refuse = (reason: string) => new EngineError('EXECUTION_NOT_REDRIVABLE', reason);
+    const refuse = (reason: string) => ({ redrivable: false, reason }) as const;
     if (record.status === 'RUNNING' || record.status === 'SUCCEEDED') {
-      throw refuse(`Execution is ${record.status} and cannot be redriven.`);
+      return refuse(`Execution is ${record.status} and cannot be redriven.`);
     }
     const window = this.options.redriveWindowMs ?? 14 * 24 * 3600 * 1000;
     const stopped = parseTimestamp(record.stoppedAt ?? '') ?? 0;
-    if (clock.nowMs() - stopped > window) throw refuse('Execution redrivable period exceeded.');
+    if (clock.nowMs() - stopped > window) return refuse('Execution redrivable period exceeded.');
     const started = parseTimestamp(record.startedAt) ?? 0;
     if (clock.nowMs() - started > 365 * 24 * 3600 * 1000) {
-      throw refuse('Execution has exceeded the max execution time.');
+      return refuse('Execution has exceeded the max execution time.');
     }
     const workflow =
       record.version === null
         ? await store.workflows.get(record.workflow)
         : await store.workflows.getVersion(record.workflow, record.version);
     if (workflow?.type === 'EXPRESS') {
-      throw refuse('Executions of EXPRESS state machines cannot be redriven.');
+      return refuse('Executions of EXPRESS state machines cannot be redriven.');
     }
     const stored = await store.executions.snapshot(executionId);
     const snapshot = stored === undefined ? undefined : parseSnapshot(stored.snapshot);
     if (snapshot !== undefined && record.eventCount + 1 >= snapshot.limits.historyEvents) {
-      throw refuse('Execution history event limit exceeded.');
+      return refuse('Execution history event limit exceeded.');
     }
     if (snapshot?.status === 'RUNNING') {
-      throw refuse('Execution is RUNNING and cannot be redriven.'); // redriven meanwhile
+      return refuse('Execution is RUNNING and cannot be redriven.'); // redriven meanwhile
     }
     if (snapshot?.redrive === undefined) {
-      throw refuse('The execution ended before any state ran; start a new execution instead.');
+      return refuse('The execution ended before any state ran; start a new execution instead.');
     }
-    const result = await this.apply(executionId, (now) => ({ type: 'ExecutionRedriven', now }), []);
-    // Another caller redrove it first: it is running now.
-    if (result === undefined) throw refuse('Execution is RUNNING and cannot be redriven.');
-    return { redriveDate: result.snapshot.execution.redriveTime ?? this.now() };
+    return { redrivable: true };
   }
 
   /**
@@ -649,13 +665,18 @@ export class Engine {
       throw new EngineError('ACTIVITY_NOT_FOUND', `There is no activity ${activityArn}.`);
     }
     const { clock } = this.options;
-    const deadline = clock.nowMs() + (poll.waitMs ?? 60_000);
+    const waitMs = poll.waitMs ?? 60_000;
+    const deadline = clock.nowMs() + waitMs;
+    // Counted as well as read off the clock: a clock that stands still (tests) ends it too.
+    let slept = 0;
     for (;;) {
       const taken = await this.takeActivityTask(activityArn, poll.workerName);
       if (taken !== undefined) return taken;
-      const remaining = deadline - clock.nowMs();
+      const remaining = Math.min(deadline - clock.nowMs(), waitMs - slept);
       if (remaining <= 0 || poll.signal?.aborted === true) return undefined;
-      await this.waitForActivity(activityArn, Math.min(remaining, poll.pollMs ?? 1000), poll);
+      const nap = Math.min(remaining, poll.pollMs ?? 1000);
+      await this.waitForActivity(activityArn, nap, poll);
+      slept += nap;
     }
   }
 

@@ -238,6 +238,8 @@ export interface ExecutionFilter {
   readonly startedFrom?: string;
   /** Started before this instant. */
   readonly startedBefore?: string;
+  /** true: only executions redriven at least once; false: only those never redriven. */
+  readonly redriven?: boolean;
 }
 
 export interface PendingActivityTask {

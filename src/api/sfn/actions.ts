@@ -1,9 +1,17 @@
 /** The actions served, by their `X-Amz-Target` name (`AWSStepFunctions.<Action>`). */
+import {
+  createActivity,
+  deleteActivity,
+  describeActivity,
+  getActivityTask,
+  listActivities,
+} from './activity-actions.js';
 import type { SfnAction } from './context.js';
 import {
   describeExecution,
   getExecutionHistory,
   listExecutions,
+  redriveExecution,
   startExecution,
   startSyncExecution,
   stopExecution,
@@ -54,6 +62,12 @@ export const ACTIONS: ReadonlyMap<string, SfnAction> = new Map<string, SfnAction
   ['DescribeExecution', describeExecution],
   ['ListExecutions', listExecutions],
   ['GetExecutionHistory', getExecutionHistory],
+  ['RedriveExecution', redriveExecution],
+  ['CreateActivity', createActivity],
+  ['DeleteActivity', deleteActivity],
+  ['DescribeActivity', describeActivity],
+  ['ListActivities', listActivities],
+  ['GetActivityTask', getActivityTask],
   ['SendTaskSuccess', sendTaskSuccess],
   ['SendTaskFailure', sendTaskFailure],
   ['SendTaskHeartbeat', sendTaskHeartbeat],

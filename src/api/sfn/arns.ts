@@ -6,6 +6,7 @@
  *   version        arn:aws:states:REGION:ACCOUNT:stateMachine:NAME:3
  *   alias          arn:aws:states:REGION:ACCOUNT:stateMachine:NAME:prod
  *   execution      arn:aws:states:REGION:ACCOUNT:execution:NAME:EXECUTION
+ *   activity       arn:aws:states:REGION:ACCOUNT:activity:NAME
  *
  * A version qualifier is a positive integer; an alias name has at least one letter, `_`, `-`
  * or `.` (the model's pattern for CharacterRestrictedName), so the two never collide.
@@ -18,7 +19,8 @@ export type ParsedArn =
   | { readonly kind: 'stateMachine'; readonly stateMachine: string }
   | { readonly kind: 'version'; readonly stateMachine: string; readonly version: number }
   | { readonly kind: 'alias'; readonly stateMachine: string; readonly alias: string }
-  | { readonly kind: 'execution'; readonly stateMachine: string; readonly execution: string };
+  | { readonly kind: 'execution'; readonly stateMachine: string; readonly execution: string }
+  | { readonly kind: 'activity'; readonly activity: string };
 
 export type ArnKind = ParsedArn['kind'];
 
@@ -46,6 +48,10 @@ export class Arns {
 
   alias(name: string, alias: string): string {
     return `${this.prefix}stateMachine:${name}:${alias}`;
+  }
+
+  activity(name: string): string {
+    return `${this.prefix}activity:${name}`;
   }
 
   execution(stateMachine: string, name: string): string {
@@ -91,6 +97,7 @@ export class Arns {
       if (ALIAS_NAME.test(second)) return { kind: 'alias', stateMachine: first, alias: second };
       throw invalidArn(`Invalid version number or alias name "${second}": ${arn}`);
     }
+    if (type === 'activity' && second === undefined) return { kind: 'activity', activity: first };
     if (type === 'execution' && second !== undefined) {
       return { kind: 'execution', stateMachine: first, execution: second };
     }
@@ -110,6 +117,7 @@ const KIND_NAMES: Readonly<Record<ArnKind, string>> = {
   version: 'a state machine version',
   alias: 'a state machine alias',
   execution: 'an execution',
+  activity: 'an activity',
 };
 
 function describeKind(kind: ArnKind): string {

@@ -6,6 +6,7 @@ import type { ExecutionRecord, Store } from '../../store/index.js';
 import type { Arns } from './arns.js';
 import type { RequestFields } from './fields.js';
 import type { PageTokens } from './page-tokens.js';
+import type { RedriveTokens } from './redrive-tokens.js';
 
 /**
  * Waits until the execution is no longer RUNNING or `deadlineMs` (epoch ms) passes, and
@@ -27,10 +28,25 @@ export interface SfnContext {
   readonly waitForEnd: ExecutionWaiter;
   /** How long StartSyncExecution waits before it stops the execution as timed out. */
   readonly syncTimeoutMs: number;
+  /** An abortable timer, for long polls (GetActivityTask). */
+  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** How long GetActivityTask waits for a task (AWS: 60 s). */
+  readonly activityPollMs: number;
+  readonly redrives: RedriveTokens;
+}
+
+/** What one call carries besides its members. */
+export interface SfnCall {
+  /** Aborted when the client hangs up (a long poll should stop waiting). */
+  readonly signal: AbortSignal;
 }
 
 /** One action: reads its request members, does the work, returns the response members. */
-export type SfnAction = (context: SfnContext, request: RequestFields) => Promise<JsonObject>;
+export type SfnAction = (
+  context: SfnContext,
+  request: RequestFields,
+  call: SfnCall,
+) => Promise<JsonObject>;
 
 /** The clock's now as the store's timestamp text. */
 export function nowText(context: SfnContext): string {

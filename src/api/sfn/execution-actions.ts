@@ -192,7 +192,32 @@ export const describeExecution: SfnAction = async (context, request) => {
   context.arns.parse(arn, ['execution']);
   const execution = await context.store.executions.get(arn);
   if (!execution) throw executionDoesNotExist(arn);
-  return describeExecutionShape(context.arns, execution, includedData !== 'METADATA_ONLY');
+  const redrive = await context.engine.redriveStatus(arn);
+  return describeExecutionShape(context.arns, execution, includedData !== 'METADATA_ONLY', redrive);
+};
+
+/**
+ * RedriveExecution. A `clientToken` makes retries of one redrive safe: the same token within
+ * 15 minutes answers with the first redrive's date (AWS keeps the last 10 per execution).
+ */
+export const redriveExecution: SfnAction = async (context, request) => {
+  const arn = request.string('executionArn', ARN_RULE);
+  const clientToken = request.string('clientToken', { min: 1, max: 64 });
+  request.check();
+  if (arn === undefined) return {};
+  context.arns.parse(arn, ['execution']);
+  const remembered =
+    clientToken === undefined ? undefined : context.redrives.recall(arn, clientToken);
+  if (remembered !== undefined) return { redriveDate: remembered };
+  try {
+    const { redriveDate } = await context.engine.redrive(arn);
+    const seconds = epochSeconds(redriveDate);
+    if (clientToken !== undefined) context.redrives.remember(arn, clientToken, seconds);
+    return { redriveDate: seconds };
+  } catch (error: unknown) {
+    if (error instanceof EngineError) throw fromEngineError(error, arn);
+    throw error;
+  }
 };
 
 export const listExecutions: SfnAction = async (context, request) => {
@@ -217,11 +242,10 @@ export const listExecutions: SfnAction = async (context, request) => {
   await requireListable(context, target, arn);
   const scope = ['ListExecutions', arn, status ?? null, redriveFilter ?? null];
   const after = context.tokens.open(nextToken, scope);
-  // Nothing has been redriven (RedriveExecution is not served yet).
-  if (redriveFilter === 'REDRIVEN') return { executions: [] };
   const page = await context.store.executions.list(
     {
       workflow: target.stateMachine,
+      ...(redriveFilter === undefined ? {} : { redriven: redriveFilter === 'REDRIVEN' }),
       ...(status === undefined ? {} : { status }),
       ...(target.kind === 'version' ? { version: target.version } : {}),
       ...(target.kind === 'alias' ? { alias: target.alias } : {}),

@@ -7,6 +7,7 @@
  * handler and its request-id hook apply to its own route only.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock, JsonObject } from '../../common/index.js';
 import { isJsonObject } from '../../common/index.js';
@@ -29,6 +30,7 @@ import {
 import { notifiedWaiter } from './execution-waiter.js';
 import { RequestFields } from './fields.js';
 import { PageTokens } from './page-tokens.js';
+import { RedriveTokens } from './redrive-tokens.js';
 import { fromEngineError } from './translate.js';
 
 export interface SfnApiOptions {
@@ -56,9 +58,13 @@ export interface SfnApiOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Fresh unique ids for generated execution names and revision ids (default: UUIDs). */
   readonly newId?: () => string;
+  /** How long GetActivityTask waits for a task before answering with none (default 60 s). */
+  readonly activityPollMs?: number;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+/** AWS: GetActivityTask long-polls for up to 60 seconds. */
+export const ACTIVITY_POLL_MS = 60_000;
 /** AWS: a synchronous Express execution runs at most five minutes. */
 export const SYNC_EXECUTION_TIMEOUT_MS = 5 * 60 * 1000;
 const TARGET_PREFIX = 'AWSStepFunctions.';
@@ -87,6 +93,9 @@ export const sfnApiPlugin: FastifyPluginAsync<SfnApiOptions> = (app, options) =>
       options.waitForExecutionEnd ??
       notifiedWaiter(options.engine, options.store.executions, options.clock, sleep),
     syncTimeoutMs: options.syncExecutionTimeoutMs ?? SYNC_EXECUTION_TIMEOUT_MS,
+    sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
+    activityPollMs: options.activityPollMs ?? ACTIVITY_POLL_MS,
+    redrives: new RedriveTokens(options.clock),
   };
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
 
@@ -126,7 +135,12 @@ export const sfnApiPlugin: FastifyPluginAsync<SfnApiOptions> = (app, options) =>
           `Unknown operation: set X-Amz-Target to ${TARGET_PREFIX}<Action>, one of ${[...ACTIONS.keys()].join(', ')}.`,
         );
       }
-      const result = await action(context, new RequestFields(parseBody(body)));
+      // The client hanging up ends a long poll; a finished response makes this a no-op.
+      const hangUp = new AbortController();
+      reply.raw.once('close', () => hangUp.abort());
+      const result = await action(context, new RequestFields(parseBody(body)), {
+        signal: hangUp.signal,
+      });
       return reply.code(200).type(CONTENT_TYPE).send(json(result));
     } catch (error: unknown) {
       return sendError(reply, toSfnError(error, request, reply));

@@ -60,10 +60,15 @@ export function executionListItem(arns: Arns, execution: ExecutionRecord): JsonO
   });
 }
 
+/** Whether RedriveExecution would take the execution, and AWS's reason when not. */
+export type RedriveStatus =
+  { readonly redrivable: true } | { readonly redrivable: false; readonly reason: string };
+
 export function describeExecution(
   arns: Arns,
   execution: ExecutionRecord,
   includeData: boolean,
+  redrive: RedriveStatus,
 ): JsonObject {
   return defined({
     executionArn: execution.id,
@@ -80,12 +85,8 @@ export function describeExecution(
     cause: execution.cause ?? undefined,
     ...qualifiers(arns, execution),
     redriveCount: execution.redriveCount,
-    // RedriveExecution is not served yet, so no execution is redrivable.
-    redriveStatus: 'NOT_REDRIVABLE',
-    redriveStatusReason:
-      execution.status === 'RUNNING'
-        ? 'Execution is RUNNING and cannot be redriven'
-        : 'Baton does not serve RedriveExecution yet',
+    redriveStatus: redrive.redrivable ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
+    redriveStatusReason: redrive.redrivable ? undefined : redrive.reason,
   });
 }
 

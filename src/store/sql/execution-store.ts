@@ -172,6 +172,7 @@ export class SqlExecutionStore implements ExecutionStore {
     add('alias = ?', filter.alias);
     add('started_at >= ?', filter.startedFrom);
     add('started_at < ?', filter.startedBefore);
+    if (filter.redriven !== undefined) where.push(`redrive_count ${filter.redriven ? '>' : '='} 0`);
     if (page.after !== undefined) {
       // Newest first, ties broken by id: resume strictly after the last (started_at, id) seen.
       const [startedAt, id] = decodePageToken(page.after, ['string', 'string']).map(String);
