@@ -23,6 +23,15 @@ const MAX_AUTHORIZATION_LENGTH = 4096;
 /** Most headers a signature may cover (the SDKs sign five to ten). */
 const MAX_SIGNED_HEADERS = 64;
 const TERMINATOR = 'aws4_request';
+/** Headers that may appear once: a second one is an injection attempt or a broken proxy. */
+const SINGLE_HEADERS = [
+  'authorization',
+  'host',
+  'x-amz-date',
+  'date',
+  'x-amz-content-sha256',
+  'x-amz-security-token',
+];
 
 /** What `lookupKey` knows about an access key id. */
 export type SigningKeyEntry =
@@ -73,6 +82,7 @@ export function createSigV4Authenticator(options: SigV4Options): Authenticate {
   const maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
   return async (request) => {
     const headers = request.headers;
+    for (const name of SINGLE_HEADERS) singleHeader(headers, name);
     const authorization = singleHeader(headers, 'authorization');
     if (authorization === undefined) throw missingAuthentication(request.url);
     const parsed = parseAuthorization(authorization);
