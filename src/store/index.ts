@@ -1,4 +1,7 @@
 export type {
+  AccessKeyRecord,
+  AccessKeyStatus,
+  AccessKeyStore,
   AliasRoute,
   ClaimedWork,
   CreateWorkflow,
@@ -8,6 +11,7 @@ export type {
   ExecutionStatus,
   ExecutionStore,
   MigrationReport,
+  NewAccessKey,
   NewExecution,
   Page,
   PageRequest,

@@ -8,6 +8,7 @@ import { StoreError } from '../errors.js';
 import { applyMigrations, loadMigrations } from '../sql/migrate.js';
 import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
 import { integer, toRow } from '../sql/sql-runner.js';
+import { SqlAccessKeyStore } from '../sql/access-key-store.js';
 import { SqlExecutionStore } from '../sql/execution-store.js';
 import { SqlWorkflowStore } from '../sql/workflow-store.js';
 import type { MigrationReport, Store } from '../store.js';
@@ -37,6 +38,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     kind: 'postgres',
     workflows: new SqlWorkflowStore(runner),
     executions: new SqlExecutionStore(runner),
+    keys: new SqlAccessKeyStore(runner),
     migrate: async (): Promise<MigrationReport> => {
       await checkServerVersion(runner);
       return applyMigrations(

@@ -41,6 +41,7 @@ describe('loadMigrations', () => {
       '0002_executions',
       '0003_due_work',
       '0004_execution_definition',
+      '0006_access_keys',
     ]);
   });
 });
