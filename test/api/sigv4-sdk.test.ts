@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { ListStateMachinesCommand, SFNClient, SFNServiceException } from '@aws-sdk/client-sfn';
 import Database from 'better-sqlite3';
@@ -24,6 +25,7 @@ import type { Authenticate, Principal } from '../../src/identity/index.js';
 import { AuthError, createSigV4Authenticator, loadMasterKey } from '../../src/identity/index.js';
 import type { Store } from '../../src/store/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { signRequest } from '../support/sigv4-signer.js';
 
 const REGION = 'us-east-1';
 const dir = mkdtempSync(join(tmpdir(), 'baton-sigv4-'));
@@ -99,6 +101,7 @@ beforeAll(async () => {
       .header('content-type', 'application/x-amz-json-1.0')
       .send(JSON.stringify({ stateMachines: [] }));
   });
+  app.get('/*', (request, reply) => reply.send({ url: request.url }));
   endpoint = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 
@@ -220,5 +223,89 @@ describe('the AWS SDK against Baton SigV4', () => {
       expect(logLines.join('')).not.toContain(secret);
     }
     expect(logLines.join('')).not.toMatch(/Signature=[0-9a-f]{64}/);
+  });
+});
+
+/** Sends bytes exactly as given (repeated headers stay separate lines) and reads the answer. */
+function rawExchange(
+  head: readonly string[],
+  body = '',
+): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(endpoint);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+      resolve({ status, body: text.slice(text.indexOf('\r\n\r\n') + 4) });
+    });
+    socket.end(`${[...head, 'Connection: close'].join('\r\n')}\r\n\r\n${body}`);
+  });
+}
+
+describe('requests on the wire', () => {
+  const host = () => new URL(endpoint).host;
+
+  it('verifies a repeated header sent as separate lines (joined with "," as AWS signs it)', async () => {
+    const signed = await signRequest(
+      { method: 'GET', path: '/trace', headers: { 'x-baton-trace': 'a,b' }, host: host() },
+      { ...alice, date: new Date() },
+    );
+    const lines = Object.entries(signed.headers)
+      .filter(([name]) => name !== 'x-baton-trace')
+      .map(([name, value]) => `${name}: ${String(value)}`);
+    const response = await rawExchange([
+      'GET /trace HTTP/1.1',
+      ...lines,
+      'X-Baton-Trace: a',
+      'X-Baton-Trace: b',
+    ]);
+    expect(response.status).toBe(200);
+  });
+
+  it('refuses a second Authorization header injected after the first', async () => {
+    const signed = await signRequest(
+      { method: 'GET', path: '/trace', host: host() },
+      { ...alice, date: new Date() },
+    );
+    const lines = Object.entries(signed.headers).map(
+      ([name, value]) => `${name}: ${String(value)}`,
+    );
+    const response = await rawExchange([
+      'GET /trace HTTP/1.1',
+      ...lines,
+      `Authorization: AWS4-HMAC-SHA256 Credential=${bob.accessKeyId}/x`,
+    ]);
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.body)).toEqual({
+      __type: 'IncompleteSignatureException',
+      message: "The request has more than one 'authorization' header.",
+    });
+  });
+
+  it('verifies encoded unicode paths and reserved query characters as received', async () => {
+    const path = '/api/v1/workflows/d%C3%A9ploy%20prod/%E2%9C%93';
+    const signed = await signRequest(
+      {
+        method: 'GET',
+        path,
+        query: [
+          ['filter', 'a=b&c d'],
+          ['tag', '✓'],
+          ['tag', '/?#'],
+        ],
+        host: host(),
+      },
+      { ...alice, date: new Date() },
+    );
+    const headers = Object.fromEntries(
+      Object.entries(signed.headers).filter(([name]) => name !== 'host'),
+    );
+    const response = await fetch(`${endpoint}${signed.url}`, { headers });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ url: signed.url });
   });
 });
