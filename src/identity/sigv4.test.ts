@@ -356,6 +356,36 @@ describe('a missing or malformed Authorization header', () => {
     );
   });
 
+  it('refuses signed headers named after Object.prototype members (found by the property below)', async () => {
+    for (const name of ['constructor', '__proto__', 'tostring', 'hasownproperty']) {
+      const list = [name, 'host', 'x-amz-date'].sort().join(';');
+      const error = await rejection(
+        verifier()(
+          withAuthorization(await sign(), (h) =>
+            h.replace(/SignedHeaders=[^,]*/, `SignedHeaders=${list}`),
+          ),
+        ),
+      );
+      expect(error.message, name).toBe(
+        `'${name}' is named as a SignedHeader, but it does not exist in the HTTP request.`,
+      );
+    }
+  });
+
+  it('accepts query parameters named after Object.prototype members', async () => {
+    // (@smithy/signature-v4 itself loses a parameter named __proto__, so that one is checked
+    // on the canonical form only.)
+    const request = await sign({
+      query: [
+        ['constructor', 'x'],
+        ['valueOf', ' '],
+        ['hasOwnProperty', ''],
+      ],
+    });
+    await expect(verifier()(request)).resolves.toEqual(principal);
+    expect(canonicalQuery('__proto__=y&constructor=x')).toBe('__proto__=y&constructor=x');
+  });
+
   it('refuses an Authorization header longer than 4 KiB and more than 64 signed headers', async () => {
     const long = await rejection(
       verifier()(withAuthorization(await sign(), (h) => `${h}, Junk=${'x'.repeat(5000)}`)),

@@ -548,10 +548,16 @@ function sha256Hex(data: Buffer): string {
 // ---------------------------------------------------------------------------------------------
 // Headers and errors
 
+/**
+ * The values of a header. Only own properties count: a signed header named `constructor` or
+ * `__proto__` must not find Object.prototype's members in a plain-object header map.
+ */
 function headerValues(headers: AuthRequest['headers'], name: string): readonly string[] {
-  const value = headers[name];
-  if (value === undefined) return [];
-  return typeof value === 'string' ? [value] : value;
+  if (!Object.hasOwn(headers, name)) return [];
+  const value: unknown = headers[name];
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+  return [];
 }
 
 /**

@@ -72,14 +72,13 @@ export async function signRequest(request: RequestToSign, by: SignWith): Promise
     ? request.body
     : Buffer.from(request.body ?? '', 'utf8');
   const host = request.host ?? 'baton.test:8420';
-  const query: Record<string, string | string[]> = {};
-  for (const [name, value] of request.query ?? []) {
-    const existing = query[name];
-    query[name] =
-      existing === undefined
-        ? value
-        : [...(typeof existing === 'string' ? [existing] : existing), value];
-  }
+  // A Map, then own properties: parameters named `__proto__` or `constructor` stay parameters.
+  const params = new Map<string, string[]>();
+  for (const [name, value] of request.query ?? [])
+    params.set(name, [...(params.get(name) ?? []), value]);
+  const query: Record<string, string | string[]> = Object.fromEntries(
+    [...params].map(([name, values]) => [name, values.length === 1 ? (values[0] ?? '') : values]),
+  );
   const signer = new SignatureV4({
     credentials: { accessKeyId: by.accessKeyId, secretAccessKey: by.secretAccessKey },
     region: by.region ?? 'us-east-1',

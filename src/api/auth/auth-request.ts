@@ -12,15 +12,21 @@ export function authRequestFromNode(
   message: Pick<IncomingMessage, 'method' | 'url' | 'rawHeaders'>,
   body: Buffer,
 ): AuthRequest {
-  const headers: Record<string, string | string[]> = {};
+  // A Map, then own properties: a header named `__proto__` stays a header.
+  const headers = new Map<string, string[]>();
   const raw = message.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = (raw[i] ?? '').toLowerCase();
-    const value = raw[i + 1] ?? '';
-    const existing = headers[name];
-    if (existing === undefined) headers[name] = value;
-    else if (typeof existing === 'string') headers[name] = [existing, value];
-    else existing.push(value);
+    const values = headers.get(name) ?? [];
+    values.push(raw[i + 1] ?? '');
+    headers.set(name, values);
   }
-  return { method: message.method ?? 'GET', url: message.url ?? '/', headers, body };
+  return {
+    method: message.method ?? 'GET',
+    url: message.url ?? '/',
+    headers: Object.fromEntries(
+      [...headers].map(([name, values]) => [name, values.length === 1 ? values[0] : values]),
+    ),
+    body,
+  };
 }
