@@ -33,3 +33,4 @@ export type {
 } from './execution/inspect-state.js';
 export type { InspectionStage } from './execution/io.js';
 export { executionOfToken, sameToken } from './execution/task-token.js';
+export { isActivityResource } from './execution/state-handlers.js';

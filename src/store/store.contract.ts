@@ -4,8 +4,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { StoreError } from './errors.js';
+import { loadMigrations } from './sql/migrate.js';
 import type { StoreErrorCode } from './errors.js';
-import type { CreateWorkflow, NewExecution, StepCommit, Store, StoredEvent } from './store.js';
+import type {
+  CreateWorkflow,
+  DueWork,
+  NewExecution,
+  StepCommit,
+  Store,
+  StoredEvent,
+} from './store.js';
 
 export interface StoreUnderTest {
   readonly store: Store;
@@ -14,7 +22,8 @@ export interface StoreUnderTest {
   readonly close: () => Promise<void>;
 }
 
-const LATEST_MIGRATION = '0006_access_keys';
+/** The newest migration shipped: a migrated database reports it as current. */
+const LATEST_MIGRATION = loadMigrations('sqlite').at(-1)?.id;
 const T1 = '2026-01-01T00:00:00.000Z';
 const T2 = '2026-01-02T00:00:00.000Z';
 
@@ -595,6 +604,38 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
     );
 
     it(
+      'keeps stoppedAt and redriveCount unless a commit sets them; null clears stoppedAt',
+      withStore(async ({ store }) => {
+        const { record } = await store.executions.start(execution('e1'));
+        await store.executions.commit(record.id, 1, { ...finished(3), status: 'FAILED' });
+        // A late commit with nothing to say about the ending (stale work retired) keeps it.
+        await store.executions.commit(record.id, 2, {
+          status: 'FAILED',
+          snapshot: '{"s":"done"}',
+          events: [],
+        });
+        expect(await store.executions.get(record.id)).toMatchObject({
+          stoppedAt: T2,
+          redriveCount: 0,
+        });
+        // A redrive: running again, no longer stopped, counted.
+        await store.executions.commit(record.id, 3, {
+          status: 'RUNNING',
+          snapshot: '{"s":"again"}',
+          events: events(4, 1),
+          stoppedAt: null,
+          redriveCount: 1,
+        });
+        expect(await store.executions.get(record.id)).toMatchObject({
+          status: 'RUNNING',
+          stoppedAt: null,
+          redriveCount: 1,
+          output: null,
+        });
+      }),
+    );
+
+    it(
       'returns the running execution when started again with the same name and input',
       withStore(async ({ store }) => {
         const first = await store.executions.start(execution('e1'));
@@ -827,7 +868,11 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
       dueAt: at(minute),
       payload: JSON.stringify({ purpose: 'wait' }),
     });
-    const started = async (store: Store, name: string, schedule = [timer('w1', 5)]) => {
+    const started = async (
+      store: Store,
+      name: string,
+      schedule: readonly DueWork[] = [timer('w1', 5)],
+    ) => {
       const { record } = await store.executions.start(
         execution(name, {
           id: `arn:${name}`,
@@ -954,6 +999,99 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
         expect(await store.executions.nextDueAt()).toBe(at(5));
         await store.executions.claimDue(at(5), 'node-a', at(9), 1);
         expect(await store.executions.nextDueAt()).toBe(at(7));
+      }),
+    );
+
+    it(
+      'keeps activity tasks away from claimDue and hands them out by activity, oldest first',
+      withStore(async ({ store }) => {
+        const activityTask = (key: string, minute: number, activity: string): DueWork => ({
+          ...timer(key, minute),
+          kind: 'task',
+          activity,
+        });
+        await started(store, 'e1', [
+          activityTask('t1', 5, 'arn:act:build'),
+          activityTask('t2', 3, 'arn:act:build'),
+          activityTask('t3', 1, 'arn:act:deploy'),
+          timer('w1', 9),
+        ]);
+        expect(await store.executions.nextDueAt()).toBe(at(9));
+        const claimed = await store.executions.claimDue(at(30), 'node-a', at(40), 10);
+        expect(claimed.map((w) => w.key)).toEqual(['w1']);
+        expect((await store.executions.stats(at(30))).dueWork).toBe(0);
+        const build = await store.executions.activityTasks('arn:act:build', 10);
+        expect(build.map((t) => [t.execution, t.key, t.dueAt])).toEqual([
+          ['arn:e1', 't2', at(3)],
+          ['arn:e1', 't1', at(5)],
+        ]);
+        expect(JSON.parse(build[0]?.payload ?? 'null')).toEqual({ purpose: 'wait' });
+        expect(await store.executions.activityTasks('arn:act:build', 1)).toHaveLength(1);
+        expect(await store.executions.activityTasks('arn:act:none', 10)).toEqual([]);
+        await store.executions.commit('arn:e1', 1, {
+          status: 'RUNNING',
+          snapshot: '{}',
+          events: events(2, 1),
+          retire: ['t2'],
+        });
+        expect(
+          (await store.executions.activityTasks('arn:act:build', 10)).map((t) => t.key),
+        ).toEqual(['t1']);
+      }),
+    );
+
+    it(
+      'counts executions by status (zeros included) and only unleased work that is due',
+      withStore(async ({ store }) => {
+        const empty = await store.executions.stats(at(0));
+        expect(empty).toEqual({
+          executions: {
+            RUNNING: 0,
+            SUCCEEDED: 0,
+            FAILED: 0,
+            TIMED_OUT: 0,
+            ABORTED: 0,
+            PENDING_REDRIVE: 0,
+          },
+          dueWork: 0,
+        });
+        await started(store, 'e1', [timer('w1', 5), timer('w2', 7), timer('w3', 20)]);
+        const { record } = await store.executions.start(execution('e2', { id: 'arn:e2' }));
+        await store.executions.commit(record.id, 1, { ...finished(3), status: 'FAILED' });
+        expect((await store.executions.stats(at(4))).dueWork).toBe(0);
+        expect(await store.executions.stats(at(8))).toMatchObject({
+          executions: { RUNNING: 1, FAILED: 1, SUCCEEDED: 0 },
+          dueWork: 2,
+        });
+        await store.executions.claimDue(at(8), 'node-a', at(12), 1);
+        expect((await store.executions.stats(at(8))).dueWork).toBe(1);
+        // The lease ran out: the work counts as queued again.
+        expect((await store.executions.stats(at(12))).dueWork).toBe(2);
+      }),
+    );
+  });
+
+  describe(`${label}: activities`, () => {
+    it(
+      'creates idempotently, lists in name order with pages, and deletes',
+      withStore(async ({ store }) => {
+        const now = '2026-01-01T00:00:00.000Z';
+        const first = await store.activities.create('build', now);
+        expect(first).toEqual({ name: 'build', createdAt: now });
+        expect(await store.activities.create('build', '2026-02-01T00:00:00.000Z')).toEqual(first);
+        await store.activities.create('approve', now);
+        await store.activities.create('deploy', now);
+        const page1 = await store.activities.list({ limit: 2 });
+        expect(page1.items.map((a) => a.name)).toEqual(['approve', 'build']);
+        const page2 = await store.activities.list({
+          limit: 2,
+          ...(page1.nextToken === undefined ? {} : { after: page1.nextToken }),
+        });
+        expect(page2).toEqual({ items: [{ name: 'deploy', createdAt: now }] });
+        expect(await store.activities.delete('build')).toBe(true);
+        expect(await store.activities.delete('build')).toBe(false);
+        expect(await store.activities.get('build')).toBeUndefined();
+        await expectCode(store.activities.list({ limit: 2, after: 'forged' }), 'INVALID');
       }),
     );
   });

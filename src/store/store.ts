@@ -191,6 +191,11 @@ export interface DueWork {
   readonly dueAt: string;
   /** JSON text for whoever carries it out. */
   readonly payload: string;
+  /**
+   * For a task of an activity: its ARN. Such work is not claimed by `claimDue`; workers take it
+   * (see `activityTasks`).
+   */
+  readonly activity?: string;
 }
 
 /** Due work handed to one node until `leaseUntil`. */
@@ -212,7 +217,10 @@ export interface StepCommit {
   readonly output?: string | null;
   readonly error?: string | null;
   readonly cause?: string | null;
+  /** When it stopped; `null` clears it (a redrive), leaving it out keeps it. */
   readonly stoppedAt?: string | null;
+  /** Set by a redrive; leaving it out keeps the count. */
+  readonly redriveCount?: number;
   /** Work this step schedules. */
   readonly schedule?: readonly DueWork[];
   /** Keys of work this step consumes or cancels; removed in the same transaction. */
@@ -228,6 +236,36 @@ export interface ExecutionFilter {
   readonly startedFrom?: string;
   /** Started before this instant. */
   readonly startedBefore?: string;
+}
+
+export interface PendingActivityTask {
+  readonly execution: string;
+  readonly key: string;
+  readonly dueAt: string;
+  readonly payload: string;
+}
+
+export interface ActivityRecord {
+  readonly name: string;
+  readonly createdAt: string;
+}
+
+/** Activities: named queues that workers poll (CreateActivity, ListActivities...). */
+export interface ActivityStore {
+  /** Creates the activity, or returns it unchanged when it exists (CreateActivity is idempotent). */
+  create(name: string, now: string): Promise<ActivityRecord>;
+  get(name: string): Promise<ActivityRecord | undefined>;
+  /** Ordered by name. */
+  list(page: PageRequest): Promise<Page<ActivityRecord>>;
+  /** Returns whether it existed. Tasks already waiting for it stay until they time out. */
+  delete(name: string): Promise<boolean>;
+}
+
+export interface ExecutionStats {
+  /** Every status, zero included. */
+  readonly executions: Readonly<Record<ExecutionStatus, number>>;
+  /** Work due at the given instant that no live lease holds: the queue a node would claim. */
+  readonly dueWork: number;
 }
 
 /** Executions and their histories. */
@@ -275,8 +313,23 @@ export interface ExecutionStore {
     leaseUntil: string,
     limit: number,
   ): Promise<readonly ClaimedWork[]>;
+  /** One item of an execution's due work, with who holds it (null: nobody). */
+  dueWork(
+    execution: string,
+    key: string,
+  ): Promise<(DueWork & { readonly leaseOwner: string | null }) | undefined>;
   /** The earliest time work can next be claimed: a due time, or a lease running out. */
   nextDueAt(): Promise<string | undefined>;
+
+  /**
+   * Up to `limit` tasks waiting for a worker of `activity` (an activity ARN), oldest first. A
+   * worker takes one by committing its ActivityStarted step, which retires the row; two workers
+   * racing for the same row are separated by that commit's compare-and-set.
+   */
+  activityTasks(activity: string, limit: number): Promise<readonly PendingActivityTask[]>;
+
+  /** Counts for monitoring: executions by status, and work due at `now` that nobody holds. */
+  stats(now: string): Promise<ExecutionStats>;
 
   /**
    * Removes up to `limit` executions that finished (SUCCEEDED, FAILED, TIMED_OUT, ABORTED)
@@ -341,6 +394,14 @@ export interface Store {
   migrate(): Promise<MigrationReport>;
   readonly workflows: WorkflowStore;
   readonly executions: ExecutionStore;
+  readonly activities: ActivityStore;
+  /**
+   * Calls `onWork` soon after another node commits due work (PostgreSQL LISTEN/NOTIFY), so idle
+   * nodes wake at once instead of at their next poll. `topic` is `''` for work `claimDue` hands
+   * out, or `activity:<ARN>` for a task waiting for an activity's workers. Absent where one
+   * process owns the database (SQLite). Resolves once listening; call the result to stop.
+   */
+  listenForWork?(onWork: (topic: string) => void): Promise<() => Promise<void>>;
   readonly keys: AccessKeyStore;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@
  * Instants are stored as fixed-width UTC ISO-8601 text, which sorts chronologically in both.
  */
 import { StoreError } from '../errors.js';
-import { decodePageToken, encodePageToken } from '../page-token.js';
+import { decodePageToken, paginate } from '../page-token.js';
 import { checkRouting } from '../routing.js';
 import type {
   AliasRoute,
@@ -374,15 +374,3 @@ function one(rows: readonly Row[]): Row {
 }
 
 /** Turns `limit + 1` rows into a page: the extra row says there is a next page. */
-function paginate<T>(
-  items: readonly T[],
-  limit: number,
-  keyOf: (item: T) => (string | number)[],
-): Page<T> {
-  if (items.length <= limit) return { items };
-  const page = items.slice(0, limit);
-  const last = page[page.length - 1];
-  return last === undefined
-    ? { items: page }
-    : { items: page, nextToken: encodePageToken(keyOf(last)) };
-}
