@@ -1,4 +1,7 @@
 export type {
+  AccessKeyRecord,
+  AccessKeyStatus,
+  AccessKeyStore,
   ActivityRecord,
   ActivityStore,
   AliasRoute,
@@ -11,6 +14,7 @@ export type {
   ExecutionStatus,
   ExecutionStore,
   MigrationReport,
+  NewAccessKey,
   NewExecution,
   Page,
   PageRequest,

@@ -1211,6 +1211,106 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
     );
   });
 
+  describe(`${label}: access keys`, () => {
+    const SEALED = 'v1:aXY:Y2lwaGVydGV4dA:dGFn';
+    const key = (id: string, now = T1) => ({ id, name: 'alice', secretSealed: SEALED, now });
+
+    it(
+      'creates an active key and reads it back with its sealed secret unchanged',
+      withStore(async ({ store }) => {
+        const created = await store.keys.create(key('BKIAAAAAAAAAAAAAAAAA'));
+        expect(created).toEqual({
+          id: 'BKIAAAAAAAAAAAAAAAAA',
+          name: 'alice',
+          secretSealed: SEALED,
+          status: 'ACTIVE',
+          createdAt: T1,
+          updatedAt: T1,
+          lastUsedAt: null,
+        });
+        expect(await store.keys.get('BKIAAAAAAAAAAAAAAAAA')).toEqual(created);
+        expect(await store.keys.get('BKIAZZZZZZZZZZZZZZZZ')).toBeUndefined();
+      }),
+    );
+
+    it(
+      'refuses a second key with the same id, keeping the first',
+      withStore(async ({ store }) => {
+        await store.keys.create(key('BKIAAAAAAAAAAAAAAAAA'));
+        await expectCode(
+          store.keys.create({
+            ...key('BKIAAAAAAAAAAAAAAAAA'),
+            name: 'mallory',
+            secretSealed: 'v1:x:y:z',
+          }),
+          'ALREADY_EXISTS',
+        );
+        expect((await store.keys.get('BKIAAAAAAAAAAAAAAAAA'))?.name).toBe('alice');
+      }),
+    );
+
+    it(
+      'disables and re-enables a key, and says when the key does not exist',
+      withStore(async ({ store }) => {
+        await store.keys.create(key('BKIAAAAAAAAAAAAAAAAA'));
+        const disabled = await store.keys.setStatus('BKIAAAAAAAAAAAAAAAAA', 'DISABLED', T2);
+        expect([disabled.status, disabled.updatedAt, disabled.createdAt]).toEqual([
+          'DISABLED',
+          T2,
+          T1,
+        ]);
+        expect((await store.keys.get('BKIAAAAAAAAAAAAAAAAA'))?.status).toBe('DISABLED');
+        expect((await store.keys.setStatus('BKIAAAAAAAAAAAAAAAAA', 'ACTIVE', T2)).status).toBe(
+          'ACTIVE',
+        );
+        await expectCode(store.keys.setStatus('BKIAZZZZZZZZZZZZZZZZ', 'DISABLED', T2), 'NOT_FOUND');
+      }),
+    );
+
+    it(
+      'deletes a key once',
+      withStore(async ({ store }) => {
+        await store.keys.create(key('BKIAAAAAAAAAAAAAAAAA'));
+        await store.keys.delete('BKIAAAAAAAAAAAAAAAAA');
+        expect(await store.keys.get('BKIAAAAAAAAAAAAAAAAA')).toBeUndefined();
+        await expectCode(store.keys.delete('BKIAAAAAAAAAAAAAAAAA'), 'NOT_FOUND');
+      }),
+    );
+
+    it(
+      'records last use only forward in time, and ignores keys that are gone',
+      withStore(async ({ store }) => {
+        await store.keys.create(key('BKIAAAAAAAAAAAAAAAAA'));
+        await store.keys.recordUse('BKIAAAAAAAAAAAAAAAAA', T2);
+        await store.keys.recordUse('BKIAAAAAAAAAAAAAAAAA', T1);
+        expect((await store.keys.get('BKIAAAAAAAAAAAAAAAAA'))?.lastUsedAt).toBe(T2);
+        await expect(store.keys.recordUse('BKIAZZZZZZZZZZZZZZZZ', T2)).resolves.toBeUndefined();
+      }),
+    );
+
+    it(
+      'lists keys oldest first, page by page',
+      withStore(async ({ store }) => {
+        await store.keys.create(key('BKIACCCCCCCCCCCCCCCC', T1));
+        await store.keys.create(key('BKIABBBBBBBBBBBBBBBB', T2));
+        await store.keys.create(key('BKIAAAAAAAAAAAAAAAAA', T1));
+        const first = await store.keys.list({ limit: 2 });
+        expect(first.items.map((k) => k.id)).toEqual([
+          'BKIAAAAAAAAAAAAAAAAA',
+          'BKIACCCCCCCCCCCCCCCC',
+        ]);
+        expect(first.nextToken).toBeDefined();
+        const second = await store.keys.list({
+          limit: 2,
+          ...(first.nextToken === undefined ? {} : { after: first.nextToken }),
+        });
+        expect(second.items.map((k) => k.id)).toEqual(['BKIABBBBBBBBBBBBBBBB']);
+        expect(second.nextToken).toBeUndefined();
+        await expectCode(store.keys.list({ limit: 2, after: 'bm90LWEtdG9rZW4' }), 'INVALID');
+      }),
+    );
+  });
+
   describe(`${label}: retention`, () => {
     it(
       'removes executions that finished before the cutoff, with their history, and nothing else',

@@ -372,6 +372,45 @@ export interface TagStore {
   list(resource: TaggedResource): Promise<readonly ResourceTag[]>;
 }
 
+export type AccessKeyStatus = 'ACTIVE' | 'DISABLED';
+
+/** An access key as stored: its secret only in sealed form (see identity/access-keys.ts). */
+export interface AccessKeyRecord {
+  /** `BKIA...`. */
+  readonly id: string;
+  /** Who it was issued to (a user, or `admin`). */
+  readonly name: string;
+  /** The secret encrypted under the master key; the store cannot read it. */
+  readonly secretSealed: string;
+  readonly status: AccessKeyStatus;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** When a request it signed last verified; null if never (recorded at a bounded rate). */
+  readonly lastUsedAt: string | null;
+}
+
+export interface NewAccessKey {
+  readonly id: string;
+  readonly name: string;
+  readonly secretSealed: string;
+  readonly now: string;
+}
+
+/** Baton-issued access keys. */
+export interface AccessKeyStore {
+  /** Records a new, active key. @throws StoreError ALREADY_EXISTS when the id is taken. */
+  create(key: NewAccessKey): Promise<AccessKeyRecord>;
+  get(id: string): Promise<AccessKeyRecord | undefined>;
+  /** Oldest first. */
+  list(page: PageRequest): Promise<Page<AccessKeyRecord>>;
+  /** Enables or disables a key. @throws StoreError NOT_FOUND */
+  setStatus(id: string, status: AccessKeyStatus, now: string): Promise<AccessKeyRecord>;
+  /** @throws StoreError NOT_FOUND */
+  delete(id: string): Promise<void>;
+  /** Moves `lastUsedAt` forward to `at` (never back); a key that is gone is ignored. */
+  recordUse(id: string, at: string): Promise<void>;
+}
+
 export interface MigrationReport {
   /** Migration ids applied by this call (empty when the schema was current). */
   readonly applied: readonly string[];
@@ -397,6 +436,7 @@ export interface Store {
    * process owns the database (SQLite). Resolves once listening; call the result to stop.
    */
   listenForWork?(onWork: (topic: string) => void): Promise<() => Promise<void>>;
+  readonly keys: AccessKeyStore;
   close(): Promise<void>;
 }
 

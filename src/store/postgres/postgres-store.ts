@@ -8,6 +8,7 @@ import { StoreError } from '../errors.js';
 import { applyMigrations, loadMigrations } from '../sql/migrate.js';
 import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
 import { integer, toRow } from '../sql/sql-runner.js';
+import { SqlAccessKeyStore } from '../sql/access-key-store.js';
 import { SqlActivityStore } from '../sql/activity-store.js';
 import { SqlExecutionStore, WORK_CHANNEL } from '../sql/execution-store.js';
 import { SqlTagStore } from '../sql/tag-store.js';
@@ -41,6 +42,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     executions: new SqlExecutionStore(runner),
     tags: new SqlTagStore(runner),
     activities: new SqlActivityStore(runner),
+    keys: new SqlAccessKeyStore(runner),
     migrate: async (): Promise<MigrationReport> => {
       await checkServerVersion(runner);
       return applyMigrations(

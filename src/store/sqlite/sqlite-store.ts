@@ -10,6 +10,7 @@ import { StoreError } from '../errors.js';
 import { applyMigrations, loadMigrations } from '../sql/migrate.js';
 import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
 import { toRow } from '../sql/sql-runner.js';
+import { SqlAccessKeyStore } from '../sql/access-key-store.js';
 import { SqlActivityStore } from '../sql/activity-store.js';
 import { SqlExecutionStore } from '../sql/execution-store.js';
 import { SqlTagStore } from '../sql/tag-store.js';
@@ -54,6 +55,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     executions: new SqlExecutionStore(runner),
     tags: new SqlTagStore(runner),
     activities: new SqlActivityStore(runner),
+    keys: new SqlAccessKeyStore(runner),
     migrate: (): Promise<MigrationReport> =>
       // BEGIN IMMEDIATE (the runner's transactions) takes SQLite's write lock up front, so a
       // second process starting at the same time waits here and then finds the work done.

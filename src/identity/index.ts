@@ -1,0 +1,25 @@
+export type { AuthRequest, Authenticate, Principal } from './types.js';
+export { AuthError } from './types.js';
+export type { LookupKey, ParsedAuthorization, SigningKeyEntry, SigV4Options } from './sigv4.js';
+export {
+  DEFAULT_MAX_SKEW_MS,
+  SIGV4_ALGORITHM,
+  canonicalQuery,
+  canonicalRequest,
+  canonicalUri,
+  createSigV4Authenticator,
+  formatAmzDate,
+  parseAuthorization,
+  signingKey,
+} from './sigv4.js';
+export type { IssuedAccessKey, RandomBytes } from './access-keys.js';
+export {
+  ACCESS_KEY_ID_PATTERN,
+  MasterKey,
+  SECRET_ACCESS_KEY_LENGTH,
+  generateAccessKey,
+} from './access-keys.js';
+export type { MasterKeySource } from './master-key.js';
+export { MASTER_KEY_FILE, loadMasterKey, parseMasterKey } from './master-key.js';
+export { CredentialError } from './errors.js';
+export type { CredentialErrorCode } from './errors.js';
