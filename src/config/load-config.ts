@@ -84,9 +84,13 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
   }
   for (const name of Object.keys(env).sort()) {
     if (!name.startsWith('BATON_') || known.has(name) || name === CONFIG_ENV) continue;
-    const close = closest(name, [...known]);
+    // Compared without the shared prefix, which would make every name look close.
+    const close = closest(
+      name.slice(6),
+      [...known].map((known) => known.slice(6)),
+    );
     if (close !== undefined)
-      warnings.push(`${name} is not a Baton setting; did you mean ${close}? (it is ignored)`);
+      warnings.push(`${name} is not a Baton setting; did you mean BATON_${close}? (it is ignored)`);
   }
 
   // 3. The flags.
@@ -179,7 +183,8 @@ function readConfigFile(
     }
     const valueNode = pair.value as Node | null;
     const raw = valueNode === null ? null : (valueNode.toJSON() as unknown);
-    const position = valueNode?.range?.[0] ?? keyNode?.range?.[0];
+    // An empty value (`region:`) is pointed at by its key.
+    const position = raw === null ? keyNode?.range?.[0] : valueNode?.range?.[0];
     apply(setting, raw, { label: at(position), baseDir }, key);
   }
 }
