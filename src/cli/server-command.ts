@@ -76,11 +76,27 @@ async function serve(flags: ServerFlags): Promise<void> {
   for (const warning of loaded.warnings) process.stderr.write(`baton server: ${warning}\n`);
   const { config } = loaded;
 
+  // Signals are handled from now on, so one that comes while starting is not lost: the server
+  // closes as soon as it is up. A second signal exits at once.
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (++signals > 1) {
+      process.stderr.write(`${signal} again: exiting now.\n`);
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    }
+    process.stderr.write(`${signal}: shutting down (send it again to exit at once)...\n`);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   // Loaded here, not at the top: the other commands never need the server's dependencies.
   const { startBaton } = await import('../main.js');
   let server: Awaited<ReturnType<typeof startBaton>>;
   try {
     server = await startBaton(config, {
+      signal: stop.signal,
       ...(flags.workflows === undefined ? {} : { workflowsDir: flags.workflows }),
     });
   } catch (error: unknown) {
@@ -98,24 +114,15 @@ async function serve(flags: ServerFlags): Promise<void> {
   }
   process.stderr.write(`Baton is listening on ${server.url}\n`);
 
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      process.stderr.write(`${signal} again: exiting now.\n`);
-      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
-    }
-    stopping = true;
-    process.stderr.write(`${signal}: shutting down (send it again to exit at once)...\n`);
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`baton server: shutdown failed: ${startFailure(error, config)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  if (!stop.signal.aborted)
+    await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
+  try {
+    await server.close();
+  } catch (error: unknown) {
+    process.stderr.write(`baton server: shutdown failed: ${startFailure(error, config)}\n`);
+    process.exit(1);
+  }
+  process.exit(0);
 }
 
 /** Why the server could not start, with what to do, secrets masked. */
