@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,6 +117,20 @@ describe('on SQLite', () => {
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     expect(statSync(config.dataDir).mode & 0o777).toBe(0o700);
     expect(statSync(join(config.dataDir, SQLITE_FILE)).isFile()).toBe(true);
+  });
+
+  it('restricts an existing data directory that others could read', async () => {
+    const config = testConfig();
+    mkdirSync(config.dataDir, { mode: 0o755 });
+    chmodSync(config.dataDir, 0o755);
+    await start(config);
+    expect(statSync(config.dataDir).mode & 0o777).toBe(0o700);
+  });
+
+  it('prints a loopback URL when listening on every interface', async () => {
+    const server = await start(testConfig({ host: '0.0.0.0' }));
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 
   it('runs a workflow in the background and counts it in /metrics', async () => {
