@@ -19,7 +19,7 @@ import type { BatonServer, StartOptions } from '../../src/main.js';
 import { SQLITE_FILE, startBaton } from '../../src/main.js';
 import type { Store } from '../../src/store/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
-import { dropAll, freshPostgresUrl } from '../support/databases.js';
+import { dropAll, freshPostgresUrl, withPostgres } from '../support/databases.js';
 
 const dirs: string[] = [];
 const servers: BatonServer[] = [];
@@ -393,6 +393,29 @@ describe('on PostgreSQL', () => {
     expect(sample(text, 'baton_state_transitions_total')).toBe(2);
     await server.close();
     expect((await fetch(`${server.url}/healthz`).catch(() => undefined))?.status).toBeUndefined();
+  });
+});
+
+describe('when the database goes away for a moment', () => {
+  it('keeps the engine loop going after PostgreSQL drops every connection', async () => {
+    const url = await freshPostgresUrl();
+    const server = await start(testConfig({ databaseUrl: url }));
+    const database = new URL(url).pathname.slice(1);
+    await withPostgres((client) =>
+      client.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+        [database],
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await createWorkflow(server.store, 'after-blip', PASS_WORKFLOW);
+    const { execution } = await server.engine.start({
+      workflow: 'after-blip',
+      name: 'b',
+      input: {},
+    });
+    await waitForStatus(server.store, execution.id, 'SUCCEEDED');
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
   });
 });
 
