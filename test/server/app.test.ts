@@ -16,6 +16,7 @@ import {
   redactHeaders,
   redactUrl,
   registerApi,
+  setMetricsRoute,
 } from '../../src/api/server/index.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -380,6 +381,28 @@ describe('/metrics', () => {
     );
     expect(text).not.toContain('123');
     expect(text).not.toContain('/random/path');
+  });
+
+  it('lets an API name the operation behind a shared route', async () => {
+    const { app } = appWithLog();
+    app.fastify.post('/', (request) => {
+      const target = String(request.headers['x-amz-target'] ?? '');
+      if (target === 'AWSStepFunctions.StartExecution') setMetricsRoute(request, 'StartExecution');
+      return {};
+    });
+    await app.fastify.inject({
+      method: 'POST',
+      url: '/',
+      headers: { 'x-amz-target': 'AWSStepFunctions.StartExecution' },
+    });
+    await app.fastify.inject({ method: 'POST', url: '/', headers: { 'x-amz-target': 'Bogus' } });
+    const text = (await app.fastify.inject({ url: '/metrics' })).body;
+    expect(text).toContain(
+      'baton_http_request_duration_seconds_count{method="POST",route="StartExecution",status_code="200"} 1',
+    );
+    expect(text).toContain(
+      'baton_http_request_duration_seconds_count{method="POST",route="/",status_code="200"} 1',
+    );
   });
 
   it('serves the Prometheus text format from a registry of its own', async () => {

@@ -53,6 +53,18 @@ export interface BatonApp {
   readonly shuttingDown: boolean;
 }
 
+const metricsRoutes = new WeakMap<FastifyRequest, string>();
+
+/**
+ * Names the request in the latency metric's `route` label instead of its route template: for
+ * APIs that put many operations behind one route, as the Step Functions API does at `POST /`
+ * (`setMetricsRoute(request, 'StartExecution')`). Pass only names from a fixed set (never
+ * user input), or the metric's label values grow without bound.
+ */
+export function setMetricsRoute(request: FastifyRequest, route: string): void {
+  metricsRoutes.set(request, route);
+}
+
 /**
  * Routes flagged public (the probes and /metrics) carry `config: { public: true }`, so an
  * authentication hook can let them through: `if (isPublicRoute(request)) return;`.
@@ -102,7 +114,7 @@ export function createApp(options: AppOptions): BatonApp {
   if (metrics !== undefined) {
     app.addHook('onResponse', (request, reply, done) => {
       // The route template, never the raw URL: unmatched paths share one label value.
-      const route = request.routeOptions.url ?? 'unmatched';
+      const route = metricsRoutes.get(request) ?? request.routeOptions.url ?? 'unmatched';
       metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
       done();
     });
