@@ -175,6 +175,7 @@ export async function startBaton(
       close,
     };
   } catch (error: unknown) {
+    logger.error({ err: safeError(error, config) }, 'start failed');
     metrics.close();
     await app?.fastify.close().catch(() => undefined);
     await store.close().catch(() => undefined);
@@ -217,7 +218,14 @@ async function shutdown(running: Running): Promise<void> {
   //    still running after that keeps its lease, which runs out, and another node (or this one
   //    after a restart) runs it again.
   stop.abort();
-  if (!(await within(loops, limit)))
+  // engine.run waits for its tasks when it ends; idle() also covers tasks started before a
+  // failed run was restarted.
+  if (
+    !(await within(
+      loops.then(() => running.engine.idle()),
+      limit,
+    ))
+  )
     logger.warn(
       { timeoutMs: limit },
       'tasks still in flight at the shutdown timeout: their leases will run out',
