@@ -10,10 +10,11 @@
  * that runs out, and another node runs it again with the same idempotency key).
  */
 import type { Clock, JsonValue } from '../common/index.js';
-import type { TaskRunner } from '../integrations/index.js';
+import type { TaskOutcome, TaskRunner } from '../integrations/index.js';
 import type {
   Command,
   ExecutionSnapshot,
+  Limits,
   StateMachineDefinition,
   StepEvent,
   StepResult,
@@ -21,6 +22,7 @@ import type {
 import {
   executionOfToken,
   formatTimestamp,
+  isActivityResource,
   parseTimestamp,
   sameToken,
   step,
@@ -38,6 +40,7 @@ import type {
 } from '../store/index.js';
 import { EngineError } from './errors.js';
 import { checkName } from './names.js';
+import { isNestedExecutionResource, nestedExecutions } from './nested-executions.js';
 
 export interface EngineOptions {
   readonly store: Store;
@@ -53,6 +56,13 @@ export interface EngineOptions {
   readonly account?: string;
   /** How long finished executions are kept before `purgeFinished` removes them (default 90 days). */
   readonly retentionMs?: number;
+  /**
+   * Limits for executions started by this engine: payload bytes, history events (AWS: 25,000;
+   * raise it to let long executions go on) and variable bytes. Kept with each execution.
+   */
+  readonly limits?: Partial<Limits>;
+  /** How long after it stopped an execution may be redriven (AWS: 14 days). */
+  readonly redriveWindowMs?: number;
   /** Told about failures of background task work (each is retried after its lease). */
   readonly onError?: (error: unknown) => void;
   /**
@@ -95,6 +105,25 @@ export interface StartRequest {
   readonly alias?: string;
 }
 
+/** What a worker gets from GetActivityTask. */
+export interface ActivityTask {
+  readonly taskToken: string;
+  readonly input: JsonValue;
+}
+
+export interface ActivityPoll {
+  /** The worker's name, recorded in ActivityStarted (AWS: workerName). */
+  readonly workerName?: string;
+  /** How long to wait for a task before answering with none (AWS long-polls up to 60 s). */
+  readonly waitMs?: number;
+  /** Ends the wait early (the worker hung up, the node is shutting down). */
+  readonly signal?: AbortSignal;
+  /** The composition root's timer; between checks of the store (several nodes may schedule). */
+  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** How often to look at the store while waiting (default 1 s). */
+  readonly pollMs?: number;
+}
+
 /**
  * A task's own timers, keyed after the task: TimeoutSeconds bounds the whole task,
  * HeartbeatSeconds the gap between heartbeats (AWS state-task).
@@ -108,8 +137,11 @@ const TIMEOUT_SUFFIX: TaskTimerSuffix = ':timeout';
 const HEARTBEAT_SUFFIX: TaskTimerSuffix = ':heartbeat';
 
 /** The due-work keys of a task and its timers. */
+/** A `.sync` task's next check on its job. */
+const POLL_SUFFIX = ':poll';
+
 function taskKeys(taskId: string): string[] {
-  return [taskId, taskId + TIMEOUT_SUFFIX, taskId + HEARTBEAT_SUFFIX];
+  return [taskId, taskId + TIMEOUT_SUFFIX, taskId + HEARTBEAT_SUFFIX, taskId + POLL_SUFFIX];
 }
 
 function taskTimerOf(key: string): { taskId: string; suffix: TaskTimerSuffix } | undefined {
@@ -127,9 +159,85 @@ export class Engine {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly definitions = new Map<string, StateMachineDefinition>();
   private readonly listeners = new Set<EngineListener>();
+  /** Wakes the napping run loop (see `nap`); `wakePending` keeps a wake-up that came between naps. */
+  private wakeLoop: (() => void) | undefined;
+  private wakePending = false;
+  /** Workers long-polling an activity on this node, woken when this node schedules its task. */
+  private readonly activityWaiters = new Map<string, Set<() => void>>();
+
+  /** `.sync` parents waiting on a child execution started on this node: child -> parent task. */
+  private readonly waitingParents = new Map<string, { executionId: string; taskId: string }>();
+  private readonly nested: TaskRunner;
 
   constructor(private readonly options: EngineOptions) {
     this.leaseMs = options.leaseMs ?? 60_000;
+    const { region = 'local', account = '000000000000' } = options;
+    this.nested = nestedExecutions({
+      region,
+      account,
+      start: (request) => this.start(request),
+      get: (id) => options.store.executions.get(id),
+      watch: (child, parent, idempotencyKey) =>
+        this.waitingParents.set(child, {
+          executionId: parent,
+          taskId: idempotencyKey.slice(parent.length + 1),
+        }),
+    });
+    // A child's end wakes its waiting parent at once instead of at the next poll.
+    this.subscribe((event) => {
+      if (event.kind !== 'committed' || event.status === 'RUNNING') return;
+      const parent = this.waitingParents.get(event.executionId);
+      if (parent === undefined) return;
+      this.waitingParents.delete(event.executionId);
+      this.track(this.pollNow(parent.executionId, parent.taskId));
+    });
+  }
+
+  /**
+   * RedriveExecution: continues an execution that ended FAILED, TIMED_OUT or ABORTED from the
+   * states that did not finish (finished states, branches and iterations do not run again),
+   * with the same input and definition. Returns the redrive time.
+   * @throws EngineError EXECUTION_NOT_FOUND, EXECUTION_NOT_REDRIVABLE (with AWS's reason)
+   */
+  async redrive(executionId: string): Promise<{ readonly redriveDate: string }> {
+    const { store, clock } = this.options;
+    const record = await store.executions.get(executionId);
+    if (!record) {
+      throw new EngineError('EXECUTION_NOT_FOUND', `There is no execution ${executionId}.`);
+    }
+    const refuse = (reason: string) => new EngineError('EXECUTION_NOT_REDRIVABLE', reason);
+    if (record.status === 'RUNNING' || record.status === 'SUCCEEDED') {
+      throw refuse(`Execution is ${record.status} and cannot be redriven.`);
+    }
+    const window = this.options.redriveWindowMs ?? 14 * 24 * 3600 * 1000;
+    const stopped = parseTimestamp(record.stoppedAt ?? '') ?? 0;
+    if (clock.nowMs() - stopped > window) throw refuse('Execution redrivable period exceeded.');
+    const started = parseTimestamp(record.startedAt) ?? 0;
+    if (clock.nowMs() - started > 365 * 24 * 3600 * 1000) {
+      throw refuse('Execution has exceeded the max execution time.');
+    }
+    const workflow =
+      record.version === null
+        ? await store.workflows.get(record.workflow)
+        : await store.workflows.getVersion(record.workflow, record.version);
+    if (workflow?.type === 'EXPRESS') {
+      throw refuse('Executions of EXPRESS state machines cannot be redriven.');
+    }
+    const stored = await store.executions.snapshot(executionId);
+    const snapshot = stored === undefined ? undefined : parseSnapshot(stored.snapshot);
+    if (snapshot !== undefined && record.eventCount + 1 >= snapshot.limits.historyEvents) {
+      throw refuse('Execution history event limit exceeded.');
+    }
+    if (snapshot?.status === 'RUNNING') {
+      throw refuse('Execution is RUNNING and cannot be redriven.'); // redriven meanwhile
+    }
+    if (snapshot?.redrive === undefined) {
+      throw refuse('The execution ended before any state ran; start a new execution instead.');
+    }
+    const result = await this.apply(executionId, (now) => ({ type: 'ExecutionRedriven', now }), []);
+    // Another caller redrove it first: it is running now.
+    if (result === undefined) throw refuse('Execution is RUNNING and cannot be redriven.');
+    return { redriveDate: result.snapshot.execution.redriveTime ?? this.now() };
   }
 
   /**
@@ -169,6 +277,7 @@ export class Engine {
       },
       seed: Math.floor(this.options.random() * 0x7fffffff),
       tokenKey: this.options.tokenKey(),
+      ...(this.options.limits === undefined ? {} : { limits: this.options.limits }),
     });
     const first = toCommit(result, now, []);
     const { record, created } = await store.executions.start({
@@ -183,7 +292,11 @@ export class Engine {
       startedAt: now,
       first,
     });
-    if (created) this.emit({ kind: 'committed', executionId: id, ...changeOf(first) });
+    if (created) {
+      if ((first.schedule?.length ?? 0) > 0) this.wake();
+      this.wakeActivityWorkers(result.commands);
+      this.emit({ kind: 'committed', executionId: id, ...changeOf(first) });
+    }
     return { execution: record, created };
   }
 
@@ -199,11 +312,39 @@ export class Engine {
       formatTimestamp(nowMs + this.leaseMs),
       limit,
     );
+    // Executions are worked side by side (their commits share a group commit); one
+    // execution's items go in order, as each step builds on the one before.
+    const byExecution = new Map<string, ClaimedWork[]>();
     for (const work of claimed) {
-      if (work.kind === 'timer') await this.fireTimer(work);
-      else this.track(this.runTask(work));
+      const items = byExecution.get(work.execution);
+      if (items) items.push(work);
+      else byExecution.set(work.execution, [work]);
     }
+    const outcomes = await Promise.allSettled(
+      [...byExecution.values()].map(async (items) => {
+        for (const work of items) await this.carryOut(work);
+      }),
+    );
+    // Every item had its turn; a failed one stays leased and is retried after its lease.
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
     return claimed.length;
+  }
+
+  private async carryOut(work: ClaimedWork): Promise<void> {
+    if (work.kind === 'timer') {
+      await this.fireTimer(work);
+      return;
+    }
+    const poll = pollPayloadOf(work.payload);
+    if (poll !== undefined) {
+      this.track(this.runPoll(work, poll));
+      return;
+    }
+    // TaskStarted is committed before the task runs (and before tick returns): a task that
+    // was cancelled meanwhile never starts, and history shows what is running.
+    const command = await this.startTask(work);
+    if (command !== undefined) this.track(this.runTask(work, command));
   }
 
   /**
@@ -216,16 +357,64 @@ export class Engine {
     sleep: (ms: number, signal: AbortSignal) => Promise<void>,
     pollMs = 1000,
   ): Promise<void> {
-    while (!signal.aborted) {
-      if ((await this.tick()) > 0) continue;
-      const next = await this.options.store.executions.nextDueAt();
-      const dueMs = next === undefined ? undefined : parseTimestamp(next);
-      const wait =
-        dueMs === undefined ? pollMs : Math.min(pollMs, dueMs - this.options.clock.nowMs());
-      // Wake early when one of this node's tasks finishes: its commit usually schedules work.
-      if (wait > 0) await Promise.race([sleep(wait, signal), ...this.inFlight]);
+    // Other nodes' new work wakes this one (PostgreSQL LISTEN/NOTIFY); the poll is the backstop.
+    const unlisten = await this.options.store.listenForWork?.((topic) => this.onWork(topic));
+    try {
+      while (!signal.aborted) {
+        if ((await this.tick()) > 0) continue;
+        const next = await this.options.store.executions.nextDueAt();
+        const dueMs = next === undefined ? undefined : parseTimestamp(next);
+        const wait =
+          dueMs === undefined ? pollMs : Math.min(pollMs, dueMs - this.options.clock.nowMs());
+        if (wait > 0) await this.nap(wait, signal, sleep);
+      }
+      await this.idle();
+    } finally {
+      await unlisten?.();
     }
-    await this.idle();
+  }
+
+  /**
+   * Sleeps up to `ms`, waking early when this node commits new work, another node announces
+   * some, or one of this node's tasks finishes (its commit usually schedules work).
+   */
+  private async nap(
+    ms: number,
+    signal: AbortSignal,
+    sleep: (ms: number, signal: AbortSignal) => Promise<void>,
+  ): Promise<void> {
+    if (this.wakePending) {
+      this.wakePending = false;
+      return;
+    }
+    const nap = new AbortController();
+    const stop = () => nap.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    const woken = new Promise<void>((resolve) => {
+      this.wakeLoop = resolve;
+    });
+    try {
+      await Promise.race([sleep(ms, nap.signal).catch(() => undefined), woken, ...this.inFlight]);
+    } finally {
+      this.wakeLoop = undefined;
+      this.wakePending = false;
+      nap.abort(); // ends the sleep's timer
+      signal.removeEventListener('abort', stop);
+    }
+  }
+
+  /** New work exists: a napping run loop looks at once; a busy one looks before its next nap. */
+  private wake(): void {
+    if (this.wakeLoop) this.wakeLoop();
+    else this.wakePending = true;
+  }
+
+  private onWork(topic: string): void {
+    if (!topic.startsWith('activity:')) {
+      this.wake();
+      return;
+    }
+    for (const wake of this.activityWaiters.get(topic.slice('activity:'.length)) ?? []) wake();
   }
 
   /**
@@ -281,67 +470,246 @@ export class Engine {
     ]);
   }
 
-  private async runTask(work: ClaimedWork): Promise<void> {
+  /** Records TaskStarted; undefined when the task no longer waits to run (its work is retired). */
+  private async startTask(work: ClaimedWork): Promise<TaskCommand | undefined> {
     const command = taskCommandOf(work.payload);
-    const key = `${work.execution}#${command.taskId}`;
-    const controller = new AbortController();
-    this.running.set(key, controller);
-    let event: (now: string) => StepEvent;
-    const startedMs = this.options.clock.nowMs();
-    let ok = false;
-    try {
-      const outcome = await this.options.tasks.run({
+    const started = await this.apply(
+      work.execution,
+      (now) => ({ type: 'TaskStarted', now, taskId: command.taskId }),
+      [],
+      taskKeys(command.taskId),
+    );
+    return started === undefined ? undefined : command;
+  }
+
+  private async runTask(work: ClaimedWork, command: TaskCommand): Promise<void> {
+    const outcome = await this.invoke(work.execution, command, (signal) =>
+      this.runnerFor(command.resource).run({
         executionId: work.execution,
         stateName: command.stateName,
         resource: command.resource,
         input: command.input,
-        idempotencyKey: key,
+        idempotencyKey: `${work.execution}#${command.taskId}`,
         ...(command.taskToken === undefined ? {} : { taskToken: command.taskToken }),
         ...(command.timeoutSeconds === undefined ? {} : { timeoutSeconds: command.timeoutSeconds }),
         ...(command.credentials === undefined ? {} : { credentials: command.credentials }),
-        signal: controller.signal,
+        signal,
         heartbeat: () =>
           command.heartbeatSeconds === undefined
             ? Promise.resolve()
             : this.heartbeat(work.execution, command.taskId, command.heartbeatSeconds),
-      });
-      ok = outcome.ok;
-      if (outcome.ok && command.taskToken !== undefined) {
-        // .waitForTaskToken: the request went out; the state now waits for a callback with the
-        // token (sendTaskSuccess/Failure), under its timeout and heartbeat timers.
-        await this.retireOnly(work.execution, [command.taskId]);
-        return;
+      }),
+    );
+    if (outcome.ok === 'running') {
+      // .sync: the job started; record what the service answered and check on it later.
+      const { submitted } = outcome;
+      await this.apply(
+        work.execution,
+        (now) => ({ type: 'TaskSubmitted', now, taskId: command.taskId, output: submitted }),
+        [command.taskId],
+        taskKeys(command.taskId),
+        [this.pollWork(command, outcome, 1)],
+      );
+      return;
+    }
+    if (outcome.ok && command.taskToken !== undefined) {
+      // .waitForTaskToken: the request went out; the state now waits for a callback with the
+      // token (sendTaskSuccess/Failure), under its timeout and heartbeat timers.
+      const output = outcome.output;
+      await this.apply(
+        work.execution,
+        (now) => ({ type: 'TaskSubmitted', now, taskId: command.taskId, output }),
+        [command.taskId],
+      );
+      return;
+    }
+    await this.finishTask(work.execution, command.taskId, outcome, []);
+  }
+
+  /** Checks on a `.sync` job: finishes the task, or schedules the next check. */
+  private async runPoll(work: ClaimedWork, poll: PollPayload): Promise<void> {
+    const { command, job, polls } = poll;
+    const outcome = await this.invoke(work.execution, command, (signal) => {
+      const runner = this.runnerFor(command.resource);
+      if (runner.poll === undefined) {
+        return Promise.resolve<TaskOutcome>({
+          ok: false,
+          error: 'States.TaskFailed',
+          cause: `The integration for ${command.resource} started a .sync job but cannot check on it.`,
+        });
       }
-      event = outcome.ok
-        ? (now) => ({ type: 'TaskSucceeded', now, taskId: command.taskId, output: outcome.output })
-        : (now) => ({
-            type: 'TaskFailed',
-            now,
-            taskId: command.taskId,
-            error: outcome.error,
-            cause: outcome.cause,
-          });
+      return runner.poll({
+        executionId: work.execution,
+        stateName: command.stateName,
+        resource: command.resource,
+        job,
+        polls,
+        idempotencyKey: `${work.execution}#${command.taskId}`,
+        signal,
+      });
+    });
+    if (outcome.ok === 'running') {
+      const next = this.pollWork(command, outcome, polls + 1);
+      await this.rescheduleIfPending(work.execution, command.taskId, [work.key], [next]);
+      return;
+    }
+    await this.finishTask(work.execution, command.taskId, outcome, [work.key]);
+  }
+
+  /** Runs one call to an integration with an AbortSignal, timing it; a throw becomes a failure. */
+  private async invoke(
+    executionId: string,
+    command: TaskCommand,
+    call: (signal: AbortSignal) => Promise<TaskOutcome>,
+  ): Promise<TaskOutcome> {
+    const key = `${executionId}#${command.taskId}`;
+    const controller = new AbortController();
+    this.running.set(key, controller);
+    const startedMs = this.options.clock.nowMs();
+    let outcome: TaskOutcome;
+    try {
+      outcome = await call(controller.signal);
     } catch (error: unknown) {
       // An integration that throws has a bug; the execution sees the task fail, not the node.
       const cause = error instanceof Error ? error.message : String(error);
-      event = (now) => ({
-        type: 'TaskFailed',
-        now,
-        taskId: command.taskId,
-        error: 'States.TaskFailed',
-        cause,
-      });
+      outcome = { ok: false, error: 'States.TaskFailed', cause };
     } finally {
       this.running.delete(key);
-      this.emit({
-        kind: 'task',
-        executionId: work.execution,
-        resource: command.resource,
-        ms: this.options.clock.nowMs() - startedMs,
-        ok,
-      });
     }
-    await this.apply(work.execution, event, taskKeys(command.taskId));
+    this.emit({
+      kind: 'task',
+      executionId,
+      resource: command.resource,
+      ms: this.options.clock.nowMs() - startedMs,
+      ok: outcome.ok !== false,
+    });
+    return outcome;
+  }
+
+  /** Commits a task's final outcome, retiring its work and timers. */
+  private async finishTask(
+    executionId: string,
+    taskId: string,
+    outcome: Exclude<TaskOutcome, { ok: 'running' }>,
+    retire: readonly string[],
+  ): Promise<void> {
+    await this.apply(
+      executionId,
+      outcome.ok
+        ? (now) => ({ type: 'TaskSucceeded', now, taskId, output: outcome.output })
+        : (now) => ({
+            type: 'TaskFailed',
+            now,
+            taskId,
+            error: outcome.error,
+            cause: outcome.cause,
+          }),
+      [...taskKeys(taskId), ...retire],
+    );
+  }
+
+  private pollWork(
+    command: TaskCommand,
+    outcome: Extract<TaskOutcome, { ok: 'running' }>,
+    polls: number,
+  ): DueWork {
+    const seconds = Math.max(0, outcome.pollAfterSeconds);
+    const payload: PollPayload = { type: 'PollTask', command, job: outcome.job, polls };
+    return {
+      key: command.taskId + POLL_SUFFIX,
+      kind: 'task',
+      dueAt: plusSeconds(this.now(), seconds),
+      payload: JSON.stringify(payload),
+    };
+  }
+
+  /**
+   * Makes a waiting `.sync` task check on its job now (a webhook said it changed, or a nested
+   * execution finished). Does nothing when the task is not waiting on a job.
+   */
+  async pollNow(executionId: string, taskId: string): Promise<void> {
+    const key = taskId + POLL_SUFFIX;
+    const due = await this.options.store.executions.dueWork(executionId, key);
+    if (due === undefined || due.leaseOwner !== null) return;
+    await this.rescheduleIfPending(executionId, taskId, [key], [{ ...due, dueAt: this.now() }]);
+  }
+
+  /**
+   * GetActivityTask: hands the oldest waiting task of `activityArn` to this worker, recording
+   * ActivityStarted, or waits for one up to `poll.waitMs` and returns undefined. Each task goes
+   * to exactly one worker: taking it is a compare-and-set commit of the task's execution.
+   * @throws EngineError ACTIVITY_NOT_FOUND
+   */
+  async getActivityTask(
+    activityArn: string,
+    poll: ActivityPoll,
+  ): Promise<ActivityTask | undefined> {
+    const name = /:activity:([^:]+)$/.exec(activityArn)?.[1];
+    if (name === undefined || (await this.options.store.activities.get(name)) === undefined) {
+      throw new EngineError('ACTIVITY_NOT_FOUND', `There is no activity ${activityArn}.`);
+    }
+    const { clock } = this.options;
+    const deadline = clock.nowMs() + (poll.waitMs ?? 60_000);
+    for (;;) {
+      const taken = await this.takeActivityTask(activityArn, poll.workerName);
+      if (taken !== undefined) return taken;
+      const remaining = deadline - clock.nowMs();
+      if (remaining <= 0 || poll.signal?.aborted === true) return undefined;
+      await this.waitForActivity(activityArn, Math.min(remaining, poll.pollMs ?? 1000), poll);
+    }
+  }
+
+  private async takeActivityTask(
+    activityArn: string,
+    workerName: string | undefined,
+  ): Promise<ActivityTask | undefined> {
+    for (const pending of await this.options.store.executions.activityTasks(activityArn, 10)) {
+      const command = taskCommandOf(pending.payload);
+      if (command.taskToken === undefined) continue;
+      const now = this.now();
+      const heartbeat =
+        command.heartbeatSeconds === undefined
+          ? []
+          : [taskTimer(command.taskId, HEARTBEAT_SUFFIX, now, command.heartbeatSeconds)];
+      const taken = await this.apply(
+        pending.execution,
+        (at) => ({
+          type: 'TaskStarted',
+          now: at,
+          taskId: command.taskId,
+          ...(workerName === undefined ? {} : { workerName }),
+        }),
+        [command.taskId],
+        [command.taskId],
+        heartbeat,
+      );
+      // A worker that lost the race finds the task started already: a no-op step, no event.
+      if (taken !== undefined && taken.history.length > 0) {
+        return { taskToken: command.taskToken, input: command.input };
+      }
+    }
+    return undefined;
+  }
+
+  /** Sleeps until `ms` pass, the poll is aborted, or this node schedules a task of the activity. */
+  private async waitForActivity(
+    activityArn: string,
+    ms: number,
+    poll: ActivityPoll,
+  ): Promise<void> {
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    poll.signal?.addEventListener('abort', stop, { once: true });
+    let waiters = this.activityWaiters.get(activityArn);
+    if (!waiters) this.activityWaiters.set(activityArn, (waiters = new Set()));
+    waiters.add(stop);
+    try {
+      await poll.sleep(ms, controller.signal).catch(() => undefined);
+    } finally {
+      waiters.delete(stop);
+      if (waiters.size === 0) this.activityWaiters.delete(activityArn);
+      poll.signal?.removeEventListener('abort', stop);
+    }
   }
 
   /**
@@ -356,7 +724,7 @@ export class Engine {
       (now) => ({ type: 'TaskSucceeded', now, taskId, output }),
       taskKeys(taskId),
     );
-    if (!applied) throw taskGone();
+    if (applied === undefined) throw taskGone();
   }
 
   /** Fails a `.waitForTaskToken` task (SendTaskFailure). @throws as sendTaskSuccess */
@@ -367,7 +735,7 @@ export class Engine {
       (now) => ({ type: 'TaskFailed', now, taskId, error, cause }),
       taskKeys(taskId),
     );
-    if (!applied) throw taskGone();
+    if (applied === undefined) throw taskGone();
   }
 
   /** Keeps a `.waitForTaskToken` task alive (SendTaskHeartbeat). @throws as sendTaskSuccess */
@@ -408,34 +776,31 @@ export class Engine {
     throw taskGone();
   }
 
-  /** Retires work with no step (a dispatched callback task), as a compare-and-set commit. */
-  private async retireOnly(executionId: string, retire: readonly string[]): Promise<void> {
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const stored = await this.options.store.executions.snapshot(executionId);
-      if (!stored) return;
-      const snapshot = parseSnapshot(stored.snapshot);
-      try {
-        await this.options.store.executions.commit(executionId, stored.revision, {
-          status: snapshot.status,
-          snapshot: stored.snapshot,
-          events: [],
-          retire,
-          ...terminal(snapshot),
-        });
-        return;
-      } catch (error: unknown) {
-        if (!isConflict(error)) throw error;
-      }
-    }
-  }
-
   /**
    * A heartbeat from a running task: moves its heartbeat timer forward. A commit with no
    * events, still a compare-and-set on the revision; ignored once the task is no longer
    * pending (it finished, timed out, or the execution stopped).
    */
   private async heartbeat(executionId: string, taskId: string, seconds: number): Promise<void> {
-    const key = taskId + HEARTBEAT_SUFFIX;
+    await this.rescheduleIfPending(
+      executionId,
+      taskId,
+      [taskId + HEARTBEAT_SUFFIX],
+      [taskTimer(taskId, HEARTBEAT_SUFFIX, this.now(), seconds)],
+    );
+  }
+
+  /**
+   * Replaces some of a pending task's due work (its heartbeat timer, its next poll) in a commit
+   * with no events, still a compare-and-set on the revision; does nothing once the task is no
+   * longer pending (it finished, timed out, or the execution ended).
+   */
+  private async rescheduleIfPending(
+    executionId: string,
+    taskId: string,
+    retire: readonly string[],
+    schedule: readonly DueWork[],
+  ): Promise<void> {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const stored = await this.options.store.executions.snapshot(executionId);
       if (!stored) return;
@@ -449,10 +814,11 @@ export class Engine {
           status: snapshot.status,
           snapshot: stored.snapshot,
           events: [],
-          retire: [key],
-          schedule: [taskTimer(taskId, HEARTBEAT_SUFFIX, this.now(), seconds)],
+          retire,
+          schedule,
           ...terminal(snapshot),
         });
+        this.wake();
         return;
       } catch (error: unknown) {
         if (!isConflict(error)) throw error;
@@ -469,7 +835,9 @@ export class Engine {
     executionId: string,
     event: (now: string) => StepEvent,
     retire: readonly string[],
-  ): Promise<boolean> {
+    retireIfStale: readonly string[] = retire,
+    schedule: readonly DueWork[] = [],
+  ): Promise<StepResult | undefined> {
     const { store } = this.options;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const stored = await store.executions.snapshot(executionId);
@@ -479,13 +847,11 @@ export class Engine {
       const definition = this.parse(stored.definition, snapshot.execution.stateMachineName);
       const now = this.now();
       let result: StepResult | undefined;
-      if (snapshot.status === 'RUNNING') {
+      const built = event(now);
+      const redriving = built.type === 'ExecutionRedriven';
+      if (snapshot.status === 'RUNNING' || redriving) {
         try {
-          result = await step(
-            definition,
-            snapshot,
-            withTokenKey(event(now), this.options.tokenKey()),
-          );
+          result = await step(definition, snapshot, withTokenKey(built, this.options.tokenKey()));
         } catch (error: unknown) {
           // step() throws RangeError only for events that do not fit the snapshot: stale work.
           if (!(error instanceof RangeError)) throw error;
@@ -497,25 +863,35 @@ export class Engine {
               status: snapshot.status,
               snapshot: stored.snapshot,
               events: [],
-              retire,
+              retire: retireIfStale,
               ...terminal(snapshot),
             }
-          : toCommit(result, now, retire);
+          : withSchedule(toCommit(result, now, retire), result.snapshot.status, schedule);
+      const committed: StepCommit =
+        result !== undefined && redriving
+          ? { ...commit, stoppedAt: null, redriveCount: result.snapshot.execution.redriveCount }
+          : commit;
       try {
-        await store.executions.commit(executionId, stored.revision, commit);
+        await store.executions.commit(executionId, stored.revision, committed);
       } catch (error: unknown) {
         if (isConflict(error)) continue;
         throw error;
       }
-      if (result === undefined) return false;
+      if (result === undefined) return undefined;
       this.abortCancelled(executionId, result.commands);
-      this.emit({ kind: 'committed', executionId, ...changeOf(commit) });
-      return true;
+      if ((committed.schedule?.length ?? 0) > 0) this.wake();
+      this.wakeActivityWorkers(result.commands);
+      this.emit({ kind: 'committed', executionId, ...changeOf(committed) });
+      return result;
     }
     throw new EngineError(
       'CONTENDED',
       `Execution ${executionId} changed under ${MAX_CONFLICT_RETRIES} attempts in a row to apply one event; the work stays due and will be retried.`,
     );
+  }
+
+  private runnerFor(resource: string): TaskRunner {
+    return isNestedExecutionResource(resource) ? this.nested : this.options.tasks;
   }
 
   private emit(event: EngineEvent): void {
@@ -525,6 +901,13 @@ export class Engine {
       } catch (error: unknown) {
         this.options.onError?.(error);
       }
+    }
+  }
+
+  private wakeActivityWorkers(commands: readonly Command[]): void {
+    for (const command of commands) {
+      if (command.type !== 'ScheduleTask') continue;
+      for (const wake of this.activityWaiters.get(command.resource) ?? []) wake();
     }
   }
 
@@ -615,20 +998,25 @@ function toCommit(result: StepResult, now: string, retire: readonly string[]): S
   const retired = [...retire];
   for (const command of result.commands) {
     switch (command.type) {
-      case 'ScheduleTask':
+      case 'ScheduleTask': {
+        // An activity task waits for a worker (GetActivityTask); its heartbeat clock starts
+        // when a worker takes it.
+        const activity = isActivityResource(command.resource);
         schedule.push({
           key: command.taskId,
           kind: 'task',
           dueAt: now,
           payload: JSON.stringify(command),
+          ...(activity ? { activity: command.resource } : {}),
         });
         if (command.timeoutSeconds !== undefined) {
           schedule.push(taskTimer(command.taskId, TIMEOUT_SUFFIX, now, command.timeoutSeconds));
         }
-        if (command.heartbeatSeconds !== undefined) {
+        if (command.heartbeatSeconds !== undefined && !activity) {
           schedule.push(taskTimer(command.taskId, HEARTBEAT_SUFFIX, now, command.heartbeatSeconds));
         }
         break;
+      }
       case 'StartTimer':
         schedule.push({
           key: command.timerId,
@@ -656,6 +1044,12 @@ function toCommit(result: StepResult, now: string, retire: readonly string[]): S
     ...terminal(result.snapshot),
     ...(result.snapshot.status === 'RUNNING' ? {} : { stoppedAt: now }),
   };
+}
+
+/** Adds work to a commit, unless the step ended the execution (which retires everything). */
+function withSchedule(commit: StepCommit, status: string, extra: readonly DueWork[]): StepCommit {
+  if (extra.length === 0 || status !== 'RUNNING') return commit;
+  return { ...commit, schedule: [...(commit.schedule ?? []), ...extra] };
 }
 
 function changeOf(commit: StepCommit): {
@@ -721,6 +1115,21 @@ function isConflict(error: unknown): boolean {
 }
 
 type TaskCommand = Extract<Command, { type: 'ScheduleTask' }>;
+
+/** The stored check on a `.sync` job. */
+interface PollPayload {
+  readonly type: 'PollTask';
+  readonly command: TaskCommand;
+  readonly job: JsonValue;
+  readonly polls: number;
+}
+
+function pollPayloadOf(payload: string): PollPayload | undefined {
+  const value: unknown = JSON.parse(payload);
+  return typeof value === 'object' && value !== null && 'type' in value && value.type === 'PollTask'
+    ? (value as PollPayload) // written by pollWork
+    : undefined;
+}
 
 /** The ScheduleTask command stored as a task's payload by this engine. */
 function taskCommandOf(payload: string): TaskCommand {

@@ -4,6 +4,10 @@ export type EngineErrorCode =
   | 'VERSION_NOT_FOUND'
   | 'ALIAS_NOT_FOUND'
   | 'EXECUTION_NOT_FOUND'
+  /** RedriveExecution refused; the message is AWS's reason (AWS: ExecutionNotRedrivable). */
+  | 'EXECUTION_NOT_REDRIVABLE'
+  /** GetActivityTask for an activity that does not exist (AWS: ActivityDoesNotExist). */
+  | 'ACTIVITY_NOT_FOUND'
   | 'INVALID_DEFINITION'
   /** A name breaks AWS's naming rules. */
   | 'INVALID_NAME'

@@ -4,7 +4,7 @@
  * does the work, so a route for the bare resource also serves its suffixed forms.
  * https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html
  */
-import type { TaskOutcome, TaskRequest, TaskRunner } from './task-runner.js';
+import type { TaskOutcome, TaskPollRequest, TaskRequest, TaskRunner } from './task-runner.js';
 
 export const UNKNOWN_RESOURCE_ERROR = 'Baton.UnknownResource';
 
@@ -30,17 +30,23 @@ export function routeTasks(
   fallback?: TaskRunner,
 ): TaskRunner {
   const known = Object.keys(routes).sort();
+  const unknown = (resource: string): Promise<TaskOutcome> =>
+    Promise.resolve({
+      ok: false,
+      error: UNKNOWN_RESOURCE_ERROR,
+      cause: `No integration handles resource ${JSON.stringify(resource)}. Known resources: ${
+        known.length === 0 ? '(none)' : known.join(', ')
+      }.`,
+    });
   return {
     run(request: TaskRequest): Promise<TaskOutcome> {
       const runner = lookUp(routes, request.resource) ?? fallback;
-      if (runner !== undefined) return runner.run(request);
-      return Promise.resolve({
-        ok: false,
-        error: UNKNOWN_RESOURCE_ERROR,
-        cause: `No integration handles resource ${JSON.stringify(request.resource)}. Known resources: ${
-          known.length === 0 ? '(none)' : known.join(', ')
-        }.`,
-      });
+      return runner === undefined ? unknown(request.resource) : runner.run(request);
+    },
+    poll(request: TaskPollRequest): Promise<TaskOutcome> {
+      const runner = lookUp(routes, request.resource) ?? fallback;
+      if (runner?.poll === undefined) return unknown(request.resource);
+      return runner.poll(request);
     },
   };
 }

@@ -27,12 +27,38 @@ export interface TaskRequest {
   readonly heartbeat: () => Promise<void>;
 }
 
-/** A task's result, or its ASL error (`Error` names like `Http.ServerError`, never `States.*`). */
+/**
+ * A task's result, or its ASL error (`Error` names like `Http.ServerError`, never `States.*`),
+ * or, for `.sync` resources, a job that runs on: the engine records TaskSubmitted with
+ * `submitted` and calls `poll` with `job` after `pollAfterSeconds` (durably: a stored due time,
+ * so the wait survives restarts), until the job is done.
+ */
 export type TaskOutcome =
   | { readonly ok: true; readonly output: JsonValue }
-  | { readonly ok: false; readonly error: string; readonly cause: string };
+  | { readonly ok: false; readonly error: string; readonly cause: string }
+  | {
+      readonly ok: 'running';
+      /** What the service answered when the job started (TaskSubmitted's output). */
+      readonly submitted: JsonValue;
+      /** What `poll` needs to find the job again (an id); stored with the execution. */
+      readonly job: JsonValue;
+      readonly pollAfterSeconds: number;
+    };
+
+/** A `.sync` job to check on: the `job` its last outcome named, and how many polls came before. */
+export interface TaskPollRequest {
+  readonly executionId: string;
+  readonly stateName: string;
+  readonly resource: string;
+  readonly job: JsonValue;
+  readonly polls: number;
+  readonly idempotencyKey: string;
+  readonly signal: AbortSignal;
+}
 
 export interface TaskRunner {
   /** Runs one task. Throwing is a bug in the integration; the engine reports it as States.TaskFailed. */
   run(request: TaskRequest): Promise<TaskOutcome>;
+  /** Checks a `.sync` job that `run` started. Required of runners that answer `running`. */
+  poll?(request: TaskPollRequest): Promise<TaskOutcome>;
 }

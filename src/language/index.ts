@@ -33,3 +33,6 @@ export type {
 } from './execution/inspect-state.js';
 export type { InspectionStage } from './execution/io.js';
 export { executionOfToken, sameToken } from './execution/task-token.js';
+export { parseJsonText, MAX_JSON_TEXT_DEPTH } from './json-text.js';
+export type { JsonTextResult } from './json-text.js';
+export { isActivityResource } from './execution/state-handlers.js';

@@ -108,6 +108,8 @@ export async function runLocal(
     const task = tasks.shift();
     const now = formatTimestamp(nowMs);
     if (task) {
+      await apply({ type: 'TaskStarted', now, taskId: task.taskId });
+      if (snapshot.status !== 'RUNNING') break;
       await apply(answerTask(task, mocks.next(task), now));
       continue;
     }

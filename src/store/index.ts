@@ -1,21 +1,28 @@
 export type {
+  ActivityRecord,
+  ActivityStore,
   AliasRoute,
   ClaimedWork,
   CreateWorkflow,
   DueWork,
   ExecutionFilter,
   ExecutionRecord,
+  ExecutionStats,
   ExecutionStatus,
   ExecutionStore,
   MigrationReport,
   NewExecution,
   Page,
   PageRequest,
+  PendingActivityTask,
   PublishVersion,
   PutAlias,
+  ResourceTag,
   StepCommit,
   StoredEvent,
   Store,
+  TagStore,
+  TaggedResource,
   UpdateWorkflow,
   WorkflowAlias,
   WorkflowRecord,
@@ -23,6 +30,6 @@ export type {
   WorkflowType,
   WorkflowVersion,
 } from './store.js';
-export { MAX_VERSIONS_PER_WORKFLOW } from './store.js';
+export { MAX_TAGS_PER_RESOURCE, MAX_VERSIONS_PER_WORKFLOW } from './store.js';
 export { StoreError } from './errors.js';
 export type { StoreErrorCode } from './errors.js';

@@ -3,6 +3,7 @@
  * listing resumes after it even when rows were added or removed in between.
  */
 import { StoreError } from './errors.js';
+import type { Page } from './store.js';
 
 export function encodePageToken(key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
@@ -31,4 +32,18 @@ export function decodePageToken(
     'INVALID',
     'The pagination token is not valid; pass the nextToken of a previous page unchanged.',
   );
+}
+
+/** A page of `items` fetched with LIMIT `limit + 1`: the extra row says there is a next page. */
+export function paginate<T>(
+  items: readonly T[],
+  limit: number,
+  keyOf: (item: T) => (string | number)[],
+): Page<T> {
+  if (items.length <= limit) return { items };
+  const page = items.slice(0, limit);
+  const last = page[page.length - 1];
+  return last === undefined
+    ? { items: page }
+    : { items: page, nextToken: encodePageToken(keyOf(last)) };
 }

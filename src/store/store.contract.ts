@@ -4,8 +4,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { StoreError } from './errors.js';
+import { loadMigrations } from './sql/migrate.js';
 import type { StoreErrorCode } from './errors.js';
-import type { CreateWorkflow, NewExecution, StepCommit, Store, StoredEvent } from './store.js';
+import type {
+  CreateWorkflow,
+  DueWork,
+  NewExecution,
+  StepCommit,
+  Store,
+  StoredEvent,
+} from './store.js';
+import { MAX_TAGS_PER_RESOURCE } from './store.js';
 
 export interface StoreUnderTest {
   readonly store: Store;
@@ -14,7 +23,8 @@ export interface StoreUnderTest {
   readonly close: () => Promise<void>;
 }
 
-const LATEST_MIGRATION = '0004_execution_definition';
+/** The newest migration shipped: a migrated database reports it as current. */
+const LATEST_MIGRATION = loadMigrations('sqlite').at(-1)?.id;
 const T1 = '2026-01-01T00:00:00.000Z';
 const T2 = '2026-01-02T00:00:00.000Z';
 
@@ -568,6 +578,86 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
     );
   });
 
+  describe(`${label}: tags`, () => {
+    const deploy = { kind: 'workflow', name: 'deploy' } as const;
+
+    it(
+      'tags a workflow, lists the tags by key and replaces the value of a key it has',
+      withStore(async ({ store }) => {
+        await store.workflows.create(workflow('deploy'));
+        await store.tags.tag(deploy, [
+          { key: 'team', value: 'platform' },
+          { key: 'env', value: 'dev' },
+        ]);
+        await store.tags.tag(deploy, [{ key: 'env', value: 'prod' }]);
+        expect(await store.tags.list(deploy)).toEqual([
+          { key: 'env', value: 'prod' },
+          { key: 'team', value: 'platform' },
+        ]);
+      }),
+    );
+
+    it(
+      'untags only the keys given and ignores keys the workflow does not have',
+      withStore(async ({ store }) => {
+        await store.workflows.create(workflow('deploy'));
+        await store.tags.tag(deploy, [
+          { key: 'a', value: '1' },
+          { key: 'b', value: '2' },
+        ]);
+        await store.tags.untag(deploy, ['a', 'zz']);
+        expect(await store.tags.list(deploy)).toEqual([{ key: 'b', value: '2' }]);
+      }),
+    );
+
+    it(
+      'reports NOT_FOUND for tags of a workflow that does not exist',
+      withStore(async ({ store }) => {
+        await expectCode(store.tags.tag(deploy, [{ key: 'a', value: '' }]), 'NOT_FOUND');
+        await expectCode(store.tags.untag(deploy, ['a']), 'NOT_FOUND');
+        await expectCode(store.tags.list(deploy), 'NOT_FOUND');
+      }),
+    );
+
+    it(
+      'refuses more tags than the limit and writes none of them',
+      withStore(async ({ store }) => {
+        await store.workflows.create(workflow('deploy'));
+        await store.tags.tag(deploy, [{ key: 'keep', value: 'x' }]);
+        const many = Array.from({ length: MAX_TAGS_PER_RESOURCE }, (_, i) => ({
+          key: `k${i}`,
+          value: String(i),
+        }));
+        await expectCode(store.tags.tag(deploy, many), 'LIMIT_EXCEEDED');
+        expect(await store.tags.list(deploy)).toEqual([{ key: 'keep', value: 'x' }]);
+      }),
+    );
+
+    it(
+      'writes tags given at creation, ignores them when the workflow exists, and drops them with it',
+      withStore(async ({ store }) => {
+        await store.workflows.create({ ...workflow('deploy'), tags: [{ key: 'a', value: '1' }] });
+        await store.workflows.create({ ...workflow('deploy'), tags: [{ key: 'b', value: '2' }] });
+        expect(await store.tags.list(deploy)).toEqual([{ key: 'a', value: '1' }]);
+        await store.workflows.delete('deploy');
+        await store.workflows.create(workflow('deploy'));
+        expect(await store.tags.list(deploy)).toEqual([]);
+      }),
+    );
+
+    it(
+      'refuses a workflow created with more tags than the limit, creating nothing',
+      withStore(async ({ store }) => {
+        const tags = Array.from({ length: MAX_TAGS_PER_RESOURCE + 1 }, (_, i) => ({
+          key: `k${i}`,
+          value: '',
+        }));
+        await expectCode(store.workflows.create({ ...workflow('deploy'), tags }), 'LIMIT_EXCEEDED');
+        expect(await store.workflows.get('deploy')).toBeUndefined();
+      }),
+    );
+  });
+
   describe(`${label}: executions`, () => {
     it(
       'records a started execution with its first events and snapshot',
@@ -591,6 +681,72 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
         const history = await store.executions.history(record.id, { limit: 10 });
         expect(history.items.map((e) => e.id)).toEqual([1, 2]);
         expect(history.items[0]).toEqual(events(1, 1)[0]);
+      }),
+    );
+
+    it(
+      'keeps stoppedAt and redriveCount unless a commit sets them; null clears stoppedAt',
+      withStore(async ({ store }) => {
+        const { record } = await store.executions.start(execution('e1'));
+        await store.executions.commit(record.id, 1, { ...finished(3), status: 'FAILED' });
+        // A late commit with nothing to say about the ending (stale work retired) keeps it.
+        await store.executions.commit(record.id, 2, {
+          status: 'FAILED',
+          snapshot: '{"s":"done"}',
+          events: [],
+        });
+        expect(await store.executions.get(record.id)).toMatchObject({
+          stoppedAt: T2,
+          redriveCount: 0,
+        });
+        // A redrive: running again, no longer stopped, counted.
+        await store.executions.commit(record.id, 3, {
+          status: 'RUNNING',
+          snapshot: '{"s":"again"}',
+          events: events(4, 1),
+          stoppedAt: null,
+          redriveCount: 1,
+        });
+        expect(await store.executions.get(record.id)).toMatchObject({
+          status: 'RUNNING',
+          stoppedAt: null,
+          redriveCount: 1,
+          output: null,
+        });
+      }),
+    );
+
+    it(
+      'commits many executions at once, and a commit that loses its race fails alone',
+      withStore(async ({ store }) => {
+        const ids: string[] = [];
+        for (let i = 0; i < 20; i++) {
+          ids.push((await store.executions.start(execution(`e${i}`))).record.id);
+        }
+        const results = await Promise.allSettled(
+          ids.map((id, i) =>
+            // e7 names a revision it never had: that commit must fail without harming the rest.
+            store.executions.commit(id, i === 7 ? 5 : 1, {
+              status: 'RUNNING',
+              snapshot: `{"step":${i}}`,
+              events: events(3, 2),
+            }),
+          ),
+        );
+        expect(results.map((r) => r.status)).toEqual(
+          ids.map((_, i) => (i === 7 ? 'rejected' : 'fulfilled')),
+        );
+        const failed = results[7];
+        expect(failed?.status === 'rejected' ? failed.reason : undefined).toMatchObject({
+          code: 'CONFLICT',
+        });
+        for (const [i, id] of ids.entries()) {
+          const record = await store.executions.get(id);
+          expect([i, record?.revision, record?.eventCount]).toEqual(
+            i === 7 ? [i, 1, 2] : [i, 2, 4],
+          );
+        }
+        expect((await store.executions.history(ids[7] ?? '', { limit: 10 })).items).toHaveLength(2);
       }),
     );
 
@@ -827,7 +983,11 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
       dueAt: at(minute),
       payload: JSON.stringify({ purpose: 'wait' }),
     });
-    const started = async (store: Store, name: string, schedule = [timer('w1', 5)]) => {
+    const started = async (
+      store: Store,
+      name: string,
+      schedule: readonly DueWork[] = [timer('w1', 5)],
+    ) => {
       const { record } = await store.executions.start(
         execution(name, {
           id: `arn:${name}`,
@@ -958,6 +1118,44 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
     );
 
     it(
+      'keeps activity tasks away from claimDue and hands them out by activity, oldest first',
+      withStore(async ({ store }) => {
+        const activityTask = (key: string, minute: number, activity: string): DueWork => ({
+          ...timer(key, minute),
+          kind: 'task',
+          activity,
+        });
+        await started(store, 'e1', [
+          activityTask('t1', 5, 'arn:act:build'),
+          activityTask('t2', 3, 'arn:act:build'),
+          activityTask('t3', 1, 'arn:act:deploy'),
+          timer('w1', 9),
+        ]);
+        expect(await store.executions.nextDueAt()).toBe(at(9));
+        const claimed = await store.executions.claimDue(at(30), 'node-a', at(40), 10);
+        expect(claimed.map((w) => w.key)).toEqual(['w1']);
+        expect((await store.executions.stats(at(30))).dueWork).toBe(0);
+        const build = await store.executions.activityTasks('arn:act:build', 10);
+        expect(build.map((t) => [t.execution, t.key, t.dueAt])).toEqual([
+          ['arn:e1', 't2', at(3)],
+          ['arn:e1', 't1', at(5)],
+        ]);
+        expect(JSON.parse(build[0]?.payload ?? 'null')).toEqual({ purpose: 'wait' });
+        expect(await store.executions.activityTasks('arn:act:build', 1)).toHaveLength(1);
+        expect(await store.executions.activityTasks('arn:act:none', 10)).toEqual([]);
+        await store.executions.commit('arn:e1', 1, {
+          status: 'RUNNING',
+          snapshot: '{}',
+          events: events(2, 1),
+          retire: ['t2'],
+        });
+        expect(
+          (await store.executions.activityTasks('arn:act:build', 10)).map((t) => t.key),
+        ).toEqual(['t1']);
+      }),
+    );
+
+    it(
       'counts executions by status (zeros included) and only unleased work that is due',
       withStore(async ({ store }) => {
         const empty = await store.executions.stats(at(0));
@@ -984,6 +1182,31 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
         expect((await store.executions.stats(at(8))).dueWork).toBe(1);
         // The lease ran out: the work counts as queued again.
         expect((await store.executions.stats(at(12))).dueWork).toBe(2);
+      }),
+    );
+  });
+
+  describe(`${label}: activities`, () => {
+    it(
+      'creates idempotently, lists in name order with pages, and deletes',
+      withStore(async ({ store }) => {
+        const now = '2026-01-01T00:00:00.000Z';
+        const first = await store.activities.create('build', now);
+        expect(first).toEqual({ name: 'build', createdAt: now });
+        expect(await store.activities.create('build', '2026-02-01T00:00:00.000Z')).toEqual(first);
+        await store.activities.create('approve', now);
+        await store.activities.create('deploy', now);
+        const page1 = await store.activities.list({ limit: 2 });
+        expect(page1.items.map((a) => a.name)).toEqual(['approve', 'build']);
+        const page2 = await store.activities.list({
+          limit: 2,
+          ...(page1.nextToken === undefined ? {} : { after: page1.nextToken }),
+        });
+        expect(page2).toEqual({ items: [{ name: 'deploy', createdAt: now }] });
+        expect(await store.activities.delete('build')).toBe(true);
+        expect(await store.activities.delete('build')).toBe(false);
+        expect(await store.activities.get('build')).toBeUndefined();
+        await expectCode(store.activities.list({ limit: 2, after: 'forged' }), 'INVALID');
       }),
     );
   });

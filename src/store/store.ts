@@ -69,6 +69,8 @@ export interface CreateWorkflow {
   readonly description: string | null;
   readonly revisionId: string;
   readonly now: string;
+  /** Tags written with the new workflow, in the same transaction (ignored when it exists). */
+  readonly tags?: readonly ResourceTag[];
 }
 
 export interface UpdateWorkflow {
@@ -102,7 +104,7 @@ export interface WorkflowStore {
   create(input: CreateWorkflow): Promise<WorkflowRecord>;
   /** @throws StoreError NOT_FOUND */
   update(name: string, changes: UpdateWorkflow): Promise<WorkflowRecord>;
-  /** Deletes the workflow with its versions and aliases. @throws StoreError NOT_FOUND */
+  /** Deletes the workflow with its versions, aliases and tags. @throws StoreError NOT_FOUND */
   delete(name: string): Promise<void>;
   get(name: string): Promise<WorkflowRecord | undefined>;
   /** Ordered by name. */
@@ -191,6 +193,11 @@ export interface DueWork {
   readonly dueAt: string;
   /** JSON text for whoever carries it out. */
   readonly payload: string;
+  /**
+   * For a task of an activity: its ARN. Such work is not claimed by `claimDue`; workers take it
+   * (see `activityTasks`).
+   */
+  readonly activity?: string;
 }
 
 /** Due work handed to one node until `leaseUntil`. */
@@ -212,7 +219,10 @@ export interface StepCommit {
   readonly output?: string | null;
   readonly error?: string | null;
   readonly cause?: string | null;
+  /** When it stopped; `null` clears it (a redrive), leaving it out keeps it. */
   readonly stoppedAt?: string | null;
+  /** Set by a redrive; leaving it out keeps the count. */
+  readonly redriveCount?: number;
   /** Work this step schedules. */
   readonly schedule?: readonly DueWork[];
   /** Keys of work this step consumes or cancels; removed in the same transaction. */
@@ -228,6 +238,29 @@ export interface ExecutionFilter {
   readonly startedFrom?: string;
   /** Started before this instant. */
   readonly startedBefore?: string;
+}
+
+export interface PendingActivityTask {
+  readonly execution: string;
+  readonly key: string;
+  readonly dueAt: string;
+  readonly payload: string;
+}
+
+export interface ActivityRecord {
+  readonly name: string;
+  readonly createdAt: string;
+}
+
+/** Activities: named queues that workers poll (CreateActivity, ListActivities...). */
+export interface ActivityStore {
+  /** Creates the activity, or returns it unchanged when it exists (CreateActivity is idempotent). */
+  create(name: string, now: string): Promise<ActivityRecord>;
+  get(name: string): Promise<ActivityRecord | undefined>;
+  /** Ordered by name. */
+  list(page: PageRequest): Promise<Page<ActivityRecord>>;
+  /** Returns whether it existed. Tasks already waiting for it stay until they time out. */
+  delete(name: string): Promise<boolean>;
 }
 
 export interface ExecutionStats {
@@ -282,8 +315,20 @@ export interface ExecutionStore {
     leaseUntil: string,
     limit: number,
   ): Promise<readonly ClaimedWork[]>;
+  /** One item of an execution's due work, with who holds it (null: nobody). */
+  dueWork(
+    execution: string,
+    key: string,
+  ): Promise<(DueWork & { readonly leaseOwner: string | null }) | undefined>;
   /** The earliest time work can next be claimed: a due time, or a lease running out. */
   nextDueAt(): Promise<string | undefined>;
+
+  /**
+   * Up to `limit` tasks waiting for a worker of `activity` (an activity ARN), oldest first. A
+   * worker takes one by committing its ActivityStarted step, which retires the row; two workers
+   * racing for the same row are separated by that commit's compare-and-set.
+   */
+  activityTasks(activity: string, limit: number): Promise<readonly PendingActivityTask[]>;
 
   /** Counts for monitoring: executions by status, and work due at `now` that nobody holds. */
   stats(now: string): Promise<ExecutionStats>;
@@ -294,6 +339,35 @@ export interface ExecutionStore {
    * redrive, are never removed. Returns how many were removed.
    */
   purge(finishedBefore: string, limit: number): Promise<number>;
+}
+
+/** A tag: a key (1 to 128 characters) and a value (0 to 256), as AWS resource tags. */
+export interface ResourceTag {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** What can carry tags: a workflow today; activities when they exist. */
+export interface TaggedResource {
+  readonly kind: 'workflow';
+  readonly name: string;
+}
+
+/** Most tags one resource may carry (AWS: 50 per resource). */
+export const MAX_TAGS_PER_RESOURCE = 50;
+
+/** Tags of resources. Each call is one transaction: all of it happens, or none. */
+export interface TagStore {
+  /**
+   * Adds tags, replacing the values of keys the resource already has.
+   * @throws StoreError NOT_FOUND (no such resource), LIMIT_EXCEEDED (the resource would carry
+   *   more than MAX_TAGS_PER_RESOURCE tags; nothing is written)
+   */
+  tag(resource: TaggedResource, tags: readonly ResourceTag[]): Promise<void>;
+  /** Removes the tags with these keys; keys it does not have are ignored. @throws NOT_FOUND */
+  untag(resource: TaggedResource, keys: readonly string[]): Promise<void>;
+  /** The resource's tags ordered by key. @throws StoreError NOT_FOUND */
+  list(resource: TaggedResource): Promise<readonly ResourceTag[]>;
 }
 
 export interface MigrationReport {
@@ -312,6 +386,15 @@ export interface Store {
   migrate(): Promise<MigrationReport>;
   readonly workflows: WorkflowStore;
   readonly executions: ExecutionStore;
+  readonly tags: TagStore;
+  readonly activities: ActivityStore;
+  /**
+   * Calls `onWork` soon after another node commits due work (PostgreSQL LISTEN/NOTIFY), so idle
+   * nodes wake at once instead of at their next poll. `topic` is `''` for work `claimDue` hands
+   * out, or `activity:<ARN>` for a task waiting for an activity's workers. Absent where one
+   * process owns the database (SQLite). Resolves once listening; call the result to stop.
+   */
+  listenForWork?(onWork: (topic: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

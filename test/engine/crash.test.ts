@@ -4,7 +4,7 @@
  * history may show a transition applied twice. Runs against both stores.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
@@ -19,12 +19,20 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const child = join(root, 'test', 'engine', 'crash-child.mjs');
 const now = (): string => new Date().toISOString();
 
-/** The child runs the compiled engine: build it when dist is missing or older than src. */
+/**
+ * The child runs the compiled engine: build it when dist is missing or older than src, or
+ * lacks a migration (the child would refuse a database migrated further than it knows).
+ */
 beforeAll(() => {
+  const migrations = readdirSync(join(root, 'src/store/sql/migrations')).map((file) => [
+    `src/store/sql/migrations/${file}`,
+    `dist/store/sql/migrations/${file}`,
+  ]);
   const pairs = [
     ['src/engine/engine.ts', 'dist/engine/engine.js'],
     ['src/store/sql/execution-store.ts', 'dist/store/sql/execution-store.js'],
     ['src/language/execution/step.ts', 'dist/language/execution/step.js'],
+    ...migrations,
   ];
   const stale = pairs.some(
     ([src = '', out = '']) =>

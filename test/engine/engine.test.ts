@@ -264,7 +264,7 @@ for (const [label, opener] of backends) {
       await engine.tick();
       await engine.idle();
       expect(seen.map((e) => (e.kind === 'committed' ? e.status : `task ${e.ms} ${e.ok}`))).toEqual(
-        ['RUNNING', 'task 2000 true', 'SUCCEEDED'],
+        ['RUNNING', 'RUNNING', 'task 2000 true', 'SUCCEEDED'],
       );
       expect(seen[0]).toMatchObject({ executionId: execution.id });
       const types = seen.flatMap((e) =>
@@ -274,16 +274,17 @@ for (const [label, opener] of backends) {
         'ExecutionStarted',
         'TaskStateEntered',
         'TaskScheduled',
+        'TaskStarted',
         'TaskSucceeded',
         'TaskStateExited',
         'ExecutionSucceeded',
       ]);
-      expect(errors).toHaveLength(3);
+      expect(errors).toHaveLength(4);
       // A repeated start changes nothing and reports nothing; an unsubscribed listener hears nothing.
       await engine.start({ workflow: 'wf', name: 'e1', input: {} }).catch(() => undefined);
       unsubscribe();
       await engine.start({ workflow: 'wf', name: 'e2', input: {} });
-      expect(seen).toHaveLength(3);
+      expect(seen).toHaveLength(4);
       await store.close();
     });
 
@@ -462,6 +463,183 @@ for (const [label, opener] of backends) {
       expect((await store.executions.get(execution.id))?.status).toBe('SUCCEEDED');
       expect(tasks.calls).toHaveLength(2); // at least once: the task ran again
       await store.close();
+    });
+
+    it('enforces the history limit, and goes beyond AWS when configured to', async () => {
+      const loop = {
+        StartAt: 'Count',
+        QueryLanguage: 'JSONata',
+        States: {
+          Count: {
+            Type: 'Pass',
+            Output: '{% $states.input + 1 %}',
+            Next: 'Done?',
+          },
+          'Done?': {
+            Type: 'Choice',
+            Choices: [{ Condition: '{% $states.input >= 6600 %}', Next: 'Done' }],
+            Default: 'Count',
+          },
+          Done: { Type: 'Succeed' },
+        },
+      };
+      // 6,600 rounds of two states: about 26,400 events, over AWS's 25,000.
+      const { store, engine } = await setup(new ScriptedTasks({}), loop);
+      const limited = await engine.start({ workflow: 'wf', name: 'e1', input: 0 });
+      expect(limited.execution).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+      expect(limited.execution.cause).toContain('maximum number of history events (25000)');
+      const roomy = new Engine({
+        store,
+        clock: new TestClock(),
+        tasks: new ScriptedTasks({}),
+        nodeId: 'node-2',
+        tokenKey,
+        random: () => 0,
+        limits: { historyEvents: 30_000 },
+      });
+      const { execution } = await roomy.start({ workflow: 'wf', name: 'e2', input: 0 });
+      expect(execution).toMatchObject({ status: 'SUCCEEDED', output: '6600' });
+      expect(execution.eventCount).toBeGreaterThan(25_000);
+      await store.close();
+    });
+
+    describe('redrive', () => {
+      it('continues a failed execution from its failed task, once, and counts it', async () => {
+        const tasks = new ScriptedTasks({
+          Work: (_request, call) => (call === 0 ? fail('Http.ServerError', '502') : ok('fine')),
+        });
+        const { store, clock, engine } = await setup(tasks, definitions.task);
+        const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: { a: 1 } });
+        await engine.tick();
+        await engine.idle();
+        const failed = await store.executions.get(execution.id);
+        expect(failed).toMatchObject({ status: 'FAILED', error: 'Http.ServerError' });
+        clock.advance(3600);
+        const [first, second] = await Promise.allSettled([
+          engine.redrive(execution.id),
+          engine.redrive(execution.id),
+        ]);
+        const outcomes = [first, second].map((o) => o?.status);
+        expect(outcomes.sort()).toEqual(['fulfilled', 'rejected']);
+        const refused = [first, second].find((o) => o?.status === 'rejected');
+        expect(refused?.status === 'rejected' ? refused.reason : undefined).toMatchObject({
+          code: 'EXECUTION_NOT_REDRIVABLE',
+          message: 'Execution is RUNNING and cannot be redriven.',
+        });
+        expect(await store.executions.get(execution.id)).toMatchObject({
+          status: 'RUNNING',
+          stoppedAt: null,
+          error: null,
+          redriveCount: 1,
+        });
+        await engine.tick();
+        await engine.idle();
+        expect(await store.executions.get(execution.id)).toMatchObject({
+          status: 'SUCCEEDED',
+          output: '{"a":1,"result":"fine"}',
+          redriveCount: 1,
+          stoppedAt: new Date(clock.ms).toISOString(),
+        });
+        const types = (await store.executions.history(execution.id, { limit: 100 })).items.map(
+          (e) => e.type,
+        );
+        expect(types.slice(types.indexOf('ExecutionFailed'))).toEqual([
+          'ExecutionFailed',
+          'ExecutionRedriven',
+          'TaskStateEntered',
+          'TaskScheduled',
+          'TaskStarted',
+          'TaskSucceeded',
+          'TaskStateExited',
+          'ExecutionSucceeded',
+        ]);
+        expect(tasks.calls.map((c) => c.idempotencyKey)).toEqual([
+          `${execution.id}#t1`,
+          `${execution.id}#t2`,
+        ]);
+        await store.close();
+      });
+
+      it("re-runs a stopped execution's task without the stopped attempt coming back", async () => {
+        const tasks = new ScriptedTasks({
+          Work: (request, call) => (call === 0 ? untilAborted(request) : ok('second')),
+        });
+        const { store, engine } = await setup(tasks, definitions.task);
+        const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+        await engine.tick();
+        await engine.stop(execution.id, 'Ops.Stopped', 'by hand');
+        await engine.idle();
+        expect((await store.executions.get(execution.id))?.status).toBe('ABORTED');
+        await engine.redrive(execution.id);
+        expect(await engine.tick()).toBe(1);
+        await engine.idle();
+        expect(await store.executions.get(execution.id)).toMatchObject({
+          status: 'SUCCEEDED',
+          output: '{"result":"second"}',
+        });
+        expect(tasks.calls).toHaveLength(2);
+        await store.close();
+      });
+
+      it('refuses what AWS refuses, with its reasons', async () => {
+        const { store, clock, engine } = await setup(
+          new ScriptedTasks({ Work: () => fail('Boom') }),
+          definitions.task,
+        );
+        const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+        await expect(engine.redrive(execution.id)).rejects.toMatchObject({
+          code: 'EXECUTION_NOT_REDRIVABLE',
+          message: 'Execution is RUNNING and cannot be redriven.',
+        });
+        await engine.tick();
+        await engine.idle();
+        clock.advance(14 * 24 * 3600 + 1);
+        await expect(engine.redrive(execution.id)).rejects.toMatchObject({
+          code: 'EXECUTION_NOT_REDRIVABLE',
+          message: 'Execution redrivable period exceeded.',
+        });
+        await expect(engine.redrive(`${execution.id}-nope`)).rejects.toMatchObject({
+          code: 'EXECUTION_NOT_FOUND',
+        });
+        const done = await engine.start({ workflow: 'wf', name: 'e2', input: {} });
+        await store.workflows.update('wf', {
+          definition: JSON.stringify(definitions.pass),
+          revisionId: 'r2',
+          now: new Date(T0).toISOString(),
+        });
+        const passed = await engine.start({ workflow: 'wf', name: 'e3', input: {} });
+        expect(passed.execution.status).toBe('SUCCEEDED');
+        await expect(engine.redrive(passed.execution.id)).rejects.toMatchObject({
+          message: 'Execution is SUCCEEDED and cannot be redriven.',
+        });
+        expect(done.execution.status).toBe('RUNNING');
+        await store.close();
+      });
+
+      it('refuses executions of EXPRESS workflows', async () => {
+        const { store, engine } = await setup(
+          new ScriptedTasks({ Work: () => fail('Boom') }),
+          definitions.task,
+        );
+        await store.workflows.create({
+          name: 'quick',
+          definition: JSON.stringify(definitions.task),
+          roleArn: null,
+          type: 'EXPRESS',
+          description: null,
+          revisionId: 'q1',
+          now: new Date(T0).toISOString(),
+        });
+        const { execution } = await engine.start({ workflow: 'quick', name: 'e1', input: {} });
+        await engine.tick();
+        await engine.idle();
+        expect((await store.executions.get(execution.id))?.status).toBe('FAILED');
+        await expect(engine.redrive(execution.id)).rejects.toMatchObject({
+          code: 'EXECUTION_NOT_REDRIVABLE',
+          message: expect.stringContaining('EXPRESS') as unknown,
+        });
+        await store.close();
+      });
     });
 
     describe('.waitForTaskToken', () => {

@@ -121,7 +121,7 @@ function request(input: JsonValue, overrides: Partial<TaskRequest> = {}): TaskRe
 
 async function succeed(input: JsonValue, overrides?: Partial<TaskRequest>): Promise<JsonObject> {
   const outcome = await runner.run(request(input, overrides));
-  if (!outcome.ok) throw new Error(`expected success, got ${outcome.error}: ${outcome.cause}`);
+  if (outcome.ok !== true) throw new Error(`expected success, got ${JSON.stringify(outcome)}`);
   if (!isJsonObject(outcome.output)) throw new Error('output is not an object');
   return outcome.output;
 }
@@ -131,7 +131,7 @@ async function failure(
   overrides?: Partial<TaskRequest>,
 ): Promise<{ error: string; cause: string }> {
   const outcome: TaskOutcome = await runner.run(request(input, overrides));
-  if (outcome.ok) throw new Error(`expected failure, got ${JSON.stringify(outcome.output)}`);
+  if (outcome.ok !== false) throw new Error(`expected failure, got ${JSON.stringify(outcome)}`);
   return outcome;
 }
 

@@ -60,6 +60,13 @@ export interface ExecutionSnapshot {
   readonly output?: JsonValue;
   readonly error?: string;
   readonly cause?: string;
+  /**
+   * Set when the execution ends FAILED, TIMED_OUT or ABORTED: the runs a redrive restores. Each
+   * unfinished run re-enters the state it stopped in (`ready`), with fresh retry attempts; a
+   * Parallel or Map state resumes with the results of its finished children (`children`), and
+   * only its failed, aborted and never-started children run again.
+   */
+  readonly redrive?: { readonly runs: readonly Run[] };
 }
 
 /**
@@ -104,6 +111,8 @@ export type Position =
       readonly taskToken?: string;
       /** The resolved HeartbeatSeconds, for heartbeats sent with the token. */
       readonly heartbeatSeconds?: number;
+      /** Set once TaskStarted (ActivityStarted) is recorded, so it is recorded once. */
+      readonly started?: true;
     }
   | {
       readonly kind: 'timer';
@@ -184,6 +193,26 @@ export type StepEvent =
       readonly error: string;
       readonly cause: string;
     }
+  /**
+   * The task was handed to its integration (an activity: to the worker named, which took it
+   * with GetActivityTask). Recorded once per task; a repeat (a task re-run after a crash) is a
+   * no-op.
+   */
+  | {
+      readonly type: 'TaskStarted';
+      readonly now: string;
+      readonly tokenKey?: string;
+      readonly taskId: string;
+      readonly workerName?: string;
+    }
+  /** The integration accepted the request (`.sync`, `.waitForTaskToken`); `output` is its answer. */
+  | {
+      readonly type: 'TaskSubmitted';
+      readonly now: string;
+      readonly tokenKey?: string;
+      readonly taskId: string;
+      readonly output: JsonValue;
+    }
   | {
       readonly type: 'TimerFired';
       readonly now: string;
@@ -195,7 +224,9 @@ export type StepEvent =
       readonly now: string;
       readonly error?: string;
       readonly cause?: string;
-    };
+    }
+  /** RedriveExecution: an execution that ended unsuccessfully continues from where it stopped. */
+  | { readonly type: 'ExecutionRedriven'; readonly now: string; readonly tokenKey?: string };
 
 /** What the engine must do next. */
 export type Command =
@@ -210,7 +241,7 @@ export type Command =
       readonly timeoutSeconds?: number;
       readonly heartbeatSeconds?: number;
       readonly credentials?: JsonValue;
-      /** `$$.Task.Token` for `.waitForTaskToken` resources. */
+      /** `$$.Task.Token` for `.waitForTaskToken` resources; the worker's token for activities. */
       readonly taskToken?: string;
     }
   | { readonly type: 'CancelTask'; readonly taskId: string }

@@ -174,9 +174,17 @@ function enterPass(env: StateEnv, state: PassState): Awaitable<EnterOutcome> {
 
 const WAIT_FOR_TASK_TOKEN = '.waitForTaskToken';
 
+/** An activity ARN (`arn:aws:states:REGION:ACCOUNT:activity:NAME`): workers poll for its tasks. */
+export function isActivityResource(resource: string): boolean {
+  return /^arn:[^:]+:states:[^:]*:[^:]*:activity:[^:]+$/.test(resource);
+}
+
 async function enterTask(env: StateEnv, state: TaskState): Promise<EnterOutcome> {
-  const taskToken = state.Resource.endsWith(WAIT_FOR_TASK_TOKEN) ? env.newTaskToken() : undefined;
-  const context = taskToken === undefined ? undefined : env.contextWith({ taskToken });
+  const callback = state.Resource.endsWith(WAIT_FOR_TASK_TOKEN);
+  // Activities get a token too: GetActivityTask hands it to the worker, which answers with it.
+  // Only `.waitForTaskToken` puts it in the context object ($$.Task.Token).
+  const taskToken = callback || isActivityResource(state.Resource) ? env.newTaskToken() : undefined;
+  const context = callback && taskToken !== undefined ? env.contextWith({ taskToken }) : undefined;
   const base = afterInputPath(env.fields, state, context);
   const input = await effectiveInput(env.fields, state, context, base);
   const timeoutSeconds = await resolveInteger(

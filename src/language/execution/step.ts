@@ -39,6 +39,7 @@ import {
   completeTask,
   completeWait,
   enterState,
+  isActivityResource,
   resourceParts,
 } from './state-handlers.js';
 
@@ -101,9 +102,16 @@ class Stepper {
   private readonly random: SeededRandom;
   private readonly now: string;
   private readonly tokenKey: string | undefined;
-  private readonly shared: ReturnType<typeof executionContext>;
+  private shared: ReturnType<typeof executionContext>;
   private readonly merged = new WeakMap<Run, JsonObject>();
   private readonly working = new Map<string, WorkingChildren>();
+  /** Where each run that ended unsuccessfully in this step would resume on a redrive. */
+  private readonly resume = new Map<string, Run>();
+  /** Children progress of a Parallel/Map state at the moment a child failure failed it. */
+  private readonly failedProgress = new Map<
+    string,
+    { readonly results: readonly JsonValue[]; readonly pending: readonly PendingChild[] }
+  >();
 
   constructor(
     private readonly index: DefinitionIndex,
@@ -143,7 +151,9 @@ class Stepper {
   }
 
   async apply(event: StepEvent): Promise<void> {
-    if (this.snapshot.status !== 'RUNNING') {
+    if (event.type === 'ExecutionRedriven') {
+      this.redrive();
+    } else if (this.snapshot.status !== 'RUNNING') {
       throw new RangeError(
         `${event.type} for an execution that is already ${this.snapshot.status}`,
       );
@@ -159,6 +169,12 @@ class Stepper {
       case 'TaskTimedOut':
         this.onTaskFailed(event.taskId, event.error, event.cause, event.type);
         break;
+      case 'TaskStarted':
+        this.onTaskStarted(event.taskId, event.workerName);
+        break;
+      case 'TaskSubmitted':
+        this.onTaskSubmitted(event.taskId, event.output);
+        break;
       case 'TimerFired':
         this.onTimerFired(event.timerId);
         break;
@@ -169,6 +185,8 @@ class Stepper {
           cause: event.cause ?? '',
         });
         break;
+      case 'ExecutionRedriven':
+        break; // handled above, whatever the status
       default:
         assertNever(event, 'event');
     }
@@ -227,9 +245,13 @@ class Stepper {
     }
     const { run, position } = this.findTask(taskId);
     const state = this.index.state(run.scope, position.stateName);
-    this.record('TaskSucceeded', {
-      taskSucceededEventDetails: { ...this.resourceDetails(state), output },
-    });
+    if (isActivityState(state)) {
+      this.record('ActivitySucceeded', { activitySucceededEventDetails: { output } });
+    } else {
+      this.record('TaskSucceeded', {
+        taskSucceededEventDetails: { ...this.resourceDetails(state), output },
+      });
+    }
     this.queue.push(() =>
       this.continueWith(run.id, position.stateName, position.input, position.attempts, (env) =>
         state.Type === 'Task'
@@ -247,13 +269,22 @@ class Stepper {
   ): void {
     const { run, position } = this.findTask(taskId);
     const state = this.index.state(run.scope, position.stateName);
-    const details = { ...this.resourceDetails(state), error, cause };
-    this.record(
-      kind,
-      kind === 'TaskFailed'
-        ? { taskFailedEventDetails: details }
-        : { taskTimedOutEventDetails: details },
-    );
+    if (isActivityState(state)) {
+      this.record(
+        kind === 'TaskFailed' ? 'ActivityFailed' : 'ActivityTimedOut',
+        kind === 'TaskFailed'
+          ? { activityFailedEventDetails: { error, cause } }
+          : { activityTimedOutEventDetails: { error, cause } },
+      );
+    } else {
+      const details = { ...this.resourceDetails(state), error, cause };
+      this.record(
+        kind,
+        kind === 'TaskFailed'
+          ? { taskFailedEventDetails: details }
+          : { taskTimedOutEventDetails: details },
+      );
+    }
     this.queue.push(async () => {
       const next = await this.onStateError(
         run.id,
@@ -264,6 +295,28 @@ class Stepper {
         cause,
       );
       if (next) await this.runFrom(run.id, next.stateName, next.input, undefined);
+    });
+  }
+
+  private onTaskStarted(taskId: string, workerName: string | undefined): void {
+    const { run, position } = this.findTask(taskId);
+    if (position.started) return; // re-run after a crash: recorded the first time
+    const state = this.index.state(run.scope, position.stateName);
+    this.setPosition(run.id, { ...position, started: true });
+    if (isActivityState(state)) {
+      this.record('ActivityStarted', {
+        activityStartedEventDetails: workerName === undefined ? {} : { workerName },
+      });
+    } else {
+      this.record('TaskStarted', { taskStartedEventDetails: this.resourceDetails(state) });
+    }
+  }
+
+  private onTaskSubmitted(taskId: string, output: JsonValue): void {
+    const { run, position } = this.findTask(taskId);
+    const state = this.index.state(run.scope, position.stateName);
+    this.record('TaskSubmitted', {
+      taskSubmittedEventDetails: { ...this.resourceDetails(state), output },
     });
   }
 
@@ -399,7 +452,11 @@ class Stepper {
       case 'error':
         return this.onStateError(runId, stateName, input, attempts, outcome.error, outcome.cause);
       case 'fail':
-        this.endRun(runId, { ok: false, error: outcome.error, cause: outcome.cause });
+        this.endRun(
+          runId,
+          { ok: false, error: outcome.error, cause: outcome.cause },
+          { stateName, input },
+        );
         return undefined;
       case 'task': {
         const taskId = `t${this.nextId++}`;
@@ -415,16 +472,16 @@ class Stepper {
             ? {}
             : { heartbeatSeconds: outcome.heartbeatSeconds }),
         });
-        const details: Record<string, JsonValue> = {
-          ...this.resourceDetails(state),
-          region: 'local',
-          parameters: outcome.input,
-        };
+        const activity = isActivityResource(outcome.resource);
+        const details: Record<string, JsonValue> = activity
+          ? { resource: outcome.resource, input: outcome.input }
+          : { ...this.resourceDetails(state), region: 'local', parameters: outcome.input };
         if (outcome.timeoutSeconds !== undefined)
           details['timeoutInSeconds'] = outcome.timeoutSeconds;
         if (outcome.heartbeatSeconds !== undefined)
           details['heartbeatInSeconds'] = outcome.heartbeatSeconds;
-        this.record('TaskScheduled', { taskScheduledEventDetails: details });
+        if (activity) this.record('ActivityScheduled', { activityScheduledEventDetails: details });
+        else this.record('TaskScheduled', { taskScheduledEventDetails: details });
         if (this.snapshot.status !== 'RUNNING') return undefined; // the history limit was hit
         this.commands.push({
           type: 'ScheduleTask',
@@ -514,7 +571,7 @@ class Stepper {
     const decision = decideOnError(state, error, attempts.perRetrier, this.random);
     switch (decision.kind) {
       case 'fail':
-        this.endRun(runId, { ok: false, error, cause });
+        this.endRun(runId, { ok: false, error, cause }, { stateName, input });
         return undefined;
       case 'retry': {
         const timerId = `w${this.nextId++}`;
@@ -549,7 +606,7 @@ class Stepper {
       const env = this.stateEnv(run, stateName, state, input, attempts);
       finished = await finishWithCatcher(env.fields, catcher, { Error: error, Cause: cause });
     } catch (failure: unknown) {
-      this.endRun(runId, { ok: false, ...toErrorPair(failure) });
+      this.endRun(runId, { ok: false, ...toErrorPair(failure) }, { stateName, input });
       return undefined;
     }
     return this.exitState(runId, stateName, state, finished, catcher.Next);
@@ -715,6 +772,10 @@ class Stepper {
       }
     }
     if (failure) {
+      this.failedProgress.set(parent.id, {
+        results: [...progress.results],
+        pending: progress.pending.slice(progress.nextPending),
+      });
       this.abortChildren(parent.id);
       this.record(isMap ? 'MapStateFailed' : 'ParallelStateFailed', undefined);
       const { error, cause } = failure;
@@ -778,6 +839,7 @@ class Stepper {
     for (const childId of childrenOf.get(runId) ?? []) this.cancelRunTree(childId, childrenOf);
     const run = this.runs.get(runId);
     if (!run) return;
+    this.captureResume(run);
     this.cancelPosition(run.position);
     this.working.delete(runId);
     this.runs.delete(runId);
@@ -804,9 +866,10 @@ class Stepper {
 
   // ------------------------------------------------------------- run endings
 
-  private endRun(runId: string, end: RunEnd): void {
+  private endRun(runId: string, end: RunEnd, at?: ResumeAt): void {
     const run = this.runs.get(runId);
     if (!run) return;
+    if (!end.ok) this.captureResume(run, at);
     if (runId === ROOT_RUN) {
       this.finishExecution(
         end.ok
@@ -819,7 +882,11 @@ class Stepper {
   }
 
   private finishExecution(end: ExecutionEnd): void {
-    for (const run of this.runs.values()) this.cancelPosition(run.position);
+    for (const run of this.runs.values()) {
+      // The run whose failure ends the execution was captured already, at its failing state.
+      if (end.status !== 'SUCCEEDED' && !this.resume.has(run.id)) this.captureResume(run);
+      this.cancelPosition(run.position);
+    }
     if (this.index.root.TimeoutSeconds !== undefined && !(end.status === 'TIMED_OUT')) {
       this.commands.push({ type: 'CancelTimer', timerId: EXECUTION_TIMEOUT_TIMER });
     }
@@ -839,7 +906,13 @@ class Stepper {
     // AWS leaves error and cause out of the record when there are none (a Fail state without
     // Error, StopExecution without a cause), rather than sending empty strings.
     const named = { ...(error === '' ? {} : { error }), ...(cause === '' ? {} : { cause }) };
-    this.snapshot = { ...this.snapshot, status, ...named };
+    const runs = this.redriveRuns();
+    this.snapshot = {
+      ...this.snapshot,
+      status,
+      ...named,
+      ...(runs.length === 0 ? {} : { redrive: { runs } }),
+    };
     const eventType = {
       FAILED: 'ExecutionFailed',
       TIMED_OUT: 'ExecutionTimedOut',
@@ -852,6 +925,116 @@ class Stepper {
     }[status];
     this.record(eventType, { [detailsKey]: named }, true);
     this.commands.push({ type: 'CompleteExecution', status, error, cause });
+  }
+
+  // ---------------------------------------------------------------- redrive
+
+  /** Records where `run` resumes on a redrive: the state it stopped in, entered afresh. */
+  private captureResume(run: Run, at?: ResumeAt): void {
+    const position = run.position;
+    const stateName = at?.stateName ?? ('stateName' in position ? position.stateName : undefined);
+    const input = at?.input ?? ('input' in position ? position.input : undefined);
+    if (stateName === undefined || input === undefined) return;
+    let resumed: Position = { kind: 'ready', stateName, input };
+    if (position.kind === 'children' && position.stateName === stateName) {
+      const failed = this.failedProgress.get(run.id);
+      const live = this.workingChildren(run.id);
+      const results = failed?.results ?? live?.results ?? position.children.results;
+      const pending =
+        failed?.pending ??
+        (live ? live.pending.slice(live.nextPending) : position.children.pending);
+      resumed = {
+        kind: 'children',
+        stateName,
+        input,
+        attempts: { perRetrier: [], retryCount: 0, enteredTime: this.now },
+        children: {
+          ...position.children,
+          results: [...results],
+          pending,
+          activeCount: 0,
+          failed: 0,
+        },
+      };
+    }
+    this.resume.set(run.id, { ...run, position: resumed });
+  }
+
+  /**
+   * The captured runs that belong to the execution's unfinished path: the top-level run, and
+   * under a Parallel/Map state that resumes with its children, the children captured in it.
+   * Runs captured under a state that was caught or retried afterwards are left out.
+   */
+  private redriveRuns(): Run[] {
+    const root = this.resume.get(ROOT_RUN);
+    if (!root) return [];
+    const kept = new Map<string, Run>([[ROOT_RUN, root]]);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const run of this.resume.values()) {
+        if (kept.has(run.id) || run.parent === undefined) continue;
+        const parent = kept.get(run.parent.runId);
+        if (parent?.position.kind !== 'children') continue;
+        const name = parent.position.stateName;
+        const belongs =
+          run.scope === mapScope(parent.scope, name) ||
+          run.scope === parallelScope(parent.scope, name, run.parent.index);
+        if (!belongs) continue;
+        kept.set(run.id, run);
+        grew = true;
+      }
+    }
+    return [...kept.values()];
+  }
+
+  /** Continues an unsuccessful execution from the runs its end recorded. */
+  private redrive(): void {
+    const { status, redrive } = this.snapshot;
+    if (status === 'RUNNING' || status === 'SUCCEEDED' || redrive === undefined) {
+      throw new RangeError(`a ${status} execution without a redrive point cannot be redriven`);
+    }
+    const redriveCount = this.snapshot.execution.redriveCount + 1;
+    const execution = { ...this.snapshot.execution, redriveCount, redriveTime: this.now };
+    const rest: Mutable<ExecutionSnapshot> = { ...this.snapshot, status: 'RUNNING', execution };
+    delete rest.output;
+    delete rest.error;
+    delete rest.cause;
+    delete rest.redrive;
+    this.snapshot = rest;
+    this.shared = executionContext(execution);
+    this.record('ExecutionRedriven', { executionRedrivenEventDetails: { redriveCount } });
+    const timeout = this.index.root.TimeoutSeconds;
+    if (timeout !== undefined) {
+      this.commands.push({
+        type: 'StartTimer',
+        timerId: EXECUTION_TIMEOUT_TIMER,
+        dueAt: addSecondsToTimestamp(this.now, timeout),
+        purpose: 'execution-timeout',
+      });
+    }
+    const resumedChildren = new Map<string, number>();
+    for (const run of redrive.runs) {
+      this.runs.set(run.id, run);
+      if (run.parent !== undefined) {
+        const { runId } = run.parent;
+        resumedChildren.set(runId, (resumedChildren.get(runId) ?? 0) + 1);
+      }
+    }
+    for (const run of redrive.runs) {
+      const position = run.position;
+      if (position.kind === 'ready') {
+        this.queue.push(() => this.runFrom(run.id, position.stateName, position.input, undefined));
+      } else if (position.kind === 'children') {
+        const activeCount = resumedChildren.get(run.id) ?? 0;
+        const children = { ...position.children, activeCount };
+        this.runs.set(run.id, { ...run, position: { ...position, children } });
+        if (activeCount === 0 && children.pending.length === 0) {
+          this.queue.push(() => this.completeChildrenOf(run.id));
+        } else {
+          this.launchPending(run.id);
+        }
+      }
+    }
   }
 
   // ---------------------------------------------------------------- helpers
@@ -1066,3 +1249,15 @@ function addSecondsToTimestamp(now: string, seconds: number): string {
   if (base === undefined) throw new RangeError(`event time "${now}" is not an RFC 3339 timestamp`);
   return formatTimestamp(addSecondsCapped(base, seconds));
 }
+
+function isActivityState(state: State): boolean {
+  return state.Type === 'Task' && isActivityResource(state.Resource);
+}
+
+/** The state an unsuccessful run stopped in, when its position no longer says so. */
+interface ResumeAt {
+  readonly stateName: string;
+  readonly input: JsonValue;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };

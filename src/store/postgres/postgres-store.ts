@@ -8,7 +8,9 @@ import { StoreError } from '../errors.js';
 import { applyMigrations, loadMigrations } from '../sql/migrate.js';
 import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
 import { integer, toRow } from '../sql/sql-runner.js';
-import { SqlExecutionStore } from '../sql/execution-store.js';
+import { SqlActivityStore } from '../sql/activity-store.js';
+import { SqlExecutionStore, WORK_CHANNEL } from '../sql/execution-store.js';
+import { SqlTagStore } from '../sql/tag-store.js';
 import { SqlWorkflowStore } from '../sql/workflow-store.js';
 import type { MigrationReport, Store } from '../store.js';
 
@@ -37,6 +39,8 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     kind: 'postgres',
     workflows: new SqlWorkflowStore(runner),
     executions: new SqlExecutionStore(runner),
+    tags: new SqlTagStore(runner),
+    activities: new SqlActivityStore(runner),
     migrate: async (): Promise<MigrationReport> => {
       await checkServerVersion(runner);
       return applyMigrations(
@@ -48,7 +52,26 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
         options.now,
       );
     },
-    close: () => pool.end(),
+    listenForWork: (onWork) => listen(options.url, onWork),
+    close: () => runner.close(),
+  };
+}
+
+/**
+ * A connection of its own that LISTENs for scheduled work. If it drops, `onWork('')` makes the
+ * engine look at the store at once, and its regular poll carries on until a new listener is
+ * made (the engine's next `run`).
+ */
+async function listen(url: string, onWork: (topic: string) => void): Promise<() => Promise<void>> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => onWork(''));
+  client.on('notification', (message) => {
+    if (message.channel === WORK_CHANNEL) onWork(message.payload ?? '');
+  });
+  await client.connect();
+  await client.query(`LISTEN ${WORK_CHANNEL}`);
+  return async () => {
+    await client.end().catch(() => undefined);
   };
 }
 
@@ -71,19 +94,54 @@ function numbered(sql: string): string {
 
 class PoolRunner implements SqlRunner {
   readonly dialect = 'postgres';
+  private closing: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly pool: pg.Pool) {}
 
-  async exec(sql: string): Promise<void> {
-    await this.pool.query(sql);
+  exec(sql: string): Promise<void> {
+    return this.guard(async () => {
+      await this.pool.query(sql);
+    });
   }
 
-  async query(sql: string, params: readonly SqlValue[] = []): Promise<readonly Row[]> {
-    const result = await this.pool.query(numbered(sql), [...params]);
-    return result.rows.map(toRow);
+  query(sql: string, params: readonly SqlValue[] = []): Promise<readonly Row[]> {
+    return this.guard(async () => {
+      const result = await this.pool.query(numbered(sql), [...params]);
+      return result.rows.map(toRow);
+    });
   }
 
-  async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.guard(() => this.inTransaction(work));
+  }
+
+  /**
+   * Refuses new work, lets work already started finish, then ends the pool. (pg leaves a query
+   * that races `pool.end()` unanswered for ever; refusing it here turns that into an error.)
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.inFlight]);
+      await this.pool.end();
+    })();
+    return this.closing;
+  }
+
+  private guard<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.closing !== undefined) {
+      return Promise.reject(new Error('The PostgreSQL store is closed; open a new one.'));
+    }
+    const running = operation();
+    this.inFlight.add(running);
+    void running.then(
+      () => this.inFlight.delete(running),
+      () => this.inFlight.delete(running),
+    );
+    return running;
+  }
+
+  private async inTransaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       // A checked-out client emits 'error' when its connection drops between queries (the

@@ -9,6 +9,7 @@ import { StoreError } from '../errors.js';
 import { decodePageToken, encodePageToken } from '../page-token.js';
 import type {
   ClaimedWork,
+  DueWork,
   ExecutionFilter,
   ExecutionRecord,
   ExecutionStats,
@@ -16,6 +17,7 @@ import type {
   ExecutionStore,
   NewExecution,
   Page,
+  PendingActivityTask,
   PageRequest,
   StepCommit,
   StoredEvent,
@@ -125,8 +127,14 @@ export class SqlExecutionStore implements ExecutionStore {
         throw stale(id, expectedRevision, current);
       checkEventIds(step.events, integer(current, 'event_count'));
       // The compare-and-set: only the commit built on the revision it read gets through.
+      // Columns a commit leaves out keep their values (a late, no-op commit on a finished
+      // execution must not erase when it stopped).
+      const optional: [string, SqlValue][] = [];
+      if (step.stoppedAt !== undefined) optional.push(['stopped_at', step.stoppedAt]);
+      if (step.redriveCount !== undefined) optional.push(['redrive_count', step.redriveCount]);
       const updated = await tx.query(
-        `UPDATE executions SET status = ?, snapshot = ?, output = ?, error = ?, cause = ?, stopped_at = ?,
+        `UPDATE executions SET status = ?, snapshot = ?, output = ?, error = ?, cause = ?,
+           ${optional.map(([column]) => `${column} = ?, `).join('')}
            revision = revision + 1, event_count = event_count + ?
          WHERE id = ? AND revision = ? RETURNING revision`,
         [
@@ -135,7 +143,7 @@ export class SqlExecutionStore implements ExecutionStore {
           step.output ?? null,
           step.error ?? null,
           step.cause ?? null,
-          step.stoppedAt ?? null,
+          ...optional.map(([, value]) => value),
           step.events.length,
           id,
           expectedRevision,
@@ -225,7 +233,7 @@ export class SqlExecutionStore implements ExecutionStore {
       const lock = tx.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
       const due = await tx.query(
         `SELECT execution, key FROM due_work
-         WHERE due_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+         WHERE due_at <= ? AND (lease_until IS NULL OR lease_until <= ?) AND activity IS NULL
          ORDER BY due_at, execution, key LIMIT ? ${lock}`,
         [now, now, limit],
       );
@@ -246,9 +254,45 @@ export class SqlExecutionStore implements ExecutionStore {
   async nextDueAt(): Promise<string | undefined> {
     const [row] = await this.db.query(
       `SELECT MIN(CASE WHEN lease_until IS NULL OR lease_until < due_at THEN due_at ELSE lease_until END)
-         AS next FROM due_work`,
+         AS next FROM due_work WHERE activity IS NULL`,
     );
     return row === undefined ? undefined : (textOrNull(row, 'next') ?? undefined);
+  }
+
+  async dueWork(
+    execution: string,
+    key: string,
+  ): Promise<(DueWork & { readonly leaseOwner: string | null }) | undefined> {
+    const [row] = await this.db.query(
+      `SELECT key, kind, due_at, payload, activity, lease_owner FROM due_work
+       WHERE execution = ? AND key = ?`,
+      [execution, key],
+    );
+    if (row === undefined) return undefined;
+    const kind = text(row, 'kind');
+    const activity = textOrNull(row, 'activity');
+    return {
+      key: text(row, 'key'),
+      kind: kind === 'timer' ? 'timer' : 'task',
+      dueAt: text(row, 'due_at'),
+      payload: text(row, 'payload'),
+      ...(activity === null ? {} : { activity }),
+      leaseOwner: textOrNull(row, 'lease_owner'),
+    };
+  }
+
+  async activityTasks(activity: string, limit: number): Promise<readonly PendingActivityTask[]> {
+    const rows = await this.db.query(
+      `SELECT execution, key, due_at, payload FROM due_work
+       WHERE activity = ? ORDER BY due_at, execution, key LIMIT ?`,
+      [activity, limit],
+    );
+    return rows.map((row) => ({
+      execution: text(row, 'execution'),
+      key: text(row, 'key'),
+      dueAt: text(row, 'due_at'),
+      payload: text(row, 'payload'),
+    }));
   }
 
   async stats(now: string): Promise<ExecutionStats> {
@@ -268,7 +312,7 @@ export class SqlExecutionStore implements ExecutionStore {
     }
     const [due] = await this.db.query(
       `SELECT COUNT(*) AS count FROM due_work
-       WHERE due_at <= ? AND (lease_until IS NULL OR lease_until <= ?)`,
+       WHERE due_at <= ? AND (lease_until IS NULL OR lease_until <= ?) AND activity IS NULL`,
       [now, now],
     );
     return { executions, dueWork: due === undefined ? 0 : integer(due, 'count') };
@@ -292,6 +336,11 @@ export class SqlExecutionStore implements ExecutionStore {
     });
   }
 }
+
+/** The PostgreSQL channel that tells listening nodes new work was scheduled. */
+export const WORK_CHANNEL = 'baton_due_work';
+const WORK_TOPIC = (activity: string | undefined): string =>
+  activity === undefined ? '' : `activity:${activity}`;
 
 function stale(id: string, expectedRevision: number, current: Row): StoreError {
   return new StoreError(
@@ -317,9 +366,14 @@ async function applyDueWork(db: SqlRunner, execution: string, step: StepCommit):
       );
     }
     await db.query(
-      'INSERT INTO due_work (execution, key, kind, due_at, payload) VALUES (?, ?, ?, ?, ?)',
-      [execution, work.key, work.kind, work.dueAt, work.payload],
+      'INSERT INTO due_work (execution, key, kind, due_at, payload, activity) VALUES (?, ?, ?, ?, ?, ?)',
+      [execution, work.key, work.kind, work.dueAt, work.payload, work.activity ?? null],
     );
+  }
+  if (db.dialect === 'postgres') {
+    // Delivered when the transaction commits (and only then); repeats within it are folded.
+    const topics = new Set((step.schedule ?? []).map((w) => WORK_TOPIC(w.activity)));
+    for (const topic of topics) await db.query('SELECT pg_notify(?, ?)', [WORK_CHANNEL, topic]);
   }
 }
 
@@ -340,13 +394,27 @@ async function insertEvents(
   execution: string,
   events: readonly StoredEvent[],
 ): Promise<void> {
-  for (const event of events) {
+  // Rows go in batches: one round trip per event made long pure runs slow on PostgreSQL.
+  for (let at = 0; at < events.length; at += EVENT_BATCH) {
+    const batch = events.slice(at, at + EVENT_BATCH);
     await db.query(
-      'INSERT INTO execution_events (execution, id, previous_id, type, timestamp, details) VALUES (?, ?, ?, ?, ?, ?)',
-      [execution, event.id, event.previousEventId, event.type, event.timestamp, event.details],
+      `INSERT INTO execution_events (execution, id, previous_id, type, timestamp, details) VALUES ${batch
+        .map(() => '(?, ?, ?, ?, ?, ?)')
+        .join(', ')}`,
+      batch.flatMap((event) => [
+        execution,
+        event.id,
+        event.previousEventId,
+        event.type,
+        event.timestamp,
+        event.details,
+      ]),
     );
   }
 }
+
+/** Events per INSERT: 600 parameters, within SQLite's and PostgreSQL's limits. */
+const EVENT_BATCH = 100;
 
 async function getRecord(db: SqlRunner, id: string): Promise<ExecutionRecord | undefined> {
   const [row] = await db.query(`SELECT ${COLUMNS} FROM executions WHERE id = ?`, [id]);

@@ -35,12 +35,16 @@ describe('loadMigrations', () => {
     ]);
   });
 
-  it('finds the shipped migrations', () => {
-    expect(loadMigrations('sqlite').map((m) => m.id)).toEqual([
+  it('finds the shipped migrations: numbered 0001 upwards with no gap, the same for both dialects', () => {
+    const ids = loadMigrations('sqlite').map((m) => m.id);
+    expect(ids.slice(0, 5)).toEqual([
       '0001_workflows',
       '0002_executions',
       '0003_due_work',
       '0004_execution_definition',
+      '0005_activities',
     ]);
+    expect(ids.map((id) => Number(id.slice(0, 4)))).toEqual(ids.map((_, i) => i + 1));
+    expect(loadMigrations('postgres').map((m) => m.id)).toEqual(ids);
   });
 });

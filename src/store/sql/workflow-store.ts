@@ -3,7 +3,7 @@
  * Instants are stored as fixed-width UTC ISO-8601 text, which sorts chronologically in both.
  */
 import { StoreError } from '../errors.js';
-import { decodePageToken, encodePageToken } from '../page-token.js';
+import { decodePageToken, paginate } from '../page-token.js';
 import { checkRouting } from '../routing.js';
 import type {
   AliasRoute,
@@ -19,9 +19,10 @@ import type {
   WorkflowType,
   WorkflowVersion,
 } from '../store.js';
-import { MAX_VERSIONS_PER_WORKFLOW } from '../store.js';
+import { MAX_TAGS_PER_RESOURCE, MAX_VERSIONS_PER_WORKFLOW } from '../store.js';
 import type { Row, SqlRunner } from './sql-runner.js';
 import { integer, text, textOrNull } from './sql-runner.js';
+import { deleteTags, insertTags } from './tag-store.js';
 
 const WORKFLOW_COLUMNS =
   'name, definition, role_arn, type, description, revision_id, created_at, updated_at';
@@ -59,6 +60,14 @@ export class SqlWorkflowStore implements WorkflowStore {
           input.now,
         ],
       );
+      const tags = input.tags ?? [];
+      if (new Set(tags.map((t) => t.key)).size > MAX_TAGS_PER_RESOURCE) {
+        throw new StoreError(
+          'LIMIT_EXCEEDED',
+          `A workflow may carry at most ${MAX_TAGS_PER_RESOURCE} tags; ${tags.length} were given.`,
+        );
+      }
+      await insertTags(tx, { kind: 'workflow', name: input.name }, tags);
       return workflowFrom(one(rows));
     });
   }
@@ -89,6 +98,7 @@ export class SqlWorkflowStore implements WorkflowStore {
       await tx.query('DELETE FROM alias_routes WHERE workflow = ?', [name]);
       await tx.query('DELETE FROM workflow_aliases WHERE workflow = ?', [name]);
       await tx.query('DELETE FROM workflow_versions WHERE workflow = ?', [name]);
+      await deleteTags(tx, { kind: 'workflow', name });
       await tx.query('DELETE FROM workflows WHERE name = ?', [name]);
     });
   }
@@ -374,15 +384,3 @@ function one(rows: readonly Row[]): Row {
 }
 
 /** Turns `limit + 1` rows into a page: the extra row says there is a next page. */
-function paginate<T>(
-  items: readonly T[],
-  limit: number,
-  keyOf: (item: T) => (string | number)[],
-): Page<T> {
-  if (items.length <= limit) return { items };
-  const page = items.slice(0, limit);
-  const last = page[page.length - 1];
-  return last === undefined
-    ? { items: page }
-    : { items: page, nextToken: encodePageToken(keyOf(last)) };
-}

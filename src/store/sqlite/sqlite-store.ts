@@ -10,7 +10,9 @@ import { StoreError } from '../errors.js';
 import { applyMigrations, loadMigrations } from '../sql/migrate.js';
 import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
 import { toRow } from '../sql/sql-runner.js';
+import { SqlActivityStore } from '../sql/activity-store.js';
 import { SqlExecutionStore } from '../sql/execution-store.js';
+import { SqlTagStore } from '../sql/tag-store.js';
 import { SqlWorkflowStore } from '../sql/workflow-store.js';
 import type { MigrationReport, Store } from '../store.js';
 
@@ -50,6 +52,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     kind: 'sqlite',
     workflows: new SqlWorkflowStore(runner),
     executions: new SqlExecutionStore(runner),
+    tags: new SqlTagStore(runner),
+    activities: new SqlActivityStore(runner),
     migrate: (): Promise<MigrationReport> =>
       // BEGIN IMMEDIATE (the runner's transactions) takes SQLite's write lock up front, so a
       // second process starting at the same time waits here and then finds the work done.
@@ -59,6 +63,15 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       db.close();
     },
   };
+}
+
+/** Most transactions committed together by one group commit. */
+const MAX_GROUP = 256;
+
+interface PendingTransaction {
+  readonly work: (tx: SqlRunner) => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 /** One queue of turns, shared by every store this process opens on the same file. */
@@ -101,17 +114,60 @@ class SqliteRunner implements SqlRunner {
     return this.enqueue(async () => this.inside.query(sql, params));
   }
 
+  /**
+   * Group commit: transactions requested while another waits for its turn are committed
+   * together, one BEGIN IMMEDIATE ... COMMIT (one fsync) for the lot, each inside a SAVEPOINT so
+   * one that throws is rolled back alone. Each caller's promise settles only after the COMMIT,
+   * so a resolved transaction is durable exactly as if it had committed alone.
+   */
   transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    return this.enqueue(async () => {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({
+        work,
+        // Settled with what `work` returned: a T.
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
+      if (this.pending.length === 1) void this.enqueue(() => this.flush());
+    });
+  }
+
+  private pending: PendingTransaction[] = [];
+
+  private async flush(): Promise<void> {
+    const batch = this.pending.splice(0, MAX_GROUP);
+    if (this.pending.length > 0) void this.enqueue(() => this.flush());
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
       this.db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await work(this.inside);
-        this.db.exec('COMMIT');
-        return result;
-      } catch (error: unknown) {
-        this.db.exec('ROLLBACK');
-        throw error;
+    } catch (error: unknown) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    try {
+      for (const item of batch) {
+        this.db.exec('SAVEPOINT baton_tx');
+        try {
+          const value = await item.work(this.inside);
+          this.db.exec('RELEASE baton_tx');
+          outcomes.push({ ok: true, value });
+        } catch (error: unknown) {
+          this.db.exec('ROLLBACK TO baton_tx');
+          this.db.exec('RELEASE baton_tx');
+          outcomes.push({ ok: false, error });
+        }
       }
+      this.db.exec('COMMIT');
+    } catch (error: unknown) {
+      // The COMMIT itself failed (disk full, I/O error): nothing of the batch was written.
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) item.resolve(outcome.value);
+      else item.reject(outcome?.error);
     });
   }
 

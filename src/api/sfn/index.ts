@@ -1,0 +1,10 @@
+/** The Step Functions-compatible API (AWS JSON 1.0 at `POST /`). */
+export {
+  registerSfnApi,
+  sfnApiPlugin,
+  DEFAULT_BODY_LIMIT_BYTES,
+  SYNC_EXECUTION_TIMEOUT_MS,
+} from './plugin.js';
+export type { SfnApiOptions } from './plugin.js';
+export type { ExecutionWaiter } from './context.js';
+export { notifiedWaiter, pollingWaiter } from './execution-waiter.js';
