@@ -81,6 +81,23 @@ const boundaries = [
     'local/ (the in-memory runner) drives language/ only; it never reaches the durable engine or the API',
   ),
   zone(
+    './src/config',
+    OUTER_LAYERS,
+    'config/ reads settings (node, yaml): the CLI imports it, so it must not pull in the server',
+  ),
+  zone(
+    './src/workflow-files',
+    [
+      './src/store/sqlite',
+      './src/store/postgres',
+      './src/api',
+      './src/cli',
+      './src/web',
+      './src/main.ts',
+    ],
+    'workflow-files/ sees the store interface only; main.ts picks implementations',
+  ),
+  zone(
     ['./src/cli', './src/web'],
     ['./src/engine', './src/store'],
     'cli/ and web/ talk to the API, never to the engine or store',

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerRunCommand } from './run-command.js';
+import { registerServerCommand } from './server-command.js';
 import { registerTestStateCommand } from './test-state-command.js';
 import { registerValidateCommand } from './validate-command.js';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerValidateCommand(program);
   registerRunCommand(program);
   registerTestStateCommand(program);
+  registerServerCommand(program);
   program.addHelpText(
     'after',
     `
@@ -22,6 +24,7 @@ Examples:
   $ baton run examples/hello.asl.json --input @examples/hello.input.json
   $ baton test-state examples/release-train.asl.yaml --state "All green?" \\
       --input '{"smoke": [{"status": 200}, {"status": 200}]}'
+  $ baton server --port 8420 --workflows examples
 
 Run \`baton <command> --help\` for each command's options and examples.`,
   );

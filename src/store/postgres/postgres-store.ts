@@ -146,6 +146,14 @@ class PoolRunner implements SqlRunner {
   private async inTransaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
+      // A checked-out client emits 'error' when its connection drops between queries (the
+      // server restarted); unheard, that is an uncaught exception that ends the process. The
+      // transaction's next query reports the failure instead, and the client is discarded.
+      let broken: Error | undefined;
+      const onError = (error: Error): void => {
+        broken = error;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work(clientRunner(client));
@@ -156,7 +164,8 @@ class PoolRunner implements SqlRunner {
         if (attempt < MAX_ATTEMPTS && isRetryable(error)) continue;
         throw error;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(broken);
       }
     }
   }

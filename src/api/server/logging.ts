@@ -1,0 +1,99 @@
+/**
+ * JSON logs (pino) for the server. Requests are logged with their method, URL, route, client
+ * address and headers, with credentials redacted: `authorization`, cookies,
+ * `x-amz-security-token`, and every header whose name mentions a token, secret, password, key,
+ * signature or credential; query parameters with such names are redacted from logged URLs.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { DestinationStream, Logger } from 'pino';
+import { destination, pino, stdSerializers, stdTimeFunctions } from 'pino';
+
+export const REDACTED = '[redacted]';
+
+/** Header and query parameter names whose values are credentials. */
+const SENSITIVE =
+  /authorization|cookie|token|secret|passw|api[-_]?key|signature|credential|session/i;
+
+export function isSensitiveName(name: string): boolean {
+  return SENSITIVE.test(name);
+}
+
+/** A copy of the headers with every credential replaced by `[redacted]`. */
+export function redactHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): Record<string, string | string[] | undefined> {
+  const result: Record<string, string | string[] | undefined> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    result[name] = isSensitiveName(name) && value !== undefined ? REDACTED : value;
+  }
+  return result;
+}
+
+/** The URL with sensitive query parameters (`X-Amz-Signature`, `token`, ...) redacted. */
+export function redactUrl(url: string): string {
+  const query = url.indexOf('?');
+  if (query < 0) return url;
+  const parts = url
+    .slice(query + 1)
+    .split('&')
+    .map((part) => {
+      const equals = part.indexOf('=');
+      const rawName = equals < 0 ? part : part.slice(0, equals);
+      let name = rawName;
+      try {
+        name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+      } catch {
+        // keep the raw name
+      }
+      return equals >= 0 && isSensitiveName(name) ? `${rawName}=${REDACTED}` : part;
+    });
+  return `${url.slice(0, query)}?${parts.join('&')}`;
+}
+
+function serializeRequest(request: FastifyRequest): Record<string, unknown> {
+  return {
+    method: request.method,
+    url: redactUrl(request.url),
+    ...(request.routeOptions.url === undefined ? {} : { route: request.routeOptions.url }),
+    remoteAddress: request.ip,
+    headers: redactHeaders(request.headers),
+  };
+}
+
+function serializeReply(reply: FastifyReply): Record<string, unknown> {
+  return { statusCode: reply.statusCode };
+}
+
+export interface LoggerOptions {
+  readonly level: string;
+  /** Where the JSON lines go: stdout by default. */
+  readonly destination?: DestinationStream;
+  /** Fields on every line (e.g. the node id). */
+  readonly base?: Record<string, unknown>;
+}
+
+/**
+ * The server's logger: JSON lines with ISO timestamps, request serializers that redact
+ * credentials, and a redaction backstop for headers logged under other names.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const headerPaths = ['authorization', 'cookie', '"set-cookie"', '"x-amz-security-token"'];
+  return pino(
+    {
+      level: options.level,
+      base: { pid: process.pid, ...options.base },
+      timestamp: stdTimeFunctions.isoTime,
+      serializers: {
+        req: serializeRequest,
+        res: serializeReply,
+        err: stdSerializers.err,
+      },
+      redact: {
+        paths: headerPaths.flatMap((name) => [`headers.${name}`, `*.headers.${name}`]),
+        censor: REDACTED,
+      },
+    },
+    // Synchronous writes: the last lines before an exit are not lost.
+    options.destination ?? destination({ dest: 1, sync: true }),
+  );
+}

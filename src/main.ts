@@ -1,0 +1,325 @@
+/**
+ * The composition root: the one place that picks implementations. `startBaton` opens the store
+ * the settings name (SQLite in the data directory, or PostgreSQL from the database URL),
+ * migrates it, builds the engine with the real clock and crypto randomness, runs it in the
+ * background, and serves the HTTP app. `close()` shuts it all down in order.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { BatonApp } from './api/server/index.js';
+import { ServerMetrics, createApp, createLogger } from './api/server/index.js';
+import type { BatonConfig } from './config/index.js';
+import { describeConfig, redactSecrets } from './config/index.js';
+import { Engine } from './engine/index.js';
+import { HTTP_INVOKE_RESOURCE, createHttpTaskRunner, routeTasks } from './integrations/index.js';
+import { formatTimestamp } from './language/index.js';
+import type { Store } from './store/index.js';
+import { openPostgresStore } from './store/postgres/index.js';
+import { openSqliteStore } from './store/sqlite/index.js';
+import type { WorkflowFileResult } from './workflow-files/index.js';
+import { loadWorkflowFiles } from './workflow-files/index.js';
+
+export const SQLITE_FILE = 'baton.db';
+/** How often finished executions past their retention are purged. */
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+/** After the engine loop fails (the database went away), it restarts after this long, doubling. */
+const RESTART_DELAY_MS = { first: 500, max: 30_000 };
+
+/** What the APIs get to work with when they register. */
+export interface ApiContext {
+  readonly config: BatonConfig;
+  readonly engine: Engine;
+  readonly store: Store;
+  readonly logger: Logger;
+}
+
+/** Registers routes, hooks or plugins on the app before it listens (the SFN API, auth, ...). */
+export type ApiRegistration = (app: BatonApp, context: ApiContext) => Promise<void> | void;
+
+export interface StartOptions {
+  /** Aborting it closes the server, as `close()` does. */
+  readonly signal?: AbortSignal;
+  /** The logger; default JSON lines on stdout at the configured level. */
+  readonly logger?: Logger;
+  /** APIs to register, in order, after the built-in routes. */
+  readonly apis?: readonly ApiRegistration[];
+  /** Load `*.asl.json|yaml|yml` workflow files from this directory before listening. */
+  readonly workflowsDir?: string;
+}
+
+export interface BatonServer {
+  /** `http://host:port`, with the port actually bound. */
+  readonly url: string;
+  readonly engine: Engine;
+  readonly store: Store;
+  readonly app: BatonApp;
+  readonly logger: Logger;
+  readonly nodeId: string;
+  /** What loading `workflowsDir` did, file by file (empty without it). */
+  readonly workflowFiles: readonly WorkflowFileResult[];
+  /**
+   * Stops accepting connections and lets in-flight requests finish, stops the engine loop and
+   * waits for in-flight tasks (each phase bounded by the shutdown timeout), then closes the
+   * store. Idempotent: every call returns the same promise.
+   */
+  close(): Promise<void>;
+}
+
+/** Starts Baton with `config`. On failure, whatever was opened is closed again. */
+export async function startBaton(
+  config: BatonConfig,
+  options: StartOptions = {},
+): Promise<BatonServer> {
+  const nodeId = config.nodeId ?? defaultNodeId();
+  const logger = options.logger ?? createLogger({ level: config.logLevel, base: { node: nodeId } });
+  const now = (): string => formatTimestamp(Date.now());
+  logger.info({ config: describeConfig(config), nodeId }, 'starting');
+
+  const store = openStore(config, now, logger);
+  const metrics = new ServerMetrics({
+    onError: (error) => logger.warn({ err: safeError(error, config) }, 'metrics: store unreadable'),
+  });
+  let app: BatonApp | undefined;
+  try {
+    const migration = await store.migrate();
+    logger.info(
+      { store: store.kind, applied: migration.applied, schema: migration.current },
+      'store ready',
+    );
+    const engine = new Engine({
+      store,
+      clock: { nowMs: () => Date.now() },
+      tasks: routeTasks({ [HTTP_INVOKE_RESOURCE]: createHttpTaskRunner() }),
+      nodeId,
+      random: cryptoRandom,
+      tokenKey: () => randomBytes(32).toString('hex'),
+      region: config.region,
+      account: config.account,
+      retentionMs: config.retentionMs,
+      leaseMs: config.leaseMs,
+      onError: (error) =>
+        logger.error({ err: safeError(error, config) }, 'engine: background work failed'),
+    });
+    metrics.observeEngine(engine);
+    metrics.observeStore(store.executions);
+
+    const workflowFiles =
+      options.workflowsDir === undefined
+        ? []
+        : await loadWorkflowFiles({
+            store,
+            directory: options.workflowsDir,
+            now,
+            newRevisionId: randomUUID,
+          });
+    for (const result of workflowFiles) {
+      if (result.outcome === 'skipped')
+        logger.warn({ file: result.file, problems: result.problems }, 'workflow file skipped');
+      else logger.info(result, 'workflow file loaded');
+    }
+
+    const built = createApp({
+      logger,
+      bodyLimit: config.bodyLimit,
+      metrics,
+      readiness: [
+        {
+          name: 'store',
+          // A cheap read: the store answers, and the schema it was migrated to is there.
+          check: async () => {
+            await store.workflows.list({ limit: 1 });
+          },
+        },
+      ],
+    });
+    app = built;
+    const context: ApiContext = { config, engine, store, logger };
+    for (const register of options.apis ?? []) await register(built, context);
+    await built.fastify.listen({ host: config.host, port: config.port });
+    const url = urlOf(config.host, built.fastify.server.address() as AddressInfo);
+
+    // The background loops: the engine, and the purge of executions past their retention.
+    const stop = new AbortController();
+    const loops = Promise.all([
+      supervise('engine', logger, config, stop.signal, () =>
+        engine.run(stop.signal, abortableSleep, config.pollIntervalMs),
+      ),
+      supervise('purge', logger, config, stop.signal, async () => {
+        while (!stop.signal.aborted) {
+          const removed = await engine.purgeFinished();
+          if (removed > 0) logger.info({ removed }, 'purged finished executions');
+          await abortableSleep(PURGE_INTERVAL_MS, stop.signal);
+        }
+      }),
+    ]);
+    logger.info({ url }, 'listening');
+
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> =>
+      (closing ??= shutdown({ app: built, stop, loops, engine, store, metrics, logger, config }));
+    options.signal?.addEventListener('abort', () => void close(), { once: true });
+    if (options.signal?.aborted === true) void close();
+    return {
+      url,
+      engine,
+      store,
+      app: built,
+      logger,
+      nodeId,
+      workflowFiles,
+      close,
+    };
+  } catch (error: unknown) {
+    logger.error({ err: safeError(error, config) }, 'start failed');
+    metrics.close();
+    await app?.fastify.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+interface Running {
+  readonly app: BatonApp;
+  readonly stop: AbortController;
+  readonly loops: Promise<unknown>;
+  readonly engine: Engine;
+  readonly store: Store;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+  readonly config: BatonConfig;
+}
+
+async function shutdown(running: Running): Promise<void> {
+  const { app, stop, loops, store, metrics, logger, config } = running;
+  const limit = config.shutdownTimeoutMs;
+  logger.info('shutting down');
+  // 1. Readiness fails, the listener closes, in-flight requests get `limit` to finish.
+  app.beginShutdown();
+  const closed = app.fastify.close();
+  // A kept-alive connection whose request finishes during the wait goes idle: close it then,
+  // rather than waiting for its keep-alive to run out.
+  const sweep = setInterval(() => app.fastify.server.closeIdleConnections(), 50);
+  const finished = await within(closed, limit);
+  clearInterval(sweep);
+  if (!finished) {
+    logger.warn(
+      { timeoutMs: limit },
+      'requests still in flight at the shutdown timeout: closing their connections',
+    );
+    app.fastify.server.closeAllConnections();
+    await closed;
+  }
+  // 2. The engine stops claiming work; tasks in flight get `limit` to finish and commit. A task
+  //    still running after that keeps its lease, which runs out, and another node (or this one
+  //    after a restart) runs it again.
+  stop.abort();
+  // engine.run waits for its tasks when it ends; idle() also covers tasks started before a
+  // failed run was restarted.
+  if (
+    !(await within(
+      loops.then(() => running.engine.idle()),
+      limit,
+    ))
+  )
+    logger.warn(
+      { timeoutMs: limit },
+      'tasks still in flight at the shutdown timeout: their leases will run out',
+    );
+  metrics.close();
+  // 3. The store.
+  await store.close();
+  logger.info('stopped');
+}
+
+/** Runs a background loop until `signal` aborts, restarting it with back-off when it fails. */
+async function supervise(
+  name: string,
+  logger: Logger,
+  config: BatonConfig,
+  signal: AbortSignal,
+  body: () => Promise<void>,
+): Promise<void> {
+  let wait = RESTART_DELAY_MS.first;
+  while (!signal.aborted) {
+    try {
+      await body();
+      wait = RESTART_DELAY_MS.first;
+    } catch (error: unknown) {
+      if (signal.aborted) return;
+      logger.error({ err: safeError(error, config), retryInMs: wait }, `${name} loop failed`);
+      await abortableSleep(wait, signal);
+      wait = Math.min(wait * 2, RESTART_DELAY_MS.max);
+    }
+  }
+}
+
+function openStore(config: BatonConfig, now: () => string, logger: Logger): Store {
+  if (config.databaseUrl !== undefined) return openPostgresStore({ url: config.databaseUrl, now });
+  // The database holds workflow inputs and outputs: only its owner may read the directory.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const mode = statSync(config.dataDir).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    try {
+      chmodSync(config.dataDir, 0o700);
+    } catch {
+      logger.warn(
+        { dataDir: config.dataDir, mode: mode.toString(8) },
+        'the data directory is readable by others and could not be restricted to its owner',
+      );
+    }
+  }
+  return openSqliteStore({ path: join(config.dataDir, SQLITE_FILE), now });
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts (never rejects). */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return delay(ms, undefined, { signal }).catch(() => undefined);
+}
+
+/** Whether `promise` settled within `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = new AbortController();
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  const result = await Promise.race([
+    settled,
+    delay(ms, false, { signal: timer.signal }).catch(() => false),
+  ]);
+  timer.abort();
+  return result;
+}
+
+/** A number in [0, 1) from the CSPRNG (48 random bits). */
+function cryptoRandom(): number {
+  return randomBytes(6).readUIntBE(0, 6) / 2 ** 48;
+}
+
+function defaultNodeId(): string {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9.-]/g, '-')
+      .slice(0, 40) || 'node';
+  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The URL to print: a wildcard address is reached through loopback. */
+function urlOf(host: string, address: AddressInfo): string {
+  const shown = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${address.port}`;
+}
+
+/** An error as it may be logged: its message and stack with any secret setting masked. */
+function safeError(error: unknown, config: BatonConfig): { message: string; stack?: string } {
+  if (!(error instanceof Error)) return { message: redactSecrets(String(error), config) };
+  return {
+    message: redactSecrets(error.message, config),
+    ...(error.stack === undefined ? {} : { stack: redactSecrets(error.stack, config) }),
+  };
+}
