@@ -5,17 +5,21 @@
  * background, and serves the HTTP app. `close()` shuts it all down in order.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { createKeyLookup, createLastUseRecorder, issueAccessKey } from './api/auth/index.js';
 import type { BatonApp } from './api/server/index.js';
 import { ServerMetrics, createApp, createLogger } from './api/server/index.js';
 import type { BatonConfig } from './config/index.js';
 import { describeConfig, redactSecrets } from './config/index.js';
+import { registerSfnApi } from './api/sfn/index.js';
 import { Engine } from './engine/index.js';
+import type { MasterKey } from './identity/index.js';
+import { createSigV4Authenticator, loadMasterKey } from './identity/index.js';
 import { HTTP_INVOKE_RESOURCE, createHttpTaskRunner, routeTasks } from './integrations/index.js';
 import { formatTimestamp } from './language/index.js';
 import type { Store } from './store/index.js';
@@ -25,6 +29,8 @@ import type { WorkflowFileResult } from './workflow-files/index.js';
 import { loadWorkflowFiles } from './workflow-files/index.js';
 
 export const SQLITE_FILE = 'baton.db';
+/** The admin key's AWS shared-credentials file in the data directory (profile `baton`). */
+export const ADMIN_CREDENTIALS_FILE = 'admin-credentials';
 /** How often finished executions past their retention are purged. */
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 /** After the engine loop fails (the database went away), it restarts after this long, doubling. */
@@ -50,6 +56,20 @@ export interface StartOptions {
   readonly apis?: readonly ApiRegistration[];
   /** Load `*.asl.json|yaml|yml` workflow files from this directory before listening. */
   readonly workflowsDir?: string;
+  /**
+   * The master key (hex or base64 of 32 bytes) that seals access-key secrets and derives the
+   * page-token secret; default BATON_MASTER_KEY, else `<dataDir>/master.key` (created 0600).
+   * Nodes sharing a PostgreSQL database must share it.
+   */
+  readonly masterKey?: string;
+}
+
+/** The admin access key made on the first start; its secret is shown to the operator once. */
+export interface AdminCredential {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  /** An AWS shared-credentials file (mode 0600) holding it, for the AWS CLI and SDKs. */
+  readonly file: string;
 }
 
 export interface BatonServer {
@@ -62,6 +82,8 @@ export interface BatonServer {
   readonly nodeId: string;
   /** What loading `workflowsDir` did, file by file (empty without it). */
   readonly workflowFiles: readonly WorkflowFileResult[];
+  /** Set only on the start that created the first access key (an empty key store). */
+  readonly adminCredential: AdminCredential | undefined;
   /**
    * Stops accepting connections and lets in-flight requests finish, stops the engine loop and
    * waits for in-flight tasks (each phase bounded by the shutdown timeout), then closes the
@@ -138,6 +160,15 @@ export async function startBaton(
       ],
     });
     app = built;
+    const masterKey = loadMasterKey({
+      env: options.masterKey ?? process.env['BATON_MASTER_KEY'],
+      dataDir: config.dataDir,
+    });
+    const adminCredential = await ensureAdminCredential(store, masterKey, config.dataDir, now);
+    if (adminCredential !== undefined) {
+      logger.info({ accessKeyId: adminCredential.accessKeyId }, 'admin access key created');
+    }
+    await registerStepFunctionsApi(built, { config, engine, store, masterKey });
     const context: ApiContext = { config, engine, store, logger };
     for (const register of options.apis ?? []) await register(built, context);
     await built.fastify.listen({ host: config.host, port: config.port });
@@ -172,6 +203,7 @@ export async function startBaton(
       logger,
       nodeId,
       workflowFiles,
+      adminCredential,
       close,
     };
   } catch (error: unknown) {
@@ -234,6 +266,68 @@ async function shutdown(running: Running): Promise<void> {
   // 3. The store.
   await store.close();
   logger.info('stopped');
+}
+
+/**
+ * The Step Functions API at `POST /`, every request verified with SigV4 against Baton-issued
+ * access keys (none is accepted unsigned). Page tokens are sealed with a key derived from the
+ * master key, so every node of a cluster accepts the others' tokens.
+ */
+async function registerStepFunctionsApi(
+  app: BatonApp,
+  deps: {
+    readonly config: BatonConfig;
+    readonly engine: Engine;
+    readonly store: Store;
+    readonly masterKey: MasterKey;
+  },
+): Promise<void> {
+  const { config, engine, store, masterKey } = deps;
+  const nowMs = (): number => Date.now();
+  const { lookupKey } = createKeyLookup({ keys: store.keys, masterKey, nowMs });
+  const recordUse = createLastUseRecorder({ keys: store.keys, nowMs });
+  const verify = createSigV4Authenticator({
+    region: config.region,
+    service: 'states',
+    lookupKey,
+    nowMs,
+    onAuthenticated: recordUse,
+  });
+  await registerSfnApi(app.fastify, {
+    engine,
+    store,
+    region: config.region,
+    account: config.account,
+    clock: { nowMs },
+    pageTokenSecret: masterKey.derive('page-tokens'),
+    bodyLimitBytes: config.bodyLimit,
+    authenticate: verify,
+  });
+}
+
+/**
+ * On the first start (no access key yet), issues an `admin` key and saves it as an AWS
+ * shared-credentials file readable only by its owner. Its secret is returned so the CLI can show
+ * it once; it is never logged.
+ */
+async function ensureAdminCredential(
+  store: Store,
+  masterKey: MasterKey,
+  dataDir: string,
+  now: () => string,
+): Promise<AdminCredential | undefined> {
+  const existing = await store.keys.list({ limit: 1 });
+  if (existing.items.length > 0) return undefined;
+  const { record, secretAccessKey } = await issueAccessKey(store.keys, masterKey, 'admin', now());
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = join(dataDir, ADMIN_CREDENTIALS_FILE);
+  writeFileSync(
+    file,
+    `# Baton admin access key, created ${now()}.\n[baton]\naws_access_key_id = ${record.id}\naws_secret_access_key = ${secretAccessKey}\n`,
+    { mode: 0o600 },
+  );
+  chmodSync(file, 0o600);
+  return { accessKeyId: record.id, secretAccessKey, file };
 }
 
 /** Runs a background loop until `signal` aborts, restarting it with back-off when it fails. */

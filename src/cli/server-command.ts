@@ -113,6 +113,23 @@ async function serve(flags: ServerFlags): Promise<void> {
     }
   }
   process.stderr.write(`Baton is listening on ${server.url}\n`);
+  const admin = server.adminCredential;
+  if (admin !== undefined) {
+    // Shown this once, on the terminal only (never in the logs); kept in the file for later.
+    process.stderr.write(
+      [
+        '',
+        'Created the admin access key (shown only now; also saved, readable only by you, in',
+        `${admin.file} as AWS profile "baton"):`,
+        `  AWS_ACCESS_KEY_ID=${admin.accessKeyId}`,
+        `  AWS_SECRET_ACCESS_KEY=${admin.secretAccessKey}`,
+        'Try it with the AWS CLI:',
+        `  AWS_SHARED_CREDENTIALS_FILE=${admin.file} aws stepfunctions list-state-machines \\`,
+        `    --profile baton --region ${config.region} --endpoint-url ${server.url}`,
+        '',
+      ].join('\n'),
+    );
+  }
 
   if (!stop.signal.aborted)
     await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));

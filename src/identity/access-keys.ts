@@ -4,7 +4,7 @@
  * is kept encrypted with AES-256-GCM under the master key, with the key id as associated data,
  * so a sealed secret copied onto another key's row does not open.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { CredentialError } from './errors.js';
 
 /** `BKIA` and 16 characters of RFC 4648 base32 (80 random bits), like AWS's `AKIA...` ids. */
@@ -72,6 +72,14 @@ export class MasterKey {
       );
     }
     return new MasterKey(bytes);
+  }
+
+  /**
+   * A 32-byte key for another use (`purpose`, e.g. "page-tokens"), derived with HMAC-SHA256 so
+   * every node holding the master key derives the same one and neither reveals the other.
+   */
+  derive(purpose: string): Buffer {
+    return createHmac('sha256', this.#bytes).update(`baton:${purpose}`).digest();
   }
 
   /**

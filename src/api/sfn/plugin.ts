@@ -17,6 +17,7 @@ import type { Authenticate } from '../../identity/types.js';
 import { AuthError } from '../../identity/types.js';
 import { parseJsonText } from '../../language/index.js';
 import type { Store } from '../../store/index.js';
+import { authRequestFromNode } from '../auth/index.js';
 import { ACTIONS } from './actions.js';
 import { Arns } from './arns.js';
 import type { ExecutionWaiter, SfnContext } from './context.js';
@@ -122,12 +123,9 @@ export const sfnApiPlugin: FastifyPluginAsync<SfnApiOptions> = (app, options) =>
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     try {
       if (options.authenticate) {
-        await options.authenticate({
-          method: request.method,
-          url: request.raw.url ?? request.url,
-          headers: request.headers,
-          body,
-        });
+        // From the raw header lines: Node's parsed headers join repeats and drop a second
+        // Authorization or Host, which would change what was signed and hide an injection.
+        await options.authenticate(authRequestFromNode(request.raw, body));
       }
       const action = ACTIONS.get(actionName(request.headers['x-amz-target']));
       if (action === undefined) {
