@@ -207,15 +207,7 @@ class Stepper {
         stateMachineArn: execution.stateMachineId,
       },
     });
-    const timeout = this.index.root.TimeoutSeconds;
-    if (timeout !== undefined) {
-      this.commands.push({
-        type: 'StartTimer',
-        timerId: EXECUTION_TIMEOUT_TIMER,
-        dueAt: addSecondsToTimestamp(this.now, timeout),
-        purpose: 'execution-timeout',
-      });
-    }
+    this.startExecutionTimeout();
     const startAt = this.index.root.StartAt;
     this.runs.set(ROOT_RUN, {
       id: ROOT_RUN,
@@ -927,6 +919,18 @@ class Stepper {
     this.commands.push({ type: 'CompleteExecution', status, error, cause });
   }
 
+  /** The execution-level TimeoutSeconds, counted from now (a start, or a redrive). */
+  private startExecutionTimeout(): void {
+    const timeout = this.index.root.TimeoutSeconds;
+    if (timeout === undefined) return;
+    this.commands.push({
+      type: 'StartTimer',
+      timerId: EXECUTION_TIMEOUT_TIMER,
+      dueAt: addSecondsToTimestamp(this.now, timeout),
+      purpose: 'execution-timeout',
+    });
+  }
+
   // ---------------------------------------------------------------- redrive
 
   /** Records where `run` resumes on a redrive: the state it stopped in, entered afresh. */
@@ -1003,15 +1007,7 @@ class Stepper {
     this.snapshot = rest;
     this.shared = executionContext(execution);
     this.record('ExecutionRedriven', { executionRedrivenEventDetails: { redriveCount } });
-    const timeout = this.index.root.TimeoutSeconds;
-    if (timeout !== undefined) {
-      this.commands.push({
-        type: 'StartTimer',
-        timerId: EXECUTION_TIMEOUT_TIMER,
-        dueAt: addSecondsToTimestamp(this.now, timeout),
-        purpose: 'execution-timeout',
-      });
-    }
+    this.startExecutionTimeout();
     const resumedChildren = new Map<string, number>();
     for (const run of redrive.runs) {
       this.runs.set(run.id, run);
