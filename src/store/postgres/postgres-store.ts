@@ -144,113 +144,40 @@ class PoolRunner implements SqlRunner {
   }
 
   /**
-   * Group commit under load: up to MAX_FLUSHES transactions run side by side on their own
-   * connections; transactions requested while all of those are busy wait and then commit
-   * together in one BEGIN ... COMMIT (one WAL flush), each in a SAVEPOINT so one that fails is
-   * rolled back alone. Every caller is answered after the COMMIT. A transaction that loses a
-   * serialization or deadlock race (40001, 40P01) is queued again, up to MAX_ATTEMPTS times.
+   * One transaction on its own connection, retried when it loses a serialization or deadlock
+   * race (40001, 40P01). Transactions are not grouped here as they are on SQLite: a group holds
+   * the row locks of many executions while it waits for more, and two groups on two
+   * connections (or two nodes) then deadlock each other (measured: PostgreSQL's deadlock
+   * detector fired many times a second in the three-node crash test, each costing its 1 s
+   * deadlock_timeout). Concurrent transactions on separate connections still share WAL flushes.
    */
-  private inTransaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.pending.push({
-        work,
-        // Settled with what `work` returned: a T.
-        resolve: resolve as (value: unknown) => void,
-        reject,
-        attempts: 0,
-      });
-      this.pump();
-    });
-  }
-
-  private readonly pending: PendingTransaction[] = [];
-  private flushing = 0;
-
-  private pump(): void {
-    while (this.flushing < MAX_FLUSHES && this.pending.length > 0) {
-      const batch = this.pending.splice(0, MAX_GROUP);
-      this.flushing++;
-      void this.flush(batch).finally(() => {
-        this.flushing--;
-        this.pump();
-      });
-    }
-  }
-
-  private async flush(batch: PendingTransaction[]): Promise<void> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error: unknown) {
-      for (const item of batch) item.reject(error);
-      return;
-    }
-    // A checked-out client emits 'error' when its connection drops between queries (the
-    // server restarted); unheard, that is an uncaught exception that ends the process. The
-    // transaction's next query reports the failure instead, and the client is discarded.
-    let broken: Error | undefined;
-    const onError = (error: Error): void => {
-      broken = error;
-    };
-    client.on('error', onError);
-    const runner = clientRunner(client);
-    const alone = batch.length === 1;
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    try {
-      await client.query('BEGIN');
-      for (const item of batch) {
-        if (!alone) await client.query('SAVEPOINT baton_tx');
-        try {
-          const value = await item.work(runner);
-          if (!alone) await client.query('RELEASE SAVEPOINT baton_tx');
-          outcomes.push({ ok: true, value });
-        } catch (error: unknown) {
-          if (alone) throw error;
-          await client.query('ROLLBACK TO SAVEPOINT baton_tx');
-          await client.query('RELEASE SAVEPOINT baton_tx');
-          outcomes.push({ ok: false, error });
-        }
+  private async inTransaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      // A checked-out client emits 'error' when its connection drops between queries (the
+      // server restarted); unheard, that is an uncaught exception that ends the process. The
+      // transaction's next query reports the failure instead, and the client is discarded.
+      let broken: Error | undefined;
+      const onError = (error: Error): void => {
+        broken = error;
+      };
+      client.on('error', onError);
+      try {
+        await client.query('BEGIN');
+        const result = await work(clientRunner(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error: unknown) {
+        await client.query('ROLLBACK').catch(() => undefined); // the connection may be gone
+        if (attempt < MAX_ATTEMPTS && isRetryable(error)) continue;
+        throw error;
+      } finally {
+        client.off('error', onError);
+        client.release(broken);
       }
-      await client.query('COMMIT');
-    } catch (error: unknown) {
-      // The batch as a whole failed (its one transaction, BEGIN/COMMIT, or the connection):
-      // nothing of it was written.
-      await client.query('ROLLBACK').catch(() => undefined); // the connection may be gone
-      for (const item of batch) this.failed(item, error);
-      return;
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
     }
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i];
-      if (outcome?.ok === true) item.resolve(outcome.value);
-      else this.failed(item, outcome?.error);
-    });
-  }
-
-  private failed(item: PendingTransaction, error: unknown): void {
-    item.attempts++;
-    if (item.attempts < MAX_ATTEMPTS && isRetryable(error)) {
-      this.pending.push(item);
-      this.pump();
-      return;
-    }
-    item.reject(error);
   }
 }
-
-interface PendingTransaction {
-  readonly work: (tx: SqlRunner) => Promise<unknown>;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  attempts: number;
-}
-
-/** Group transactions running at once (each holds a connection). */
-const MAX_FLUSHES = 4;
-/** Most transactions committed together. */
-const MAX_GROUP = 128;
 
 function clientRunner(client: pg.PoolClient): SqlRunner {
   const runner: SqlRunner = {

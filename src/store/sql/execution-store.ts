@@ -116,27 +116,17 @@ export class SqlExecutionStore implements ExecutionStore {
 
   async commit(id: string, expectedRevision: number, step: StepCommit): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const [current] = await tx.query(
-        'SELECT revision, event_count FROM executions WHERE id = ?',
-        [id],
-      );
-      if (current === undefined) throw new StoreError('NOT_FOUND', `There is no execution ${id}.`);
-      // A stale revision is a lost race, not bad input: report it before checking event ids,
-      // which a newer revision would make look wrong.
-      if (integer(current, 'revision') !== expectedRevision)
-        throw stale(id, expectedRevision, current);
-      checkEventIds(step.events, integer(current, 'event_count'));
-      // The compare-and-set: only the commit built on the revision it read gets through.
+      // The compare-and-set first: only the commit built on the revision it read gets through.
       // Columns a commit leaves out keep their values (a late, no-op commit on a finished
       // execution must not erase when it stopped).
       const optional: [string, SqlValue][] = [];
       if (step.stoppedAt !== undefined) optional.push(['stopped_at', step.stoppedAt]);
       if (step.redriveCount !== undefined) optional.push(['redrive_count', step.redriveCount]);
-      const updated = await tx.query(
+      const [row] = await tx.query(
         `UPDATE executions SET status = ?, snapshot = ?, output = ?, error = ?, cause = ?,
            ${optional.map(([column]) => `${column} = ?, `).join('')}
            revision = revision + 1, event_count = event_count + ?
-         WHERE id = ? AND revision = ? RETURNING revision`,
+         WHERE id = ? AND revision = ? RETURNING revision, event_count`,
         [
           step.status,
           step.snapshot,
@@ -149,9 +139,16 @@ export class SqlExecutionStore implements ExecutionStore {
           expectedRevision,
         ],
       );
-      const [row] = updated;
-      // PostgreSQL at READ COMMITTED: a racing commit may land between the read and here.
-      if (row === undefined) throw stale(id, expectedRevision, current);
+      if (row === undefined) {
+        // Lost: say why (the rare path reads the row; the common one does not).
+        const [current] = await tx.query('SELECT revision FROM executions WHERE id = ?', [id]);
+        if (current === undefined) {
+          throw new StoreError('NOT_FOUND', `There is no execution ${id}.`);
+        }
+        throw stale(id, expectedRevision, current);
+      }
+      // Checked against the count before this commit; throwing rolls the update back.
+      checkEventIds(step.events, integer(row, 'event_count') - step.events.length);
       await insertEvents(tx, id, step.events);
       await applyDueWork(tx, id, step);
       return integer(row, 'revision');
@@ -232,23 +229,22 @@ export class SqlExecutionStore implements ExecutionStore {
       // PostgreSQL: SKIP LOCKED lets nodes claim side by side without waiting on each other.
       // SQLite: BEGIN IMMEDIATE already gives this transaction the database to itself.
       const lock = tx.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
-      const due = await tx.query(
-        `SELECT execution, key FROM due_work
-         WHERE due_at <= ? AND (lease_until IS NULL OR lease_until <= ?) AND activity IS NULL
-         ORDER BY due_at, execution, key LIMIT ? ${lock}`,
-        [now, now, limit],
+      // One statement claims the lot (the rows come back in no particular order: sorted below).
+      const rows = await tx.query(
+        `UPDATE due_work SET lease_owner = ?, lease_until = ?, claims = claims + 1
+         WHERE (execution, key) IN (
+           SELECT execution, key FROM due_work
+           WHERE due_at <= ? AND (lease_until IS NULL OR lease_until <= ?) AND activity IS NULL
+           ORDER BY due_at, execution, key LIMIT ? ${lock})
+         RETURNING execution, key, kind, due_at, payload, lease_owner, lease_until, claims`,
+        [owner, leaseUntil, now, now, limit],
       );
-      const claimed: ClaimedWork[] = [];
-      for (const row of due) {
-        const [work] = await tx.query(
-          `UPDATE due_work SET lease_owner = ?, lease_until = ?, claims = claims + 1
-           WHERE execution = ? AND key = ?
-           RETURNING execution, key, kind, due_at, payload, lease_owner, lease_until, claims`,
-          [owner, leaseUntil, text(row, 'execution'), text(row, 'key')],
+      return rows
+        .map(claimedFrom)
+        .sort(
+          (a, b) =>
+            compare(a.dueAt, b.dueAt) || compare(a.execution, b.execution) || compare(a.key, b.key),
         );
-        if (work !== undefined) claimed.push(claimedFrom(work));
-      }
-      return claimed;
     });
   }
 
@@ -356,20 +352,17 @@ async function applyDueWork(db: SqlRunner, execution: string, step: StepCommit):
     await db.query('DELETE FROM due_work WHERE execution = ? AND key = ?', [execution, key]);
   }
   for (const work of step.schedule ?? []) {
-    const taken = await db.query(
-      'SELECT 1 AS taken FROM due_work WHERE execution = ? AND key = ?',
-      [execution, work.key],
+    const inserted = await db.query(
+      `INSERT INTO due_work (execution, key, kind, due_at, payload, activity) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (execution, key) DO NOTHING RETURNING key`,
+      [execution, work.key, work.kind, work.dueAt, work.payload, work.activity ?? null],
     );
-    if (taken.length > 0) {
+    if (inserted.length === 0) {
       throw new StoreError(
         'INVALID',
         `Execution ${execution} already has work scheduled under "${work.key}"; each timer or task id is scheduled once.`,
       );
     }
-    await db.query(
-      'INSERT INTO due_work (execution, key, kind, due_at, payload, activity) VALUES (?, ?, ?, ?, ?, ?)',
-      [execution, work.key, work.kind, work.dueAt, work.payload, work.activity ?? null],
-    );
   }
   if (db.dialect === 'postgres') {
     // Delivered when the transaction commits (and only then); repeats within it are folded.
@@ -464,4 +457,8 @@ function statusOf(value: string): ExecutionStatus {
   const status = STATUSES.find((s) => s === value);
   if (status === undefined) throw new TypeError(`stored execution status ${value} is unknown`);
   return status;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -140,29 +140,36 @@ class SqliteRunner implements SqlRunner {
     const batch = this.pending.splice(0, MAX_GROUP);
     if (this.pending.length > 0) void this.enqueue(() => this.flush());
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    const run = (sql: string): void => {
+      this.prepared(sql).run();
+    };
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      run('BEGIN IMMEDIATE');
     } catch (error: unknown) {
       for (const item of batch) item.reject(error);
       return;
     }
+    // One transaction alone needs no savepoint: if it throws, the whole transaction goes.
+    const alone = batch.length === 1;
     try {
       for (const item of batch) {
-        this.db.exec('SAVEPOINT baton_tx');
+        if (!alone) run('SAVEPOINT baton_tx');
         try {
           const value = await item.work(this.inside);
-          this.db.exec('RELEASE baton_tx');
+          if (!alone) run('RELEASE baton_tx');
           outcomes.push({ ok: true, value });
         } catch (error: unknown) {
-          this.db.exec('ROLLBACK TO baton_tx');
-          this.db.exec('RELEASE baton_tx');
+          if (alone) throw error;
+          run('ROLLBACK TO baton_tx');
+          run('RELEASE baton_tx');
           outcomes.push({ ok: false, error });
         }
       }
-      this.db.exec('COMMIT');
+      run('COMMIT');
     } catch (error: unknown) {
-      // The COMMIT itself failed (disk full, I/O error): nothing of the batch was written.
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      // The COMMIT itself failed (disk full, I/O error), or the lone transaction threw:
+      // nothing of the batch was written.
+      if (this.db.inTransaction) run('ROLLBACK');
       for (const item of batch) item.reject(error);
       return;
     }
