@@ -15,10 +15,22 @@ const store =
     : openPostgresStore({ url: target, now });
 await store.migrate();
 
-/** Deterministic tasks, whatever the crashes: Flaky fails until its third attempt. */
+let engine;
+
+/**
+ * Deterministic tasks, whatever the crashes: Flaky fails until its third attempt; a callback
+ * task's request "goes out" and its token is answered 20 ms later, as an outside system would.
+ */
 const tasks = {
   async run(request) {
     await sleep(5);
+    if (request.taskToken !== undefined) {
+      const { n } = request.input;
+      setTimeout(() => {
+        engine.sendTaskSuccess(request.taskToken, { n, answered: true }).catch(() => {});
+      }, 20);
+      return { ok: true, output: { MessageId: `m-${n}` } };
+    }
     const { n = 0, retry = 0 } = request.input ?? {};
     if (request.stateName === 'Flaky' && retry < 2) {
       return { ok: false, error: 'Test.Transient', cause: `attempt ${retry}` };
@@ -27,7 +39,7 @@ const tasks = {
   },
 };
 
-const engine = new Engine({
+engine = new Engine({
   store,
   clock: { nowMs: () => Date.now() },
   tasks,

@@ -102,6 +102,40 @@ const workflows: Record<string, object> = {
       },
     },
   },
+  choiceLoop: {
+    StartAt: 'Init',
+    States: {
+      Init: { Type: 'Pass', Parameters: { 'n.$': '$.n', count: 0 }, Next: 'Inc' },
+      Inc: {
+        Type: 'Pass',
+        Parameters: { 'n.$': '$.n', 'count.$': 'States.MathAdd($.count, 1)' },
+        Next: 'Enough?',
+      },
+      'Enough?': {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.count', NumericGreaterThanEquals: 5, Next: 'Done' }],
+        Default: 'Inc',
+      },
+      Done: { Type: 'Succeed' },
+    },
+  },
+  callback: {
+    StartAt: 'Ask',
+    States: {
+      // The child process answers each token shortly after the request (see crash-child.mjs);
+      // a node killed before it answers leaves the task to time out and be retried.
+      Ask: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+        Parameters: { 'n.$': '$.n', 'token.$': '$$.Task.Token' },
+        TimeoutSeconds: 3,
+        Retry: [
+          { ErrorEquals: ['States.Timeout'], IntervalSeconds: 1, BackoffRate: 1, MaxAttempts: 20 },
+        ],
+        End: true,
+      },
+    },
+  },
   parallel: {
     StartAt: 'Both',
     States: {
@@ -132,6 +166,10 @@ function expectedOutput(workflow: string, n: number): unknown {
       return { n, doubled: n * 2 };
     case 'retryMap':
       return [1, 2, 3].map((i) => ({ n: i, doubled: i * 2 }));
+    case 'choiceLoop':
+      return { n, count: 5 };
+    case 'callback':
+      return { n, answered: true };
     default:
       return [0, 1].map((b) => ({ n: n + b, doubled: (n + b) * 2 }));
   }
@@ -143,7 +181,7 @@ interface Started {
   readonly n: number;
 }
 
-/** Creates the workflows and starts 50 executions of each (200 in all). */
+/** Creates the workflows and starts 50 executions of each (300 in all). */
 async function startExecutions(store: Store): Promise<Started[]> {
   await store.migrate();
   for (const [name, definition] of Object.entries(workflows)) {
@@ -208,14 +246,20 @@ async function verify(store: Store, started: readonly Started[]): Promise<void> 
           (JSON.parse(e.details) as { stateEnteredEventDetails: { name: string } })
             .stateEnteredEventDetails.name,
       );
-    const expectedEntries = { chain: 12, waitThenTask: 2, retryMap: 1 + 3, parallel: 1 + 2 }[
-      workflow
-    ];
+    const expectedEntries = {
+      chain: 12,
+      waitThenTask: 2,
+      retryMap: 1 + 3,
+      parallel: 1 + 2,
+      choiceLoop: 1 + 5 * 2 + 1,
+      callback: 1,
+    }[workflow];
     expect(entered, `${workflow} #${n}`).toHaveLength(expectedEntries ?? -1);
     if (workflow === 'retryMap') {
       expect(count('TaskSucceeded')).toBe(3);
       expect(count('TaskFailed')).toBe(6);
     }
+    if (workflow === 'callback') expect(count('TaskSucceeded')).toBe(1);
   }
 }
 
