@@ -60,7 +60,9 @@ export const EVENT_STREAM_ROUTE: RestRoute = {
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
+      // A stream holds its connection to the end; closing it then lets a shutting-down server
+      // finish at once instead of waiting for an idle keep-alive connection to time out.
+      connection: 'close',
       'x-accel-buffering': 'no',
       'x-request-id': request.id,
     });
