@@ -3,14 +3,11 @@
  * events, Last-Event-ID, heartbeats, the end event, and clean-up when the client goes.
  */
 import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerRestApi } from '../../../src/api/rest/index.js';
 import type { BatonApp } from '../../../src/api/server/index.js';
-import { createApp, createLogger } from '../../../src/api/server/index.js';
 import type { Engine } from '../../../src/engine/index.js';
-import { MasterKey } from '../../../src/identity/index.js';
 import { signRequest } from '../../support/sigv4-signer.js';
+import { startPluginApp } from './plugin-app.js';
 import type { Credential, Harness } from './rest-client.js';
 import { WAIT_DEFINITION, client, eventually, executionPath, startServer } from './rest-client.js';
 
@@ -265,27 +262,16 @@ describe('the stream without notifications from this node (commits by another no
   let app: BatonApp;
   let url: string;
   beforeAll(async () => {
-    const server = harness.server;
     // An engine that never notifies: only the store poll can see new events.
-    const quiet: Engine = Object.create(server.engine) as Engine;
+    const quiet: Engine = Object.create(harness.server.engine) as Engine;
     quiet.subscribe = () => () => undefined;
-    app = createApp({ logger: createLogger({ level: 'silent' }) });
-    await registerRestApi(app.fastify, {
+    const started = await startPluginApp(harness.server, {
       engine: quiet,
-      store: server.store,
-      region: 'us-east-1',
-      account: '123456789012',
-      clock: { nowMs: () => Date.now() },
-      pageTokenSecret: Buffer.alloc(32, 1),
-      authenticate: () => Promise.resolve({ accessKeyId: 'BKIAAAAAAAAAAAAAAAAA', name: 'admin' }),
-      masterKey: MasterKey.fromBytes(Buffer.alloc(32, 2)),
-      forgetKey: () => undefined,
       streamPollMs: 50,
       streamHeartbeatMs: 40,
     });
-    await app.fastify.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.fastify.server.address() as AddressInfo;
-    url = `http://127.0.0.1:${address.port}`;
+    app = started.app;
+    url = started.url;
   });
   afterAll(async () => {
     await app.fastify.close();
