@@ -28,7 +28,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startServer(overrides: Partial<BatonConfig> = {}): Promise<Harness> {
+/**
+ * Starts a server. `admin` is the admin key of a database another node already started on
+ * (only the first start creates one).
+ */
+export async function startServer(
+  overrides: Partial<BatonConfig> = {},
+  existingAdmin?: Credential,
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'baton-rest-'));
   const logs: string[] = [];
   const logger = createLogger({
@@ -48,7 +55,7 @@ export async function startServer(overrides: Partial<BatonConfig> = {}): Promise
     ...overrides,
   };
   const server = await startBaton(config, { logger, masterKey: MASTER_KEY });
-  const admin = server.adminCredential;
+  const admin = server.adminCredential ?? existingAdmin;
   if (admin === undefined) throw new Error('no admin credential on the first start');
   return {
     server,
