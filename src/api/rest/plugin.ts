@@ -172,6 +172,8 @@ export const restApiPlugin: FastifyPluginAsync<RestApiOptions> = (app, options) 
             reply,
           });
           if ('streamed' in result) return reply;
+          // Answers are per principal, and a created key's secret must not sit in a cache.
+          void reply.header('cache-control', 'no-store');
           if (result.body === undefined) return reply.code(result.status).send();
           return reply
             .code(result.status)

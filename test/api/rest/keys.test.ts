@@ -28,6 +28,7 @@ describe('POST /api/v1/keys', () => {
       status: 'ACTIVE',
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
+    expect(answer.headers.get('cache-control')).toBe('no-store');
     const secret: string = answer.json.secretAccessKey;
     // The new key works at once.
     const alice = { accessKeyId: answer.json.accessKeyId, secretAccessKey: secret };
