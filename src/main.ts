@@ -16,6 +16,7 @@ import type { BatonApp } from './api/server/index.js';
 import { ServerMetrics, createApp, createLogger } from './api/server/index.js';
 import type { BatonConfig } from './config/index.js';
 import { describeConfig, redactSecrets } from './config/index.js';
+import { registerRestApi } from './api/rest/index.js';
 import { registerSfnApi } from './api/sfn/index.js';
 import { Engine } from './engine/index.js';
 import type { MasterKey } from './identity/index.js';
@@ -168,7 +169,7 @@ export async function startBaton(
     if (adminCredential !== undefined) {
       logger.info({ accessKeyId: adminCredential.accessKeyId }, 'admin access key created');
     }
-    await registerStepFunctionsApi(built, { config, engine, store, masterKey });
+    await registerSignedApis(built, { config, engine, store, masterKey });
     const context: ApiContext = { config, engine, store, logger };
     for (const register of options.apis ?? []) await register(built, context);
     await built.fastify.listen({ host: config.host, port: config.port });
@@ -269,11 +270,13 @@ async function shutdown(running: Running): Promise<void> {
 }
 
 /**
- * The Step Functions API at `POST /`, every request verified with SigV4 against Baton-issued
- * access keys (none is accepted unsigned). Page tokens are sealed with a key derived from the
- * master key, so every node of a cluster accepts the others' tokens.
+ * The Step Functions API at `POST /` and the native REST API at `/api/v1`, every request
+ * verified with SigV4 against Baton-issued access keys (none is accepted unsigned), through one
+ * key lookup: the REST API's key management makes it forget a key it disabled or deleted, so
+ * the change holds at once on this node for both APIs. Page tokens are sealed with a key
+ * derived from the master key, so every node of a cluster accepts the others' tokens.
  */
-async function registerStepFunctionsApi(
+async function registerSignedApis(
   app: BatonApp,
   deps: {
     readonly config: BatonConfig;
@@ -284,7 +287,8 @@ async function registerStepFunctionsApi(
 ): Promise<void> {
   const { config, engine, store, masterKey } = deps;
   const nowMs = (): number => Date.now();
-  const { lookupKey } = createKeyLookup({ keys: store.keys, masterKey, nowMs });
+  const keyLookup = createKeyLookup({ keys: store.keys, masterKey, nowMs });
+  const { lookupKey } = keyLookup;
   const recordUse = createLastUseRecorder({ keys: store.keys, nowMs });
   const verify = createSigV4Authenticator({
     region: config.region,
@@ -293,15 +297,28 @@ async function registerStepFunctionsApi(
     nowMs,
     onAuthenticated: recordUse,
   });
+  const pageTokenSecret = masterKey.derive('page-tokens');
   await registerSfnApi(app.fastify, {
     engine,
     store,
     region: config.region,
     account: config.account,
     clock: { nowMs },
-    pageTokenSecret: masterKey.derive('page-tokens'),
+    pageTokenSecret,
     bodyLimitBytes: config.bodyLimit,
     authenticate: verify,
+  });
+  await registerRestApi(app.fastify, {
+    engine,
+    store,
+    region: config.region,
+    account: config.account,
+    clock: { nowMs },
+    pageTokenSecret,
+    bodyLimitBytes: config.bodyLimit,
+    authenticate: verify,
+    masterKey,
+    forgetKey: (accessKeyId) => keyLookup.forget(accessKeyId),
   });
 }
 

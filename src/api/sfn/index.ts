@@ -8,3 +8,10 @@ export {
 export type { SfnApiOptions } from './plugin.js';
 export type { ExecutionWaiter } from './context.js';
 export { notifiedWaiter, pollingWaiter } from './execution-waiter.js';
+// Shared with the native REST API (api/rest), which reuses tokens, ARNs and shapes.
+export { SfnError } from './errors.js';
+export { PageTokens } from './page-tokens.js';
+export type { TokenScope } from './page-tokens.js';
+export { Arns } from './arns.js';
+export { checkDefinitionText } from './definitions.js';
+export { historyEvent } from './shapes.js';
