@@ -1,0 +1,239 @@
+// StartExecution through the HTTP API (issue #4 §6): the real server (dist/, SQLite in a temp
+// directory) in this process, autocannon in a worker thread sending SigV4-signed
+// `AWSStepFunctions.StartExecution` requests for a 10-state Pass/Choice workflow at fixed,
+// rising request rates. Every start gets a fresh UUID name (no `name` member), and the workflow
+// finishes within StartExecution, so each 200 is one execution run to SUCCEEDED and committed.
+//
+// Run after `npm run build`: node bench/api.mjs [--seconds 10] [--warmup 3]
+//   [--rates 250,500,1000,2000,4000,8000] [--connections 64] [--log-level warn]
+// `--cpu-prof` on node profiles both the server and (in its own thread) autocannon.
+import { createHash, createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SignatureV4 } from '@smithy/signature-v4';
+import autocannon from 'autocannon';
+import { defaultConfig } from '../dist/config/index.js';
+import { startBaton } from '../dist/main.js';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    rates: { type: 'string', default: '250,500,1000,2000,4000,8000' },
+    connections: { type: 'string', default: '64' },
+    'log-level': { type: 'string', default: 'warn' },
+  },
+});
+const SECONDS = Number(args.seconds);
+const WARMUP = Number(args.warmup);
+const RATES = args.rates.split(',').map(Number);
+const CONNECTIONS = Number(args.connections);
+/** AWS's StartExecution quota (standard workflows, us-east-1): a token bucket. */
+const AWS_QUOTA = { refillPerSecond: 300, burst: 1300 };
+const GOAL = { startsPerSecond: 3000, p99Ms: 20 };
+/** A fixed master key, so the run needs no key file; the data directory is thrown away. */
+const MASTER_KEY = 'a'.repeat(64);
+
+/** The hash @smithy/signature-v4 needs, on node:crypto (an HMAC when given a key). */
+class NodeSha256 {
+  constructor(secret) {
+    this.secret = secret;
+    this.reset();
+  }
+  update(data) {
+    this.hash.update(typeof data === 'string' ? Buffer.from(data, 'utf8') : toBuffer(data));
+  }
+  digest() {
+    return Promise.resolve(new Uint8Array(this.hash.digest()));
+  }
+  reset() {
+    this.hash =
+      this.secret === undefined
+        ? createHash('sha256')
+        : createHmac(
+            'sha256',
+            typeof this.secret === 'string' ? Buffer.from(this.secret) : toBuffer(this.secret),
+          );
+  }
+}
+
+function toBuffer(data) {
+  return ArrayBuffer.isView(data)
+    ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    : Buffer.from(data);
+}
+
+/**
+ * Headers and body of one signed request. The signature stays valid for 15 minutes and the
+ * server does not reject replays, so one signed request is sent again and again.
+ */
+async function signedRequest(credential, host, action, members) {
+  const body = JSON.stringify(members);
+  const signer = new SignatureV4({
+    credentials: {
+      accessKeyId: credential.accessKeyId,
+      secretAccessKey: credential.secretAccessKey,
+    },
+    region: 'us-east-1',
+    service: 'states',
+    sha256: NodeSha256,
+  });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: 'http:',
+    hostname: host.split(':')[0],
+    path: '/',
+    headers: {
+      host,
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': `AWSStepFunctions.${action}`,
+    },
+    body,
+  });
+  return { headers: signed.headers, body };
+}
+
+async function call(url, credential, action, members) {
+  const { headers, body } = await signedRequest(credential, new URL(url).host, action, members);
+  const response = await fetch(url, { method: 'POST', headers, body });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${action}: ${response.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/** The 10-state workflow of bench/engine.mjs `latency`: Pass with States.MathAdd, Choice. */
+function tenStateDefinition() {
+  const states = {};
+  for (let i = 0; i < 9; i++) {
+    states[`S${i}`] =
+      i % 3 === 2
+        ? {
+            Type: 'Choice',
+            Choices: [{ Variable: '$.n', NumericGreaterThanEquals: 0, Next: `S${i + 1}` }],
+            Default: `S${i + 1}`,
+          }
+        : { Type: 'Pass', Parameters: { 'n.$': 'States.MathAdd($.n, 1)' }, Next: `S${i + 1}` };
+  }
+  states.S9 = { Type: 'Succeed' };
+  return JSON.stringify({ StartAt: 'S0', States: states });
+}
+
+function fire(url, request, rate, seconds) {
+  return autocannon({
+    url,
+    method: 'POST',
+    headers: request.headers,
+    body: request.body,
+    connections: CONNECTIONS,
+    ...(rate > 0 ? { overallRate: rate } : {}),
+    duration: seconds,
+    // Its own thread: the load generator must not share the server's event loop.
+    workers: 1,
+    timeout: 10,
+  });
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'baton-api-bench-'));
+const config = {
+  ...defaultConfig(process.cwd()),
+  dataDir,
+  port: 0,
+  logLevel: args['log-level'],
+};
+const server = await startBaton(config, { masterKey: MASTER_KEY });
+try {
+  const credential = server.adminCredential;
+  if (credential === undefined) throw new Error('no admin credential on a fresh data directory');
+  const { stateMachineArn } = await call(server.url, credential, 'CreateStateMachine', {
+    name: 'bench-10-states',
+    definition: tenStateDefinition(),
+    roleArn: 'arn:aws:iam::123456789012:role/bench',
+  });
+  const check = await call(server.url, credential, 'StartExecution', {
+    stateMachineArn,
+    input: '{"n":0}',
+  });
+  const described = await call(server.url, credential, 'DescribeExecution', {
+    executionArn: check.executionArn,
+  });
+  if (described.status !== 'SUCCEEDED' || described.output !== '{"n":6}') {
+    throw new Error(`the workflow did not run as expected: ${JSON.stringify(described)}`);
+  }
+
+  console.log(
+    `StartExecution over HTTP (SigV4, SQLite), ${CONNECTIONS} connections, ${SECONDS} s per rate after a ${WARMUP} s warm-up; load average before: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    '\n| offered rate (/s) | sustained starts/s | p50 (ms) | p99 (ms) | max (ms) | 200s | non-2xx | errors + timeouts |',
+  );
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  let ok = 1; // the check above
+  let answered = 1;
+  let inFlight = 0;
+  let mismatches = 0;
+  const storedExecutions = async () => {
+    const { executions } = await server.store.executions.stats(new Date().toISOString());
+    return Object.values(executions).reduce((sum, n) => sum + n, 0);
+  };
+  const rows = [];
+  for (const rate of RATES) {
+    // Signed afresh per rate: the whole run stays far inside the 15-minute window.
+    const request = await signedRequest(credential, new URL(server.url).host, 'StartExecution', {
+      stateMachineArn,
+      input: '{"n":0}',
+    });
+    let storedBefore = await storedExecutions();
+    const warm = await fire(server.url, request, rate, WARMUP);
+    const result = await fire(server.url, request, rate, SECONDS);
+    // Requests still in flight when autocannon stops a run are dropped by it but still run
+    // on the server: executions without a 200 seen here, at most one per connection per run.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const storedNow = await storedExecutions();
+    const okNow = warm['2xx'] + result['2xx'];
+    const cutOff = storedNow - storedBefore - okNow;
+    if (cutOff < 0 || cutOff > 2 * CONNECTIONS) mismatches++;
+    ok += okNow;
+    answered += okNow + warm.non2xx + result.non2xx;
+    inFlight += cutOff;
+    storedBefore = storedNow;
+    const failed = result.errors + result.timeouts + warm.errors + warm.timeouts;
+    const non2xx = result.non2xx + warm.non2xx;
+    const row = {
+      rate,
+      perSecond: result['2xx'] / result.duration,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      max: result.latency.max,
+      ok: result['2xx'],
+      non2xx,
+      failed,
+    };
+    rows.push(row);
+    console.log(
+      `| ${rate.toLocaleString('en-US')} | ${Math.round(row.perSecond).toLocaleString('en-US')} | ${row.p50} | ${row.p99} | ${row.max} | ${row.ok.toLocaleString('en-US')} | ${non2xx} | ${failed} |`,
+    );
+  }
+
+  const stats = await server.store.executions.stats(new Date().toISOString());
+  const stored = Object.values(stats.executions).reduce((sum, n) => sum + n, 0);
+  console.log(
+    `\nresponses: ${ok.toLocaleString('en-US')} x 200 of ${answered.toLocaleString('en-US')} answered; executions in the store: ${stored.toLocaleString('en-US')} (${stats.executions.SUCCEEDED.toLocaleString('en-US')} SUCCEEDED), of which ${inFlight} were requests cut off in flight when a run ended`,
+  );
+  if (stored !== ok + inFlight || mismatches > 0) {
+    console.log('MISMATCH: the store does not hold one execution per 200');
+    process.exitCode = 1;
+  }
+  const met = rows.filter((r) => r.perSecond >= GOAL.startsPerSecond * 0.98 && r.p99 <= GOAL.p99Ms);
+  console.log(
+    `AWS StartExecution quota: ${AWS_QUOTA.refillPerSecond}/s refill, ${AWS_QUOTA.burst.toLocaleString('en-US')} burst. Goal: >= ${GOAL.startsPerSecond.toLocaleString('en-US')} starts/s with p99 <= ${GOAL.p99Ms} ms: ${met.length > 0 ? `met at ${met.map((r) => r.rate).join(', ')}/s` : 'not met'}. Load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+} finally {
+  await server.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
