@@ -10,7 +10,13 @@ import type { RequestToSign } from '../../test/support/sigv4-signer.js';
 import type { AuthRequest, Principal } from './types.js';
 import { AuthError } from './types.js';
 import type { LookupKey, SigningKeyEntry } from './sigv4.js';
-import { canonicalQuery, canonicalUri, createSigV4Authenticator, signingKey } from './sigv4.js';
+import {
+  SigningKeyCache,
+  canonicalQuery,
+  canonicalUri,
+  createSigV4Authenticator,
+  signingKey,
+} from './sigv4.js';
 
 const KEY_ID = 'BKIAABCDEFGHIJKLMNOP';
 const SECRET = 'uV3F3YgpHr5V8bDmRgSCP5Xf0NBRcPJdX0vKSwDc';
@@ -749,5 +755,47 @@ describe('error messages', () => {
         expect(error.message).not.toContain(secret);
       }
     }
+  });
+});
+
+describe('the signing key cache', () => {
+  it('derives the same key as signingKey, once per secret and scope', () => {
+    const cache = new SigningKeyCache();
+    const key = cache.get(SECRET, '20261122', REGION, 'states');
+    expect(key).toEqual(signingKey(SECRET, '20261122', REGION, 'states'));
+    expect(cache.get(SECRET, '20261122', REGION, 'states')).toBe(key);
+    expect(cache.get(SECRET, '20261123', REGION, 'states')).toEqual(
+      signingKey(SECRET, '20261123', REGION, 'states'),
+    );
+    expect(cache.get('other-secret', '20261122', REGION, 'states')).not.toEqual(key);
+    expect(cache.size).toBe(3);
+  });
+
+  it('forgets the oldest entry when full', () => {
+    const cache = new SigningKeyCache(2);
+    const first = cache.get('a', '20261122', REGION, 'states');
+    cache.get('b', '20261122', REGION, 'states');
+    cache.get('c', '20261122', REGION, 'states');
+    expect(cache.size).toBe(2);
+    expect(cache.get('a', '20261122', REGION, 'states')).not.toBe(first);
+  });
+
+  it('verifies across midnight, and a changed secret under the same key id is not served from the cache', async () => {
+    let secret = SECRET;
+    const authenticate = verifier({
+      nowMs: NOW,
+      lookupKey: (id) =>
+        Promise.resolve(id === KEY_ID ? { state: 'active', name: 'alice', secret } : undefined),
+    });
+    await expect(authenticate(await sign())).resolves.toEqual(principal);
+    const beforeMidnight = Date.UTC(2026, 10, 21, 23, 59, 0);
+    const late = verifier({ nowMs: beforeMidnight + 120_000 });
+    await expect(late(await sign({}, { date: beforeMidnight }))).resolves.toEqual(principal);
+    await expect(late(await sign({}, { date: beforeMidnight + 120_000 }))).resolves.toEqual(
+      principal,
+    );
+    secret = 'a-rotated-secret-value-0000000000000000';
+    await rejection(authenticate(await sign()));
+    await expect(authenticate(await sign({}, { secret }))).resolves.toEqual(principal);
   });
 });

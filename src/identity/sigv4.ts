@@ -80,6 +80,7 @@ export interface ParsedAuthorization {
  */
 export function createSigV4Authenticator(options: SigV4Options): Authenticate {
   const maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
+  const signingKeys = new SigningKeyCache();
   return async (request) => {
     const headers = request.headers;
     for (const name of SINGLE_HEADERS) singleHeader(headers, name);
@@ -100,7 +101,13 @@ export function createSigV4Authenticator(options: SigV4Options): Authenticate {
     const key = await options.lookupKey(parsed.accessKeyId);
     if (key === undefined || key.state !== 'active') throw unrecognizedClient();
 
-    const expected = computeSignature(request, parsed, when.amzDate, key.secret, payloadHash);
+    const expected = computeSignature(
+      request,
+      parsed,
+      when.amzDate,
+      signingKeys.get(key.secret, parsed.scopeDate, parsed.region, parsed.service),
+      payloadHash,
+    );
     if (!signaturesMatch(expected, parsed.signature)) throw signatureMismatch();
 
     const principal: Principal = { accessKeyId: parsed.accessKeyId, name: key.name };
@@ -393,7 +400,7 @@ function computeSignature(
   request: AuthRequest,
   parsed: ParsedAuthorization,
   amzDate: string,
-  secret: string,
+  key: Buffer,
   payloadHash: string,
 ): string {
   const scope = [parsed.scopeDate, parsed.region, parsed.service, TERMINATOR].join('/');
@@ -404,7 +411,6 @@ function computeSignature(
     scope,
     sha256Hex(Buffer.from(canonical, 'latin1')),
   ].join('\n');
-  const key = signingKey(secret, parsed.scopeDate, parsed.region, parsed.service);
   return createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
 }
 
@@ -415,6 +421,39 @@ export function signingKey(secret: string, date: string, region: string, service
     key = createHmac('sha256', key).update(part, 'utf8').digest();
   }
   return key;
+}
+
+/** Most signing keys remembered: a key signs with one scope a day (two around midnight). */
+const MAX_SIGNING_KEYS = 1_000;
+
+/**
+ * The signing key of a secret and scope, derived once (four HMACs) and reused: AWS's signers
+ * cache it the same way, as it changes only with the day. Entries are made only for secrets
+ * `lookupKey` returned and for scopes `checkScope` accepted, so a caller cannot fill the cache
+ * with made-up values; the oldest entry goes first when it is full.
+ */
+export class SigningKeyCache {
+  readonly #keys = new Map<string, Buffer>();
+
+  constructor(private readonly maxEntries = MAX_SIGNING_KEYS) {}
+
+  get(secret: string, date: string, region: string, service: string): Buffer {
+    // Scope parts never contain NUL (they passed checkScope), so the cache key is unambiguous.
+    const id = `${date}\0${region}\0${service}\0${secret}`;
+    const known = this.#keys.get(id);
+    if (known !== undefined) return known;
+    const key = signingKey(secret, date, region, service);
+    this.#keys.set(id, key);
+    if (this.#keys.size > this.maxEntries) {
+      const oldest = this.#keys.keys().next();
+      if (oldest.done !== true) this.#keys.delete(oldest.value);
+    }
+    return key;
+  }
+
+  get size(): number {
+    return this.#keys.size;
+  }
 }
 
 /** Compares in time independent of where the strings differ. */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { StoreError } from '../../src/store/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { describeStoreContract } from '../../src/store/store.contract.js';
@@ -26,6 +26,33 @@ describeStoreContract('sqlite', async () => {
 });
 
 describe('sqlite store specifics', () => {
+  it('commits transactions requested in one event-loop turn together (one COMMIT, one fsync)', async () => {
+    const store = openSqliteStore({ path: join(dir, `group-${++files}.db`), now });
+    await store.migrate();
+    const exec = vi.spyOn(Database.prototype, 'exec');
+    try {
+      // Two immediates run in one check phase, with microtasks between them, as two requests
+      // whose bytes arrived together do in the poll phase.
+      const created = await Promise.all(
+        ['BKIAAAAAAAAAAAAAAAAA', 'BKIABBBBBBBBBBBBBBBB'].map(
+          (id) =>
+            new Promise((resolve, reject) => {
+              setImmediate(() => {
+                store.keys
+                  .create({ id, name: id, secretSealed: 'sealed', now: now() })
+                  .then(resolve, reject);
+              });
+            }),
+        ),
+      );
+      expect(created).toHaveLength(2);
+      expect(exec.mock.calls.filter(([sql]) => sql === 'COMMIT')).toHaveLength(1);
+    } finally {
+      exec.mockRestore();
+      await store.close();
+    }
+  });
+
   it('creates the directory of the database file', async () => {
     const path = join(dir, 'nested', 'deeper', 'baton.db');
     const store = openSqliteStore({ path, now });

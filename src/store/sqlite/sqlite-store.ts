@@ -130,7 +130,10 @@ class SqliteRunner implements SqlRunner {
         resolve: resolve as (value: unknown) => void,
         reject,
       });
-      if (this.pending.length === 1) void this.enqueue(() => this.flush());
+      // The first of a group waits for the event loop's check phase: requests whose bytes
+      // arrived in the same poll phase reach this point first and share its COMMIT (one
+      // fsync). Flushing at once, from the microtask queue, would commit each request alone.
+      if (this.pending.length === 1) setImmediate(() => void this.enqueue(() => this.flush()));
     });
   }
 

@@ -1,0 +1,271 @@
+// StartExecution through the HTTP API (issue #4 §6): the real server (dist/, SQLite in a temp
+// directory) in this process, autocannon in a worker thread sending SigV4-signed
+// `AWSStepFunctions.StartExecution` requests for a 10-state Pass/Choice workflow from a rising
+// number of connections, each sending its next request as soon as the last was answered.
+// Every start gets a fresh UUID name (no `name` member), and the workflow finishes within
+// StartExecution, so each 200 is one execution run to SUCCEEDED and committed.
+//
+// Why connections and not autocannon's fixed rates (`--rate`): autocannon 9 paces a rate with
+// a per-connection budget refilled once a second, so every second begins with a burst of the
+// whole second's requests, and it "corrects" each latency with one extra sample per elapsed
+// millisecond (Math.ceil(1 / rate)); both inflate p99 far beyond what a steady rate sees.
+//
+// The peer, measured in the same run right before each step: the same starts made by calling
+// the engine in this process (`engine.start`, the same number of callers as connections), with
+// no HTTP, JSON protocol or SigV4. Its rate is the ceiling of the HTTP API on this machine at
+// that moment, so the ratio between the two is what the API costs, whatever the load.
+//
+// Run after `npm run build`: node bench/api.mjs [--seconds 10] [--warmup 3]
+//   [--connections 1,4,16,64,256] [--rate N] [--log-level warn]
+// `--cpu-prof` on node profiles both the server and (in its own thread) autocannon.
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SignatureV4 } from '@smithy/signature-v4';
+import autocannon from 'autocannon';
+import { defaultConfig } from '../dist/config/index.js';
+import { startBaton } from '../dist/main.js';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '1,4,16,64,256' },
+    rate: { type: 'string', default: '0' },
+    'log-level': { type: 'string', default: 'warn' },
+  },
+});
+const SECONDS = Number(args.seconds);
+const WARMUP = Number(args.warmup);
+const CONNECTIONS = args.connections.split(',').map(Number);
+/** Requests per second over all connections; 0: as fast as the answers come. */
+const RATE = Number(args.rate);
+/** AWS's StartExecution quota (standard workflows, us-east-1): a token bucket. */
+const AWS_QUOTA = { refillPerSecond: 300, burst: 1300 };
+const GOAL = { startsPerSecond: 3000, p99Ms: 20 };
+/** A fixed master key, so the run needs no key file; the data directory is thrown away. */
+const MASTER_KEY = 'a'.repeat(64);
+
+/** The hash @smithy/signature-v4 needs, on node:crypto (an HMAC when given a key). */
+class NodeSha256 {
+  constructor(secret) {
+    this.secret = secret;
+    this.reset();
+  }
+  update(data) {
+    this.hash.update(typeof data === 'string' ? Buffer.from(data, 'utf8') : toBuffer(data));
+  }
+  digest() {
+    return Promise.resolve(new Uint8Array(this.hash.digest()));
+  }
+  reset() {
+    this.hash =
+      this.secret === undefined
+        ? createHash('sha256')
+        : createHmac(
+            'sha256',
+            typeof this.secret === 'string' ? Buffer.from(this.secret) : toBuffer(this.secret),
+          );
+  }
+}
+
+function toBuffer(data) {
+  return ArrayBuffer.isView(data)
+    ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    : Buffer.from(data);
+}
+
+/**
+ * Headers and body of one signed request. The signature stays valid for 15 minutes and the
+ * server does not reject replays, so one signed request is sent again and again.
+ */
+async function signedRequest(credential, host, action, members) {
+  const body = JSON.stringify(members);
+  const signer = new SignatureV4({
+    credentials: {
+      accessKeyId: credential.accessKeyId,
+      secretAccessKey: credential.secretAccessKey,
+    },
+    region: 'us-east-1',
+    service: 'states',
+    sha256: NodeSha256,
+  });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: 'http:',
+    hostname: host.split(':')[0],
+    path: '/',
+    headers: {
+      host,
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': `AWSStepFunctions.${action}`,
+    },
+    body,
+  });
+  return { headers: signed.headers, body };
+}
+
+async function call(url, credential, action, members) {
+  const { headers, body } = await signedRequest(credential, new URL(url).host, action, members);
+  const response = await fetch(url, { method: 'POST', headers, body });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${action}: ${response.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/** The 10-state workflow of bench/engine.mjs `latency`: Pass with States.MathAdd, Choice. */
+function tenStateDefinition() {
+  const states = {};
+  for (let i = 0; i < 9; i++) {
+    states[`S${i}`] =
+      i % 3 === 2
+        ? {
+            Type: 'Choice',
+            Choices: [{ Variable: '$.n', NumericGreaterThanEquals: 0, Next: `S${i + 1}` }],
+            Default: `S${i + 1}`,
+          }
+        : { Type: 'Pass', Parameters: { 'n.$': 'States.MathAdd($.n, 1)' }, Next: `S${i + 1}` };
+  }
+  states.S9 = { Type: 'Succeed' };
+  return JSON.stringify({ StartAt: 'S0', States: states });
+}
+
+function fire(url, request, connections, seconds) {
+  return autocannon({
+    url,
+    method: 'POST',
+    headers: request.headers,
+    body: request.body,
+    connections,
+    ...(RATE > 0 ? { overallRate: RATE } : {}),
+    duration: seconds,
+    // Its own thread: the load generator must not share the server's event loop.
+    workers: 1,
+    timeout: 10,
+  });
+}
+
+/** `callers` concurrent `engine.start` loops for `seconds`: how many started. */
+async function engineAlone(engine, workflow, callers, seconds) {
+  const until = Date.now() + seconds * 1000;
+  let count = 0;
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      while (Date.now() < until) {
+        const { execution } = await engine.start({ workflow, name: randomUUID(), input: { n: 0 } });
+        if (execution.status !== 'SUCCEEDED') throw new Error(`engine alone: ${execution.status}`);
+        count++;
+      }
+    }),
+  );
+  return count;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'baton-api-bench-'));
+const config = {
+  ...defaultConfig(process.cwd()),
+  dataDir,
+  port: 0,
+  logLevel: args['log-level'],
+};
+const server = await startBaton(config, { masterKey: MASTER_KEY });
+try {
+  const credential = server.adminCredential;
+  if (credential === undefined) throw new Error('no admin credential on a fresh data directory');
+  const { stateMachineArn } = await call(server.url, credential, 'CreateStateMachine', {
+    name: 'bench-10-states',
+    definition: tenStateDefinition(),
+    roleArn: 'arn:aws:iam::123456789012:role/bench',
+  });
+  const check = await call(server.url, credential, 'StartExecution', {
+    stateMachineArn,
+    input: '{"n":0}',
+  });
+  const described = await call(server.url, credential, 'DescribeExecution', {
+    executionArn: check.executionArn,
+  });
+  if (described.status !== 'SUCCEEDED' || described.output !== '{"n":6}') {
+    throw new Error(`the workflow did not run as expected: ${JSON.stringify(described)}`);
+  }
+
+  console.log(
+    `StartExecution over HTTP (SigV4, SQLite), ${RATE > 0 ? `at most ${RATE}/s, ` : ''}${SECONDS} s per step after a ${WARMUP} s warm-up; load average before: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    '\n| connections | sustained starts/s | p50 (ms) | p99 (ms) | max (ms) | 200s | non-2xx | errors + timeouts | engine alone (starts/s) | HTTP / engine alone |',
+  );
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  let ok = 1; // the check above
+  let answered = 1;
+  let inFlight = 0;
+  let mismatches = 0;
+  let direct = 0; // started by engineAlone, without HTTP
+  const storedExecutions = async () => {
+    const { executions } = await server.store.executions.stats(new Date().toISOString());
+    return Object.values(executions).reduce((sum, n) => sum + n, 0);
+  };
+  const rows = [];
+  for (const connections of CONNECTIONS) {
+    // Signed afresh per step: the whole run stays far inside the 15-minute window.
+    const request = await signedRequest(credential, new URL(server.url).host, 'StartExecution', {
+      stateMachineArn,
+      input: '{"n":0}',
+    });
+    const startedAlone = await engineAlone(server.engine, 'bench-10-states', connections, WARMUP);
+    direct += startedAlone;
+    const alone = startedAlone / WARMUP;
+    const storedBefore = await storedExecutions();
+    const warm = await fire(server.url, request, connections, WARMUP);
+    const result = await fire(server.url, request, connections, SECONDS);
+    // Requests still in flight when autocannon stops a run are dropped by it but still run
+    // on the server: executions without a 200 seen here, at most one per connection per run.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const storedNow = await storedExecutions();
+    const okNow = warm['2xx'] + result['2xx'];
+    const cutOff = storedNow - storedBefore - okNow;
+    if (cutOff < 0 || cutOff > 2 * connections) mismatches++;
+    ok += okNow;
+    answered += okNow + warm.non2xx + result.non2xx;
+    inFlight += cutOff;
+    const failed = result.errors + result.timeouts + warm.errors + warm.timeouts;
+    const non2xx = result.non2xx + warm.non2xx;
+    const row = {
+      connections,
+      perSecond: result['2xx'] / result.duration,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      max: result.latency.max,
+      ok: result['2xx'],
+      non2xx,
+      failed,
+      alone,
+    };
+    rows.push(row);
+    console.log(
+      `| ${connections} | ${Math.round(row.perSecond).toLocaleString('en-US')} | ${row.p50} | ${row.p99} | ${row.max} | ${row.ok.toLocaleString('en-US')} | ${non2xx} | ${failed} | ${Math.round(alone).toLocaleString('en-US')} | ${(row.perSecond / alone).toFixed(2)} |`,
+    );
+  }
+
+  const stats = await server.store.executions.stats(new Date().toISOString());
+  const stored = Object.values(stats.executions).reduce((sum, n) => sum + n, 0);
+  console.log(
+    `\nresponses: ${ok.toLocaleString('en-US')} x 200 of ${answered.toLocaleString('en-US')} answered; executions in the store: ${stored.toLocaleString('en-US')} (${stats.executions.SUCCEEDED.toLocaleString('en-US')} SUCCEEDED): ${direct.toLocaleString('en-US')} started by the engine alone, ${inFlight} by requests cut off in flight when a run ended`,
+  );
+  if (stored !== ok + inFlight + direct || mismatches > 0) {
+    console.log('MISMATCH: the store does not hold one execution per 200');
+    process.exitCode = 1;
+  }
+  const met = rows.filter((r) => r.perSecond >= GOAL.startsPerSecond && r.p99 <= GOAL.p99Ms);
+  console.log(
+    `AWS StartExecution quota: ${AWS_QUOTA.refillPerSecond}/s refill, ${AWS_QUOTA.burst.toLocaleString('en-US')} burst. Goal: >= ${GOAL.startsPerSecond.toLocaleString('en-US')} starts/s with p99 <= ${GOAL.p99Ms} ms: ${met.length > 0 ? `met with ${met.map((r) => r.connections).join(', ')} connections` : 'not met'}. Load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+} finally {
+  await server.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
