@@ -7,6 +7,7 @@ import {
   listActivities,
 } from './activity-actions.js';
 import type { SfnAction } from './context.js';
+import { describeMapRun, listMapRuns } from './map-run-actions.js';
 import {
   describeExecution,
   getExecutionHistory,
@@ -63,6 +64,8 @@ export const ACTIONS: ReadonlyMap<string, SfnAction> = new Map<string, SfnAction
   ['ListExecutions', listExecutions],
   ['GetExecutionHistory', getExecutionHistory],
   ['RedriveExecution', redriveExecution],
+  ['ListMapRuns', listMapRuns],
+  ['DescribeMapRun', describeMapRun],
   ['CreateActivity', createActivity],
   ['DeleteActivity', deleteActivity],
   ['DescribeActivity', describeActivity],
