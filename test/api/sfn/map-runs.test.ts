@@ -6,6 +6,7 @@ import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
   DescribeMapRunCommand,
+  DescribeStateMachineForExecutionCommand,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
   ListMapRunsCommand,
@@ -130,6 +131,14 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           new GetExecutionHistoryCommand({ executionArn: childArn }),
         );
         expect(history.events?.map((e) => e.type)).toContain('TaskFailed');
+        const child = await h.client.send(new DescribeExecutionCommand({ executionArn: childArn }));
+        expect(child).toMatchObject({ status: 'FAILED', error: 'Boom', mapRunArn });
+        expect(parent.mapRunArn).toBeUndefined();
+        const machine = await h.client.send(
+          new DescribeStateMachineForExecutionCommand({ executionArn: childArn }),
+        );
+        expect(machine).toMatchObject({ mapRunArn, label: 'Items', name: 'fanout/Items' });
+        expect(JSON.parse(machine.definition ?? '{}')).toMatchObject({ StartAt: 'Work' });
         const parentHistory = await h.client.send(new GetExecutionHistoryCommand({ executionArn }));
         const started = parentHistory.events?.find((e) => e.type === 'MapRunStarted');
         expect(started?.mapRunStartedEventDetails).toEqual({ mapRunArn });
