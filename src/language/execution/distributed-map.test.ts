@@ -7,10 +7,11 @@ import { step } from './step.js';
 const T0 = '2026-01-01T00:00:00.000Z';
 const T1 = '2026-01-01T00:01:00.000Z';
 
-function started(input: JsonValue): StepEvent {
+function started(input: JsonValue, historyEvents?: number): StepEvent {
   return {
     type: 'ExecutionStarted',
     now: T0,
+    ...(historyEvents === undefined ? {} : { limits: { historyEvents } }),
     execution: {
       id: 'arn:aws:states:local:000000000000:execution:m:e1',
       name: 'e1',
@@ -262,6 +263,23 @@ describe('step: Distributed Map runs its iterations as child executions', () => 
       );
     }
     expect(result.snapshot).toMatchObject({ status: 'SUCCEEDED', output: ['a', 'r1', 'r2'] });
+  });
+
+  it('records nothing after the history limit but the end, and aborts the Map Run it started', async () => {
+    const result = await step(machine(), undefined, started([1, 2], 3));
+    expect(result.snapshot).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(result.history.map((e) => e.type)).toEqual([
+      'ExecutionStarted',
+      'MapStateEntered',
+      'MapRunStarted',
+      'ExecutionFailed',
+    ]);
+    expect(result.commands.map((c) => c.type)).toEqual([
+      'StartMapRun',
+      'UpdateMapRun',
+      'CompleteExecution',
+    ]);
+    expect(commandsOf(result, 'UpdateMapRun')[0]?.status).toBe('ABORTED');
   });
 
   it('starts a new Map Run when the Map state is retried', async () => {

@@ -920,7 +920,8 @@ class Stepper {
       States: processor.States,
       ...(language === 'JSONata' ? { QueryLanguage: language } : {}),
     };
-    this.record('MapRunStarted', { mapRunStartedEventDetails: { mapRunArn } });
+    // The record goes first: should the event hit the history limit, the Map Run's abort
+    // (from the execution's end) then follows its start.
     this.commands.push({
       type: 'StartMapRun',
       mapRunArn,
@@ -936,6 +937,7 @@ class Stepper {
         : { toleratedFailurePercentage: children.toleratedFailurePercentage }),
       itemCount: children.results.length,
     });
+    this.record('MapRunStarted', { mapRunStartedEventDetails: { mapRunArn } });
   }
 
   /** Starts child executions for pending items, up to MaxConcurrency running at once. */
@@ -1062,7 +1064,10 @@ class Stepper {
     if (!progress || !mapRun || this.finishedMapRuns.has(mapRun.arn)) return;
     this.stopChildExecutions(progress, mapRun);
     this.updateMapRun(progress, 'ABORTED');
-    this.record('MapRunAborted', undefined, final);
+    // As the execution ends, the event goes in only while the end event still fits under the
+    // history limit (an execution failed by the limit records nothing after it but its end).
+    const fits = this.lastEventId + 2 <= this.snapshot.limits.historyEvents;
+    if (!final || fits) this.record('MapRunAborted', undefined, final);
   }
 
   private updateMapRun(progress: WorkingChildren, status: MapRunStatus): void {
