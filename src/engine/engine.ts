@@ -259,6 +259,30 @@ export class Engine {
   }
 
   /**
+   * UpdateMapRun: new MaxConcurrency or tolerances for a running Map Run, applied by its
+   * parent's next step (more children may start; a lower threshold may fail the Map Run).
+   * Returns false when the Map Run is not running (it ended, or its execution did).
+   * @throws EngineError EXECUTION_NOT_FOUND when the parent execution is gone
+   */
+  async updateMapRun(
+    mapRunArn: string,
+    changes: {
+      readonly maxConcurrency?: number;
+      readonly toleratedFailureCount?: number;
+      readonly toleratedFailurePercentage?: number;
+    },
+  ): Promise<boolean> {
+    const mapRun = await this.options.store.mapRuns.get(mapRunArn);
+    if (mapRun === undefined || mapRun.status !== 'RUNNING') return false;
+    const applied = await this.apply(
+      mapRun.execution,
+      (now) => ({ type: 'MapRunUpdated', now, mapRunArn, ...changes }),
+      [],
+    );
+    return applied !== undefined;
+  }
+
+  /**
    * Calls `listener` with every change this node commits and every task it runs, until the
    * returned function is called. A listener that throws is reported to `onError`, never to the
    * engine's own work.
@@ -1223,6 +1247,9 @@ function toCommit(result: StepResult, now: string, retire: readonly string[]): S
           arn: command.mapRunArn,
           status: command.status,
           counts: command.counts,
+          maxConcurrency: command.maxConcurrency,
+          toleratedFailureCount: command.toleratedFailureCount ?? null,
+          toleratedFailurePercentage: command.toleratedFailurePercentage ?? null,
           at: now,
           redriven: command.redriven === true,
         });

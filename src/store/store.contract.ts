@@ -1367,6 +1367,9 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
           arn: MAP_RUN,
           status,
           counts: counts({ pending: 0, running: 1, failed: 2 }),
+          maxConcurrency: 5,
+          toleratedFailureCount: 1,
+          toleratedFailurePercentage: null,
           at,
           redriven,
         });
@@ -1379,6 +1382,9 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
         expect(await store.mapRuns.get(MAP_RUN)).toMatchObject({
           status: 'FAILED',
           stoppedAt: T2,
+          maxConcurrency: 5,
+          toleratedFailureCount: 1,
+          toleratedFailurePercentage: null,
           counts: counts({ pending: 0, running: 1, failed: 2 }),
         });
         await store.executions.commit(record.id, 3, {

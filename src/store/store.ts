@@ -272,6 +272,9 @@ export type MapRunChange =
       readonly arn: string;
       readonly status: MapRunStatus;
       readonly counts: MapRunCounts;
+      readonly maxConcurrency: number;
+      readonly toleratedFailureCount: number | null;
+      readonly toleratedFailurePercentage: number | null;
       readonly at: string;
       /** Counts a redrive (redriveCount, redriveDate) and clears the stop date. */
       readonly redriven: boolean;

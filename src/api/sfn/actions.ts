@@ -7,7 +7,7 @@ import {
   listActivities,
 } from './activity-actions.js';
 import type { SfnAction } from './context.js';
-import { describeMapRun, listMapRuns } from './map-run-actions.js';
+import { describeMapRun, listMapRuns, updateMapRun } from './map-run-actions.js';
 import {
   describeExecution,
   getExecutionHistory,
@@ -66,6 +66,7 @@ export const ACTIONS: ReadonlyMap<string, SfnAction> = new Map<string, SfnAction
   ['RedriveExecution', redriveExecution],
   ['ListMapRuns', listMapRuns],
   ['DescribeMapRun', describeMapRun],
+  ['UpdateMapRun', updateMapRun],
   ['CreateActivity', createActivity],
   ['DeleteActivity', deleteActivity],
   ['DescribeActivity', describeActivity],

@@ -6,7 +6,7 @@
 import type { JsonObject } from '../../common/index.js';
 import type { MapRunCounts, MapRunRecord } from '../../store/index.js';
 import type { SfnAction } from './context.js';
-import { executionDoesNotExist, resourceNotFound } from './errors.js';
+import { executionDoesNotExist, resourceNotFound, validationError } from './errors.js';
 import { defined, epochSeconds } from './shapes.js';
 import { ARN_RULE, PAGE_SIZE_RULE, pageSize } from './state-machine-actions.js';
 
@@ -50,6 +50,41 @@ export const describeMapRun: SfnAction = async (context, request) => {
   const mapRun = await context.store.mapRuns.get(arn);
   if (!mapRun) throw mapRunNotFound(arn);
   return describedMapRun(mapRun);
+};
+
+/**
+ * UpdateMapRun: new MaxConcurrency, ToleratedFailureCount or ToleratedFailurePercentage for a
+ * running Map Run (API_UpdateMapRun); the parent's next step applies them.
+ */
+export const updateMapRun: SfnAction = async (context, request) => {
+  const arn = request.string('mapRunArn', MAP_RUN_ARN_RULE);
+  const maxConcurrency = request.integer('maxConcurrency', { min: 0 });
+  const toleratedFailurePercentage = request.float('toleratedFailurePercentage', {
+    min: 0,
+    max: 100,
+  });
+  const toleratedFailureCount = request.integer('toleratedFailureCount', { min: 0 });
+  request.check();
+  if (arn === undefined) return {};
+  context.arns.parse(arn, ['mapRun']);
+  const changes = {
+    ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
+    ...(toleratedFailureCount === undefined ? {} : { toleratedFailureCount }),
+    ...(toleratedFailurePercentage === undefined ? {} : { toleratedFailurePercentage }),
+  };
+  if (Object.keys(changes).length === 0) {
+    throw validationError(
+      'Specify at least one of maxConcurrency, toleratedFailureCount and toleratedFailurePercentage.',
+    );
+  }
+  const mapRun = await context.store.mapRuns.get(arn);
+  if (!mapRun) throw mapRunNotFound(arn);
+  if (!(await context.engine.updateMapRun(arn, changes))) {
+    throw validationError(
+      `The Map Run is ${mapRun.status}; only a running Map Run can be updated.`,
+    );
+  }
+  return {};
 };
 
 /** ResourceNotFound, as AWS answers for a Map Run it does not have. */

@@ -282,6 +282,44 @@ describe('step: Distributed Map runs its iterations as child executions', () => 
     expect(commandsOf(result, 'UpdateMapRun')[0]?.status).toBe('ABORTED');
   });
 
+  it('applies UpdateMapRun: more concurrency starts more children, a lower tolerance fails', async () => {
+    const definition = machine({ MaxConcurrency: 1, ToleratedFailureCount: 5 });
+    const first = await step(definition, undefined, started([1, 2, 3, 4]));
+    const [a] = commandsOf(first, 'StartChildExecution');
+    const mapRunArn = a?.mapRunArn ?? '';
+    const wider = await step(definition, first.snapshot, {
+      type: 'MapRunUpdated',
+      now: T1,
+      mapRunArn,
+      maxConcurrency: 3,
+    });
+    expect(commandsOf(wider, 'StartChildExecution').map((c) => c.index)).toEqual([1, 2]);
+    expect(commandsOf(wider, 'UpdateMapRun')[0]).toMatchObject({
+      maxConcurrency: 3,
+      toleratedFailureCount: 5,
+      counts: { running: 3, pending: 1 },
+    });
+    const oneFailed = await step(
+      definition,
+      wider.snapshot,
+      ended(a, { status: 'FAILED', error: 'E', cause: 'C' }),
+    );
+    expect(oneFailed.snapshot.status).toBe('RUNNING');
+    const stricter = await step(definition, oneFailed.snapshot, {
+      type: 'MapRunUpdated',
+      now: T1,
+      mapRunArn,
+      toleratedFailureCount: 0,
+    });
+    expect(stricter.snapshot).toMatchObject({
+      status: 'FAILED',
+      error: 'States.ExceedToleratedFailureThreshold',
+    });
+    await expect(
+      step(definition, stricter.snapshot, { type: 'MapRunUpdated', now: T1, mapRunArn }),
+    ).rejects.toThrow(RangeError);
+  });
+
   it('starts a new Map Run when the Map state is retried', async () => {
     const definition = machine({
       Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 1 }],

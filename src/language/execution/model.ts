@@ -281,6 +281,16 @@ export type StepEvent =
       readonly output?: JsonValue;
       readonly error?: string;
       readonly cause?: string;
+    }
+  /** UpdateMapRun: new limits for a running Map Run; members left out keep their values. */
+  | {
+      readonly type: 'MapRunUpdated';
+      readonly now: string;
+      readonly tokenKey?: string;
+      readonly mapRunArn: string;
+      readonly maxConcurrency?: number;
+      readonly toleratedFailureCount?: number;
+      readonly toleratedFailurePercentage?: number;
     };
 
 /** What the engine must do next. */
@@ -329,6 +339,10 @@ export type Command =
       readonly mapRunArn: string;
       readonly status: MapRunStatus;
       readonly counts: MapRunCounts;
+      /** The limits in force (UpdateMapRun may change them). */
+      readonly maxConcurrency: number;
+      readonly toleratedFailureCount?: number;
+      readonly toleratedFailurePercentage?: number;
       /** The execution was redriven and the Map Run with it. */
       readonly redriven?: true;
     }

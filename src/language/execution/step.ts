@@ -87,8 +87,17 @@ type Continuation = { readonly stateName: string; readonly input: JsonValue } | 
 /** ChildrenProgress while a step call works on it. */
 interface WorkingChildren extends Omit<
   ChildrenProgress,
-  'pending' | 'activeCount' | 'results' | 'mapRun'
+  | 'pending'
+  | 'activeCount'
+  | 'results'
+  | 'mapRun'
+  | 'maxConcurrency'
+  | 'toleratedFailureCount'
+  | 'toleratedFailurePercentage'
 > {
+  maxConcurrency: number;
+  toleratedFailureCount?: number;
+  toleratedFailurePercentage?: number;
   pending: readonly PendingChild[];
   /** Children before this index in `pending` have been launched (sliced off on flush). */
   nextPending: number;
@@ -222,6 +231,9 @@ class Stepper {
         break; // handled above, whatever the status
       case 'ChildExecutionEnded':
         this.onChildExecutionEnded(event);
+        break;
+      case 'MapRunUpdated':
+        this.onMapRunUpdated(event);
         break;
       default:
         assertNever(event, 'event');
@@ -983,6 +995,33 @@ class Stepper {
     );
   }
 
+  private onMapRunUpdated(event: Extract<StepEvent, { type: 'MapRunUpdated' }>): void {
+    for (const run of this.runs.values()) {
+      const position = run.position;
+      if (position.kind !== 'children' || position.children.mapRun?.arn !== event.mapRunArn) {
+        continue;
+      }
+      const progress = this.workingChildren(run.id);
+      const mapRun = progress?.mapRun;
+      if (!progress || !mapRun) break;
+      if (event.maxConcurrency !== undefined) progress.maxConcurrency = event.maxConcurrency;
+      if (event.toleratedFailureCount !== undefined) {
+        progress.toleratedFailureCount = event.toleratedFailureCount;
+      }
+      if (event.toleratedFailurePercentage !== undefined) {
+        progress.toleratedFailurePercentage = event.toleratedFailurePercentage;
+      }
+      // A lower threshold may already be exceeded; a higher concurrency starts more children.
+      if (progress.failed > 0 && exceedsTolerance(progress, progress.failed)) {
+        this.failMapRun(run.id, position, progress, mapRun);
+      } else {
+        this.launchChildExecutions(progress, mapRun);
+      }
+      return;
+    }
+    throw new RangeError(`no running Map Run ${event.mapRunArn}`);
+  }
+
   private settleChildExecution(
     parentId: string,
     position: Extract<Position, { kind: 'children' }>,
@@ -1080,6 +1119,7 @@ class Stepper {
       mapRunArn: mapRun.arn,
       status,
       counts: countsOf(pending, progress.results.length, mapRun),
+      ...limitsOf(progress),
     });
   }
 
@@ -1337,6 +1377,7 @@ class Stepper {
             mapRunArn: mapRun.arn,
             status: 'RUNNING',
             counts: countsOf(children.pending.length, children.results.length, mapRun),
+            ...limitsOf(children),
             redriven: true,
           });
         }
@@ -1555,6 +1596,28 @@ function unfinishedChildren(
     ...mapRun.failedChildren,
     ...pending,
   ].sort((a, b) => a.index - b.index);
+}
+
+/** A Map Run's limits as UpdateMapRun carries them. */
+function limitsOf(
+  progress: Pick<
+    ChildrenProgress,
+    'maxConcurrency' | 'toleratedFailureCount' | 'toleratedFailurePercentage'
+  >,
+): {
+  maxConcurrency: number;
+  toleratedFailureCount?: number;
+  toleratedFailurePercentage?: number;
+} {
+  return {
+    maxConcurrency: progress.maxConcurrency,
+    ...(progress.toleratedFailureCount === undefined
+      ? {}
+      : { toleratedFailureCount: progress.toleratedFailureCount }),
+    ...(progress.toleratedFailurePercentage === undefined
+      ? {}
+      : { toleratedFailurePercentage: progress.toleratedFailurePercentage }),
+  };
 }
 
 function countsOf(

@@ -94,12 +94,16 @@ export async function applyMapRunChanges(
     await db.query(
       `UPDATE map_runs SET status = ?, items_total = ?, items_pending = ?, items_running = ?,
          items_succeeded = ?, items_failed = ?, items_timed_out = ?, items_aborted = ?,
+         max_concurrency = ?, tolerated_failure_count = ?, tolerated_failure_percentage = ?,
          stopped_at = ${finished ? '?' : 'NULL'}
          ${change.redriven ? ', redrive_count = redrive_count + 1, redrive_date = ?' : ''}
        WHERE arn = ? AND execution = ?`,
       [
         change.status,
         ...countValues,
+        change.maxConcurrency,
+        change.toleratedFailureCount,
+        change.toleratedFailurePercentage,
         ...(finished ? [change.at] : []),
         ...(change.redriven ? [change.at] : []),
         change.arn,

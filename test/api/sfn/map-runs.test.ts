@@ -11,6 +11,7 @@ import {
   ListExecutionsCommand,
   ListMapRunsCommand,
   StartExecutionCommand,
+  UpdateMapRunCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isJsonObject } from '../../../src/common/index.js';
@@ -156,6 +157,69 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it('UpdateMapRun raises MaxConcurrency of a running Map Run', async () => {
+      const h = await startHarness({ backend });
+      try {
+        const waiting = JSON.stringify({
+          StartAt: 'Each',
+          States: {
+            Each: {
+              Type: 'Map',
+              MaxConcurrency: 1,
+              ItemProcessor: {
+                ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+                StartAt: 'Wait',
+                States: {
+                  Wait: {
+                    Type: 'Task',
+                    Resource: 'arn:aws:states:::http:invoke.waitForTaskToken',
+                    Parameters: { 'token.$': '$$.Task.Token' },
+                    End: true,
+                  },
+                },
+              },
+              End: true,
+            },
+          },
+        });
+        await h.client.send(
+          new CreateStateMachineCommand({ name: 'slow', definition: waiting, roleArn: ROLE }),
+        );
+        const { executionArn } = await h.client.send(
+          new StartExecutionCommand({
+            stateMachineArn: `${SM_PREFIX}slow`,
+            input: JSON.stringify([1, 2, 3]),
+          }),
+        );
+        await h.settle();
+        const { mapRuns } = await h.client.send(new ListMapRunsCommand({ executionArn }));
+        const mapRunArn = mapRuns?.[0]?.mapRunArn ?? '';
+        const before = await h.client.send(new DescribeMapRunCommand({ mapRunArn }));
+        expect(before).toMatchObject({
+          status: 'RUNNING',
+          maxConcurrency: 1,
+          itemCounts: { running: 1, pending: 2 },
+        });
+        await h.client.send(new UpdateMapRunCommand({ mapRunArn, maxConcurrency: 3 }));
+        await h.settle();
+        const after = await h.client.send(new DescribeMapRunCommand({ mapRunArn }));
+        expect(after).toMatchObject({
+          status: 'RUNNING',
+          maxConcurrency: 3,
+          itemCounts: { running: 3, pending: 0 },
+        });
+        const running = await h.client.send(
+          new ListExecutionsCommand({ mapRunArn, statusFilter: 'RUNNING' }),
+        );
+        expect(running.executions).toHaveLength(3);
+        expect((await rejection(h.client.send(new UpdateMapRunCommand({ mapRunArn })))).name).toBe(
+          'ValidationException',
+        );
+      } finally {
+        await h.close();
+      }
+    });
+
     it('answers AWS exceptions for unknown Map Runs and executions', async () => {
       const h = await startHarness({ backend });
       try {
@@ -167,6 +231,13 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         expect(
           (await rejection(h.client.send(new ListExecutionsCommand({ mapRunArn: unknownRun }))))
             .name,
+        ).toBe('ResourceNotFound');
+        expect(
+          (
+            await rejection(
+              h.client.send(new UpdateMapRunCommand({ mapRunArn: unknownRun, maxConcurrency: 1 })),
+            )
+          ).name,
         ).toBe('ResourceNotFound');
         expect(
           (
