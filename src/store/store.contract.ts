@@ -1484,6 +1484,13 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
           key: 'child:c1',
           leaseOwner: null,
         });
+        // A parent that is gone (purged) takes nothing, and the child's commit goes through.
+        const orphan = notify.map((work) => ({ ...work, execution: 'arn:gone' }));
+        const { record: late } = await store.executions.start(
+          execution('c2', { id: 'arn:child-2', workflow: 'deploy/Each', mapRun: MAP_RUN }),
+        );
+        await store.executions.commit(late.id, 1, { ...finished(3), notify: orphan });
+        expect((await store.executions.get(late.id))?.status).toBe('SUCCEEDED');
       }),
     );
 

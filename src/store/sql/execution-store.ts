@@ -378,11 +378,21 @@ async function applyDueWork(db: SqlRunner, execution: string, step: StepCommit):
     );
   }
   for (const work of step.notify ?? []) {
-    // Another execution's work: written once, whoever commits it first (at-least-once senders).
+    // Another execution's work: written once, whoever commits it first (at-least-once senders),
+    // and dropped when that execution is gone (purged): the sender's commit must not fail.
     await db.query(
       `INSERT INTO due_work (execution, key, kind, due_at, payload, activity)
-       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (execution, key) DO NOTHING`,
-      [work.execution, work.key, work.kind, work.dueAt, work.payload, work.activity ?? null],
+       SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM executions WHERE id = ?)
+       ON CONFLICT (execution, key) DO NOTHING`,
+      [
+        work.execution,
+        work.key,
+        work.kind,
+        work.dueAt,
+        work.payload,
+        work.activity ?? null,
+        work.execution,
+      ],
     );
   }
   if (db.dialect === 'postgres') {
