@@ -10,6 +10,7 @@
  * that runs out, and another node runs it again with the same idempotency key).
  */
 import type { Clock, JsonValue } from '../common/index.js';
+import { assertNever } from '../common/index.js';
 import type { TaskOutcome, TaskRunner } from '../integrations/index.js';
 import type {
   Command,
@@ -33,6 +34,7 @@ import type {
   ClaimedWork,
   DueWork,
   ExecutionRecord,
+  MapRunChange,
   ExecutionStatus,
   Store,
   StepCommit,
@@ -257,6 +259,30 @@ export class Engine {
   }
 
   /**
+   * UpdateMapRun: new MaxConcurrency or tolerances for a running Map Run, applied by its
+   * parent's next step (more children may start; a lower threshold may fail the Map Run).
+   * Returns false when the Map Run is not running (it ended, or its execution did).
+   * @throws EngineError EXECUTION_NOT_FOUND when the parent execution is gone
+   */
+  async updateMapRun(
+    mapRunArn: string,
+    changes: {
+      readonly maxConcurrency?: number;
+      readonly toleratedFailureCount?: number;
+      readonly toleratedFailurePercentage?: number;
+    },
+  ): Promise<boolean> {
+    const mapRun = await this.options.store.mapRuns.get(mapRunArn);
+    if (mapRun === undefined || mapRun.status !== 'RUNNING') return false;
+    const applied = await this.apply(
+      mapRun.execution,
+      (now) => ({ type: 'MapRunUpdated', now, mapRunArn, ...changes }),
+      [],
+    );
+    return applied !== undefined;
+  }
+
+  /**
    * Calls `listener` with every change this node commits and every task it runs, until the
    * returned function is called. A listener that throws is reported to `onError`, never to the
    * engine's own work.
@@ -274,22 +300,45 @@ export class Engine {
   async start(
     request: StartRequest,
   ): Promise<{ readonly execution: ExecutionRecord; readonly created: boolean }> {
-    const { store } = this.options;
     checkName('execution', request.name);
     const target = await this.resolveTarget(request);
-    const definition = this.parse(target.definition, request.workflow);
+    return this.begin({
+      workflow: request.workflow,
+      name: request.name,
+      input: request.input,
+      definition: target.definition,
+      version: target.version,
+      alias: request.alias ?? null,
+      revisionId: target.revisionId,
+    });
+  }
+
+  /** Steps a new execution's first event and records it with that step. */
+  private async begin(start: {
+    readonly workflow: string;
+    readonly name: string;
+    readonly input: JsonValue;
+    readonly definition: string;
+    readonly version: number | null;
+    readonly alias: string | null;
+    readonly revisionId: string;
+    readonly mapRun?: { readonly arn: string; readonly parentId: string };
+  }): Promise<{ readonly execution: ExecutionRecord; readonly created: boolean }> {
+    const { store } = this.options;
+    const definition = this.parse(start.definition, start.workflow);
     const now = this.now();
     const { region = 'local', account = '000000000000' } = this.options;
-    const id = `arn:aws:states:${region}:${account}:execution:${request.workflow}:${request.name}`;
+    const id = `arn:aws:states:${region}:${account}:execution:${start.workflow}:${start.name}`;
     const result = await step(definition, undefined, {
       type: 'ExecutionStarted',
       now,
       execution: {
         id,
-        name: request.name,
-        input: request.input,
-        stateMachineId: `arn:aws:states:${region}:${account}:stateMachine:${request.workflow}`,
-        stateMachineName: request.workflow,
+        name: start.name,
+        input: start.input,
+        stateMachineId: `arn:aws:states:${region}:${account}:stateMachine:${start.workflow}`,
+        stateMachineName: start.workflow,
+        ...(start.mapRun === undefined ? {} : { mapRun: start.mapRun }),
       },
       seed: Math.floor(this.options.random() * 0x7fffffff),
       tokenKey: this.options.tokenKey(),
@@ -298,18 +347,19 @@ export class Engine {
     const first = toCommit(result, now, []);
     const { record, created } = await store.executions.start({
       id,
-      workflow: request.workflow,
-      version: target.version,
-      alias: request.alias ?? null,
-      revisionId: target.revisionId,
-      name: request.name,
-      input: JSON.stringify(request.input),
-      definition: target.definition,
+      workflow: start.workflow,
+      version: start.version,
+      alias: start.alias,
+      revisionId: start.revisionId,
+      name: start.name,
+      input: JSON.stringify(start.input),
+      definition: start.definition,
       startedAt: now,
       first,
+      ...(start.mapRun === undefined ? {} : { mapRun: start.mapRun.arn }),
     });
     if (created) {
-      if ((first.schedule?.length ?? 0) > 0) this.wake();
+      if (hasNewWork(first)) this.wake();
       this.wakeActivityWorkers(result.commands);
       this.emit({ kind: 'committed', executionId: id, ...changeOf(first) });
     }
@@ -350,6 +400,11 @@ export class Engine {
   private async carryOut(work: ClaimedWork): Promise<void> {
     if (work.kind === 'timer') {
       await this.fireTimer(work);
+      return;
+    }
+    const child = childWorkOf(work.payload);
+    if (child !== undefined) {
+      await this.carryOutChildWork(work, child);
       return;
     }
     const poll = pollPayloadOf(work.payload);
@@ -462,6 +517,125 @@ export class Engine {
   }
 
   // ----------------------------------------------------------------------------------------
+
+  /**
+   * Distributed Map work: start a child execution (at least once; its name is fixed, so a
+   * second start finds the first), stop one, or hand a child's end to its parent.
+   */
+  private async carryOutChildWork(work: ClaimedWork, child: ChildWork): Promise<void> {
+    switch (child.type) {
+      case 'StartChildExecution':
+        // In the background, like a task: the child's first step may run many states.
+        this.track(this.startChildExecution(work, child));
+        return;
+      case 'StopChildExecution': {
+        const childId = await this.childExecutionId(child.mapRunArn, child.name);
+        if (childId !== undefined) {
+          try {
+            await this.stop(childId, '', `The Map Run ${child.mapRunArn} stopped it.`);
+          } catch (error: unknown) {
+            // Never started (its start was retired with this stop): nothing to stop.
+            if (!(error instanceof EngineError && error.code === 'EXECUTION_NOT_FOUND')) {
+              throw error;
+            }
+          }
+        }
+        await this.retireWork(work.execution, [work.key]);
+        return;
+      }
+      case 'ChildEnded':
+        await this.childEnded(work, child);
+        return;
+      default:
+        assertNever(child, 'child work');
+    }
+  }
+
+  private async startChildExecution(
+    work: ClaimedWork,
+    command: Extract<ChildWork, { type: 'StartChildExecution' }>,
+  ): Promise<void> {
+    const { store } = this.options;
+    const mapRun = await store.mapRuns.get(command.mapRunArn);
+    const childId = await this.childExecutionId(command.mapRunArn, command.name);
+    if (mapRun !== undefined && childId !== undefined) {
+      const existing = await store.executions.get(childId);
+      if (existing === undefined) {
+        try {
+          await this.begin({
+            workflow: mapRun.machineName,
+            name: command.name,
+            input: command.input,
+            definition: mapRun.definition,
+            version: null,
+            alias: null,
+            revisionId: '',
+            mapRun: { arn: mapRun.arn, parentId: mapRun.execution },
+          });
+        } catch (error: unknown) {
+          // Another node started it meanwhile: the same child, by its name.
+          if (!(isStoreError(error) && error.code === 'ALREADY_EXISTS')) throw error;
+        }
+      }
+    }
+    await this.retireWork(work.execution, [work.key]);
+  }
+
+  /** Feeds a child execution's end to its parent (the child's last commit scheduled this). */
+  private async childEnded(
+    work: ClaimedWork,
+    ended: Extract<ChildWork, { type: 'ChildEnded' }>,
+  ): Promise<void> {
+    const child = await this.options.store.executions.get(ended.childId);
+    if (child?.status === 'RUNNING' || child?.status === 'PENDING_REDRIVE') {
+      await this.retireWork(work.execution, [work.key]); // redriven since: it will end again
+      return;
+    }
+    const { mapRunArn, name } = ended;
+    const base = { type: 'ChildExecutionEnded', mapRunArn, name } as const;
+    let outcome: Omit<Extract<StepEvent, { type: 'ChildExecutionEnded' }>, 'now'>;
+    if (child === undefined) {
+      const cause = `The child execution ${ended.childId} no longer exists.`;
+      outcome = { ...base, status: 'FAILED', error: 'States.Runtime', cause };
+    } else if (child.status === 'SUCCEEDED') {
+      // The store keeps the output as the JSON text the child's step produced.
+      const output = child.output === null ? null : (JSON.parse(child.output) as JsonValue);
+      outcome = { ...base, status: 'SUCCEEDED', output };
+    } else {
+      const error = child.error ?? '';
+      outcome = { ...base, status: child.status, error, cause: child.cause ?? '' };
+    }
+    await this.apply(work.execution, (now) => ({ ...outcome, now }), [work.key]);
+  }
+
+  /** The ARN of a Map Run's child execution named `name`. */
+  private async childExecutionId(mapRunArn: string, name: string): Promise<string | undefined> {
+    const mapRun = await this.options.store.mapRuns.get(mapRunArn);
+    if (mapRun === undefined) return undefined;
+    const { region = 'local', account = '000000000000' } = this.options;
+    return `arn:aws:states:${region}:${account}:execution:${mapRun.machineName}:${name}`;
+  }
+
+  /** Removes done work in a commit with no events (a compare-and-set like any other). */
+  private async retireWork(executionId: string, keys: readonly string[]): Promise<void> {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const stored = await this.options.store.executions.snapshot(executionId);
+      if (!stored) return;
+      const snapshot = parseSnapshot(stored.snapshot);
+      try {
+        await this.options.store.executions.commit(executionId, stored.revision, {
+          status: snapshot.status,
+          snapshot: stored.snapshot,
+          events: [],
+          retire: keys,
+          ...terminal(snapshot),
+        });
+        return;
+      } catch (error: unknown) {
+        if (!isConflict(error)) throw error;
+      }
+    }
+  }
 
   private async fireTimer(work: ClaimedWork): Promise<void> {
     const taskTimer = taskTimerOf(work.key);
@@ -900,7 +1074,7 @@ export class Engine {
       }
       if (result === undefined) return undefined;
       this.abortCancelled(executionId, result.commands);
-      if ((committed.schedule?.length ?? 0) > 0) this.wake();
+      if (hasNewWork(committed)) this.wake();
       this.wakeActivityWorkers(result.commands);
       this.emit({ kind: 'committed', executionId, ...changeOf(committed) });
       return result;
@@ -1015,8 +1189,9 @@ export class Engine {
 
 /** Turns a step result into the store's atomic commit. */
 function toCommit(result: StepResult, now: string, retire: readonly string[]): StepCommit {
-  const schedule: DueWork[] = [];
+  let schedule: DueWork[] = [];
   const retired = [...retire];
+  const mapRuns: MapRunChange[] = [];
   for (const command of result.commands) {
     switch (command.type) {
       case 'ScheduleTask': {
@@ -1052,10 +1227,59 @@ function toCommit(result: StepResult, now: string, retire: readonly string[]): S
       case 'CancelTimer':
         retired.push(command.timerId);
         break;
+      case 'StartMapRun':
+        mapRuns.push({
+          kind: 'start',
+          arn: command.mapRunArn,
+          stateName: command.stateName,
+          machineName: command.machineName,
+          definition: JSON.stringify(command.definition),
+          maxConcurrency: command.maxConcurrency,
+          toleratedFailureCount: command.toleratedFailureCount ?? null,
+          toleratedFailurePercentage: command.toleratedFailurePercentage ?? null,
+          counts: { ...NO_ITEMS, pending: command.itemCount, total: command.itemCount },
+          at: now,
+        });
+        break;
+      case 'UpdateMapRun':
+        mapRuns.push({
+          kind: 'update',
+          arn: command.mapRunArn,
+          status: command.status,
+          counts: command.counts,
+          maxConcurrency: command.maxConcurrency,
+          toleratedFailureCount: command.toleratedFailureCount ?? null,
+          toleratedFailurePercentage: command.toleratedFailurePercentage ?? null,
+          at: now,
+          redriven: command.redriven === true,
+        });
+        break;
+      case 'StartChildExecution':
+        schedule.push({
+          key: CHILD_START + command.name,
+          kind: 'task',
+          dueAt: now,
+          payload: JSON.stringify(command),
+        });
+        break;
+      case 'StopChildExecution': {
+        // Started in this same step (it ended at once): the start is simply not written.
+        const startKey = CHILD_START + command.name;
+        schedule = schedule.filter((work) => work.key !== startKey);
+        retired.push(startKey);
+        schedule.push({
+          key: CHILD_STOP + command.name,
+          kind: 'task',
+          dueAt: now,
+          payload: JSON.stringify(command),
+        });
+        break;
+      }
       case 'CompleteExecution':
         break;
     }
   }
+  const notify = childEndNotice(result.snapshot, now);
   return {
     status: result.snapshot.status,
     snapshot: JSON.stringify(result.snapshot),
@@ -1064,7 +1288,69 @@ function toCommit(result: StepResult, now: string, retire: readonly string[]): S
     retire: retired,
     ...terminal(result.snapshot),
     ...(result.snapshot.status === 'RUNNING' ? {} : { stoppedAt: now }),
+    ...(mapRuns.length === 0 ? {} : { mapRuns }),
+    ...(notify === undefined ? {} : { notify: [notify] }),
   };
+}
+
+const CHILD_START = 'child-start:';
+const CHILD_STOP = 'child-stop:';
+const CHILD_END = 'child-end:';
+const NO_ITEMS = { pending: 0, running: 0, succeeded: 0, failed: 0, timedOut: 0, aborted: 0 };
+
+/**
+ * A Map Run child that ended tells its parent in the same commit: due work on the parent, so
+ * the parent hears of it even when this node dies right after (any node claims it).
+ */
+function childEndNotice(
+  snapshot: ExecutionSnapshot,
+  now: string,
+): (DueWork & { readonly execution: string }) | undefined {
+  const mapRun = snapshot.execution.mapRun;
+  if (mapRun === undefined || snapshot.status === 'RUNNING') return undefined;
+  const { name } = snapshot.execution;
+  const payload: ChildWork = {
+    type: 'ChildEnded',
+    childId: snapshot.execution.id,
+    mapRunArn: mapRun.arn,
+    name,
+  };
+  return {
+    execution: mapRun.parentId,
+    key: CHILD_END + name,
+    kind: 'task',
+    dueAt: now,
+    payload: JSON.stringify(payload),
+  };
+}
+
+/** Distributed Map work kept in due_work payloads. */
+type ChildWork =
+  | Extract<Command, { type: 'StartChildExecution' }>
+  | Extract<Command, { type: 'StopChildExecution' }>
+  | {
+      readonly type: 'ChildEnded';
+      readonly childId: string;
+      readonly mapRunArn: string;
+      readonly name: string;
+    };
+
+function childWorkOf(payload: string): ChildWork | undefined {
+  const value: unknown = JSON.parse(payload);
+  if (typeof value !== 'object' || value === null || !('type' in value)) return undefined;
+  return value.type === 'StartChildExecution' ||
+    value.type === 'StopChildExecution' ||
+    value.type === 'ChildEnded'
+    ? (value as ChildWork) // written by toCommit / childEndNotice
+    : undefined;
+}
+
+function hasNewWork(commit: StepCommit): boolean {
+  return (commit.schedule?.length ?? 0) > 0 || (commit.notify?.length ?? 0) > 0;
+}
+
+function isStoreError(error: unknown): error is { readonly code: string } {
+  return typeof error === 'object' && error !== null && 'code' in error;
 }
 
 /** Adds work to a commit, unless the step ended the execution (which retires everything). */

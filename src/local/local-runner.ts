@@ -22,6 +22,7 @@ const REGION = 'local';
 const ACCOUNT = '000000000000';
 
 type ScheduledTask = Extract<Command, { type: 'ScheduleTask' }>;
+type ChildStart = Extract<Command, { type: 'StartChildExecution' }>;
 
 /**
  * Runs `definition` to completion.
@@ -34,6 +35,15 @@ export async function runLocal(
   definition: StateMachineDefinition,
   options: LocalRunOptions = {},
 ): Promise<LocalRunResult> {
+  return runWithMocks(definition, options, new MockCursor(options.mocks ?? {}));
+}
+
+/** Runs one execution; Distributed Map children share the parent's mock cursor. */
+async function runWithMocks(
+  definition: StateMachineDefinition,
+  options: LocalRunOptions,
+  mocks: MockCursor,
+): Promise<LocalRunResult> {
   const machineName = options.stateMachineName ?? 'conformance';
   const executionName = options.executionName ?? 'conformance';
   const startTime = options.startTime ?? DEFAULT_START_TIME;
@@ -44,10 +54,12 @@ export async function runLocal(
       `startTime "${startTime}" is not an RFC 3339 timestamp (e.g. 2026-01-01T00:00:00Z)`,
     );
   }
-  const mocks = new MockCursor(options.mocks ?? {});
   const history: HistoryEvent[] = [];
   const tasks: ScheduledTask[] = [];
   const timers = new Map<string, PendingTimer>();
+  // Distributed Map children run here one after another, each to its end, as runs of their own.
+  const mapRuns = new Map<string, StateMachineDefinition>();
+  const children: ChildStart[] = [];
   const limits = {
     ...(options.payloadLimitBytes === undefined ? {} : { payloadBytes: options.payloadLimitBytes }),
     ...(options.historyEventLimit === undefined
@@ -84,6 +96,18 @@ export async function runLocal(
         case 'CancelTimer':
           timers.delete(command.timerId);
           break;
+        case 'StartMapRun':
+          mapRuns.set(command.mapRunArn, command.definition);
+          break;
+        case 'StartChildExecution':
+          children.push(command);
+          break;
+        case 'StopChildExecution': {
+          const at = children.findIndex((c) => c.name === command.name);
+          if (at >= 0) children.splice(at, 1);
+          break;
+        }
+        case 'UpdateMapRun':
         case 'CompleteExecution':
           break;
       }
@@ -107,6 +131,32 @@ export async function runLocal(
   while (snapshot?.status === 'RUNNING') {
     const task = tasks.shift();
     const now = formatTimestamp(nowMs);
+    const child = task ? undefined : children.shift();
+    if (child) {
+      const childDefinition = mapRuns.get(child.mapRunArn);
+      if (!childDefinition) throw new LocalRunnerError('STUCK', 'a child of an unknown Map Run');
+      const ended = await runWithMocks(
+        childDefinition,
+        {
+          ...options,
+          input: child.input,
+          startTime: now,
+          executionName: child.name,
+          stateMachineName: `${machineName}/${child.mapRunArn.replace(/^.*\/|:[^:]*$/g, '')}`,
+        },
+        mocks,
+      );
+      await apply({
+        type: 'ChildExecutionEnded',
+        now,
+        mapRunArn: child.mapRunArn,
+        name: child.name,
+        ...(ended.status === 'SUCCEEDED'
+          ? { status: ended.status, output: ended.output }
+          : { status: ended.status, error: ended.error, cause: ended.cause }),
+      });
+      continue;
+    }
     if (task) {
       await apply({ type: 'TaskStarted', now, taskId: task.taskId });
       if (snapshot.status !== 'RUNNING') break;

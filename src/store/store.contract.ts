@@ -1311,6 +1311,201 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
     );
   });
 
+  describe(`${label}: map runs`, () => {
+    const MAP_RUN = 'arn:aws:states:local:000000000000:mapRun:deploy/Each:1111';
+    const counts = (over: Partial<Record<string, number>> = {}) => ({
+      pending: 3,
+      running: 0,
+      succeeded: 0,
+      failed: 0,
+      timedOut: 0,
+      aborted: 0,
+      total: 3,
+      ...over,
+    });
+    const startRun = (arn: string, at = T1): StepCommit => ({
+      status: 'RUNNING',
+      snapshot: '{"s":2}',
+      events: events(3, 1, at),
+      mapRuns: [
+        {
+          kind: 'start',
+          arn,
+          stateName: 'Each',
+          machineName: 'deploy/Each',
+          definition: '{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}',
+          maxConcurrency: 2,
+          toleratedFailureCount: null,
+          toleratedFailurePercentage: 12.5,
+          counts: counts(),
+          at,
+        },
+      ],
+    });
+
+    it(
+      'records a Map Run with its parent step, and its updates with later steps',
+      withStore(async ({ store }) => {
+        const { record } = await store.executions.start(execution('e1'));
+        await store.executions.commit(record.id, 1, startRun(MAP_RUN));
+        expect(await store.mapRuns.get(MAP_RUN)).toMatchObject({
+          arn: MAP_RUN,
+          execution: record.id,
+          status: 'RUNNING',
+          machineName: 'deploy/Each',
+          maxConcurrency: 2,
+          toleratedFailureCount: null,
+          toleratedFailurePercentage: 12.5,
+          counts: counts(),
+          startedAt: T1,
+          stoppedAt: null,
+          redriveCount: 0,
+          redriveDate: null,
+        });
+        const update = (status: 'RUNNING' | 'FAILED', redriven: boolean, at: string) => ({
+          kind: 'update' as const,
+          arn: MAP_RUN,
+          status,
+          counts: counts({ pending: 0, running: 1, failed: 2 }),
+          maxConcurrency: 5,
+          toleratedFailureCount: 1,
+          toleratedFailurePercentage: null,
+          at,
+          redriven,
+        });
+        await store.executions.commit(record.id, 2, {
+          status: 'FAILED',
+          snapshot: '{"s":3}',
+          events: events(4, 1, T2),
+          mapRuns: [update('RUNNING', false, T2), update('FAILED', false, T2)],
+        });
+        expect(await store.mapRuns.get(MAP_RUN)).toMatchObject({
+          status: 'FAILED',
+          stoppedAt: T2,
+          maxConcurrency: 5,
+          toleratedFailureCount: 1,
+          toleratedFailurePercentage: null,
+          counts: counts({ pending: 0, running: 1, failed: 2 }),
+        });
+        await store.executions.commit(record.id, 3, {
+          status: 'RUNNING',
+          snapshot: '{"s":4}',
+          events: events(5, 1, T2),
+          mapRuns: [update('RUNNING', true, T2)],
+        });
+        expect(await store.mapRuns.get(MAP_RUN)).toMatchObject({
+          status: 'RUNNING',
+          stoppedAt: null,
+          redriveCount: 1,
+          redriveDate: T2,
+        });
+        expect(await store.mapRuns.get('arn:none')).toBeUndefined();
+      }),
+    );
+
+    it(
+      'writes nothing of a Map Run when its step loses the race',
+      withStore(async ({ store }) => {
+        const { record } = await store.executions.start(execution('e1'));
+        await store.executions.commit(record.id, 1, finished(3));
+        await expectCode(store.executions.commit(record.id, 1, startRun(MAP_RUN)), 'CONFLICT');
+        expect(await store.mapRuns.get(MAP_RUN)).toBeUndefined();
+      }),
+    );
+
+    it(
+      "lists an execution's Map Runs oldest first, a page at a time",
+      withStore(async ({ store }) => {
+        const { record } = await store.executions.start(execution('e1'));
+        await store.executions.start(execution('e2'));
+        await store.executions.commit(record.id, 1, startRun(`${MAP_RUN}-a`, T1));
+        const second = startRun(`${MAP_RUN}-b`, T2);
+        await store.executions.commit(record.id, 2, { ...second, events: events(4, 1, T2) });
+        const first = await store.mapRuns.list(record.id, { limit: 1 });
+        expect(first.items.map((m) => m.arn)).toEqual([`${MAP_RUN}-a`]);
+        const rest = await store.mapRuns.list(record.id, {
+          limit: 1,
+          ...(first.nextToken === undefined ? {} : { after: first.nextToken }),
+        });
+        expect(rest.items.map((m) => m.arn)).toEqual([`${MAP_RUN}-b`]);
+        expect(rest.nextToken).toBeUndefined();
+        const other = `arn:aws:states:local:000000000000:execution:deploy:e2`;
+        expect((await store.mapRuns.list(other, { limit: 10 })).items).toEqual([]);
+      }),
+    );
+
+    it(
+      'files child executions under their Map Run and lists them by it',
+      withStore(async ({ store }) => {
+        const { record } = await store.executions.start(execution('parent'));
+        await store.executions.commit(record.id, 1, startRun(MAP_RUN));
+        const child = (name: string) =>
+          execution(name, {
+            id: `arn:aws:states:local:000000000000:execution:deploy/Each:${name}`,
+            workflow: 'deploy/Each',
+            mapRun: MAP_RUN,
+          });
+        await store.executions.start(child('c1'));
+        await store.executions.start(child('c2'));
+        const listed = await store.executions.list({ mapRun: MAP_RUN }, { limit: 10 });
+        expect(listed.items.map((e) => e.name).sort()).toEqual(['c1', 'c2']);
+        expect(listed.items[0]?.mapRun).toBe(MAP_RUN);
+        const parents = await store.executions.list({ workflow: 'deploy' }, { limit: 10 });
+        expect(parents.items.map((e) => e.name)).toEqual(['parent']);
+        expect(parents.items[0]?.mapRun).toBeNull();
+      }),
+    );
+
+    it(
+      "writes a child's end on its parent once, whoever commits it first",
+      withStore(async ({ store }) => {
+        const { record } = await store.executions.start(execution('parent'));
+        const { record: child } = await store.executions.start(
+          execution('c1', { id: 'arn:child', workflow: 'deploy/Each', mapRun: MAP_RUN }),
+        );
+        const notify = [
+          {
+            execution: record.id,
+            key: 'child:c1',
+            kind: 'task' as const,
+            dueAt: T1,
+            payload: '{}',
+          },
+        ];
+        await store.executions.commit(child.id, 1, { ...finished(3), notify });
+        await store.executions.start(
+          execution('c1', {
+            id: 'arn:child-again',
+            workflow: 'deploy/Again',
+            first: { ...finished(1), events: events(1, 1), notify },
+          }),
+        );
+        expect(await store.executions.dueWork(record.id, 'child:c1')).toMatchObject({
+          key: 'child:c1',
+          leaseOwner: null,
+        });
+        // A parent that is gone (purged) takes nothing, and the child's commit goes through.
+        const orphan = notify.map((work) => ({ ...work, execution: 'arn:gone' }));
+        const { record: late } = await store.executions.start(
+          execution('c2', { id: 'arn:child-2', workflow: 'deploy/Each', mapRun: MAP_RUN }),
+        );
+        await store.executions.commit(late.id, 1, { ...finished(3), notify: orphan });
+        expect((await store.executions.get(late.id))?.status).toBe('SUCCEEDED');
+      }),
+    );
+
+    it(
+      'removes the Map Runs of a purged execution',
+      withStore(async ({ store }) => {
+        const { record } = await store.executions.start(execution('e1'));
+        await store.executions.commit(record.id, 1, startRun(MAP_RUN));
+        await store.executions.commit(record.id, 2, { ...finished(4), stoppedAt: T1 });
+        expect(await store.executions.purge(T2, 10)).toBe(1);
+        expect(await store.mapRuns.get(MAP_RUN)).toBeUndefined();
+      }),
+    );
+  });
+
   describe(`${label}: retention`, () => {
     it(
       'removes executions that finished before the cutoff, with their history, and nothing else',

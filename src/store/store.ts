@@ -168,6 +168,8 @@ export interface ExecutionRecord {
   /** Bumped by every commit; a commit names the revision it builds on. */
   readonly revision: number;
   readonly eventCount: number;
+  /** For a child execution of a Distributed Map: its Map Run's ARN. */
+  readonly mapRun: string | null;
 }
 
 export interface NewExecution {
@@ -183,6 +185,8 @@ export interface NewExecution {
   readonly startedAt: string;
   /** The result of the first step: snapshot, status and the events it recorded. */
   readonly first: StepCommit;
+  /** For a child execution of a Distributed Map: its Map Run's ARN. */
+  readonly mapRun?: string;
 }
 
 /** Work to do when `dueAt` comes: fire a timer, or start a task. */
@@ -227,6 +231,78 @@ export interface StepCommit {
   readonly schedule?: readonly DueWork[];
   /** Keys of work this step consumes or cancels; removed in the same transaction. */
   readonly retire?: readonly string[];
+  /**
+   * Work for other executions, written in the same transaction unless a row with its key is
+   * there already (a child execution's end, due on its parent).
+   */
+  readonly notify?: readonly (DueWork & { readonly execution: string })[];
+  /** Map Runs this step started or advanced, applied in order in the same transaction. */
+  readonly mapRuns?: readonly MapRunChange[];
+}
+
+export type MapRunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+
+/** Items of a Map Run by status (DescribeMapRun itemCounts, without the S3 members). */
+export interface MapRunCounts {
+  readonly pending: number;
+  readonly running: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly timedOut: number;
+  readonly aborted: number;
+  readonly total: number;
+}
+
+export type MapRunChange =
+  | {
+      readonly kind: 'start';
+      readonly arn: string;
+      readonly stateName: string;
+      readonly machineName: string;
+      /** JSON text of the child state machine. */
+      readonly definition: string;
+      readonly maxConcurrency: number;
+      readonly toleratedFailureCount: number | null;
+      readonly toleratedFailurePercentage: number | null;
+      readonly counts: MapRunCounts;
+      readonly at: string;
+    }
+  | {
+      readonly kind: 'update';
+      readonly arn: string;
+      readonly status: MapRunStatus;
+      readonly counts: MapRunCounts;
+      readonly maxConcurrency: number;
+      readonly toleratedFailureCount: number | null;
+      readonly toleratedFailurePercentage: number | null;
+      readonly at: string;
+      /** Counts a redrive (redriveCount, redriveDate) and clears the stop date. */
+      readonly redriven: boolean;
+    };
+
+export interface MapRunRecord {
+  readonly arn: string;
+  /** The parent execution's ARN. */
+  readonly execution: string;
+  readonly stateName: string;
+  readonly machineName: string;
+  readonly definition: string;
+  readonly status: MapRunStatus;
+  readonly maxConcurrency: number;
+  readonly toleratedFailureCount: number | null;
+  readonly toleratedFailurePercentage: number | null;
+  readonly counts: MapRunCounts;
+  readonly startedAt: string;
+  readonly stoppedAt: string | null;
+  readonly redriveCount: number;
+  readonly redriveDate: string | null;
+}
+
+/** Map Runs (written through ExecutionStore.commit, read here). */
+export interface MapRunStore {
+  get(arn: string): Promise<MapRunRecord | undefined>;
+  /** The Map Runs an execution started, oldest first. */
+  list(execution: string, page: PageRequest): Promise<Page<MapRunRecord>>;
 }
 
 export interface ExecutionFilter {
@@ -240,6 +316,8 @@ export interface ExecutionFilter {
   readonly startedBefore?: string;
   /** true: only executions redriven at least once; false: only those never redriven. */
   readonly redriven?: boolean;
+  /** Only the child executions of this Map Run. */
+  readonly mapRun?: string;
 }
 
 export interface PendingActivityTask {
@@ -429,6 +507,7 @@ export interface Store {
   readonly executions: ExecutionStore;
   readonly tags: TagStore;
   readonly activities: ActivityStore;
+  readonly mapRuns: MapRunStore;
   /**
    * Calls `onWork` soon after another node commits due work (PostgreSQL LISTEN/NOTIFY), so idle
    * nodes wake at once instead of at their next poll. `topic` is `''` for work `claimDue` hands

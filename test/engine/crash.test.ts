@@ -136,6 +136,31 @@ const workflows: Record<string, object> = {
       },
     },
   },
+  // Each item runs as a child execution of a Map Run, at most two at a time.
+  distMap: {
+    StartAt: 'Each',
+    States: {
+      Each: {
+        Type: 'Map',
+        ItemsPath: '$.items',
+        MaxConcurrency: 2,
+        ItemSelector: { 'n.$': '$$.Map.Item.Value' },
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+          StartAt: 'Echo',
+          States: {
+            Echo: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::http:invoke',
+              Parameters: { 'n.$': '$.n' },
+              End: true,
+            },
+          },
+        },
+        End: true,
+      },
+    },
+  },
   parallel: {
     StartAt: 'Both',
     States: {
@@ -165,6 +190,7 @@ function expectedOutput(workflow: string, n: number): unknown {
     case 'waitThenTask':
       return { n, doubled: n * 2 };
     case 'retryMap':
+    case 'distMap':
       return [1, 2, 3].map((i) => ({ n: i, doubled: i * 2 }));
     case 'choiceLoop':
       return { n, count: 5 };
@@ -181,7 +207,7 @@ interface Started {
   readonly n: number;
 }
 
-/** Creates the workflows and starts 50 executions of each (300 in all). */
+/** Creates the workflows and starts 50 executions of each (10 of distMap): 310 in all. */
 async function startExecutions(store: Store): Promise<Started[]> {
   await store.migrate();
   for (const [name, definition] of Object.entries(workflows)) {
@@ -206,6 +232,7 @@ async function startExecutions(store: Store): Promise<Started[]> {
   const started: Started[] = [];
   for (let n = 0; n < 50; n++) {
     for (const workflow of Object.keys(workflows)) {
+      if (workflow === 'distMap' && n >= 10) continue; // its children are executions too
       const { execution } = await starter.start({
         workflow,
         name: `run-${n}`,
@@ -253,6 +280,7 @@ async function verify(store: Store, started: readonly Started[]): Promise<void> 
       parallel: 1 + 2,
       choiceLoop: 1 + 5 * 2 + 1,
       callback: 1,
+      distMap: 1,
     }[workflow];
     expect(entered, `${workflow} #${n}`).toHaveLength(expectedEntries ?? -1);
     if (workflow === 'retryMap') {
@@ -260,6 +288,28 @@ async function verify(store: Store, started: readonly Started[]): Promise<void> 
       expect(count('TaskFailed')).toBe(6);
     }
     if (workflow === 'callback') expect(count('TaskSucceeded')).toBe(1);
+    if (workflow === 'distMap') await verifyMapRun(store, id, count);
+  }
+}
+
+/** One Map Run, three children started once each, each ran its task once. */
+async function verifyMapRun(
+  store: Store,
+  id: string,
+  count: (type: string) => number,
+): Promise<void> {
+  expect(count('MapRunStarted')).toBe(1);
+  expect(count('MapRunSucceeded')).toBe(1);
+  const runs = (await store.mapRuns.list(id, { limit: 10 })).items;
+  expect(runs).toHaveLength(1);
+  const [mapRun] = runs;
+  expect(mapRun).toMatchObject({ status: 'SUCCEEDED', counts: { succeeded: 3, running: 0 } });
+  const children = (await store.executions.list({ mapRun: mapRun?.arn ?? '' }, { limit: 10 }))
+    .items;
+  expect(children.map((c) => c.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+  for (const child of children) {
+    const events = (await store.executions.history(child.id, { limit: 100 })).items;
+    expect(events.filter((e) => e.type === 'TaskStateEntered')).toHaveLength(1);
   }
 }
 

@@ -7,6 +7,7 @@ import {
   listActivities,
 } from './activity-actions.js';
 import type { SfnAction } from './context.js';
+import { describeMapRun, listMapRuns, updateMapRun } from './map-run-actions.js';
 import {
   describeExecution,
   getExecutionHistory,
@@ -63,6 +64,9 @@ export const ACTIONS: ReadonlyMap<string, SfnAction> = new Map<string, SfnAction
   ['ListExecutions', listExecutions],
   ['GetExecutionHistory', getExecutionHistory],
   ['RedriveExecution', redriveExecution],
+  ['ListMapRuns', listMapRuns],
+  ['DescribeMapRun', describeMapRun],
+  ['UpdateMapRun', updateMapRun],
   ['CreateActivity', createActivity],
   ['DeleteActivity', deleteActivity],
   ['DescribeActivity', describeActivity],

@@ -7,6 +7,7 @@
  *   alias          arn:aws:states:REGION:ACCOUNT:stateMachine:NAME:prod
  *   execution      arn:aws:states:REGION:ACCOUNT:execution:NAME:EXECUTION
  *   activity       arn:aws:states:REGION:ACCOUNT:activity:NAME
+ *   Map Run        arn:aws:states:REGION:ACCOUNT:mapRun:NAME/LABEL:UUID (concepts-examine-map-run)
  *
  * A version qualifier is a positive integer; an alias name has at least one letter, `_`, `-`
  * or `.` (the model's pattern for CharacterRestrictedName), so the two never collide.
@@ -20,7 +21,8 @@ export type ParsedArn =
   | { readonly kind: 'version'; readonly stateMachine: string; readonly version: number }
   | { readonly kind: 'alias'; readonly stateMachine: string; readonly alias: string }
   | { readonly kind: 'execution'; readonly stateMachine: string; readonly execution: string }
-  | { readonly kind: 'activity'; readonly activity: string };
+  | { readonly kind: 'activity'; readonly activity: string }
+  | { readonly kind: 'mapRun'; readonly stateMachine: string; readonly mapRun: string };
 
 export type ArnKind = ParsedArn['kind'];
 
@@ -98,6 +100,9 @@ export class Arns {
       throw invalidArn(`Invalid version number or alias name "${second}": ${arn}`);
     }
     if (type === 'activity' && second === undefined) return { kind: 'activity', activity: first };
+    if (type === 'mapRun' && second !== undefined) {
+      return { kind: 'mapRun', stateMachine: first, mapRun: second };
+    }
     if (type === 'execution' && second !== undefined) {
       return { kind: 'execution', stateMachine: first, execution: second };
     }
@@ -118,6 +123,7 @@ const KIND_NAMES: Readonly<Record<ArnKind, string>> = {
   alias: 'a state machine alias',
   execution: 'an execution',
   activity: 'an activity',
+  mapRun: 'a Map Run',
 };
 
 function describeKind(kind: ArnKind): string {

@@ -2,7 +2,7 @@
  * Executions: StartExecution, StartSyncExecution, StopExecution, DescribeExecution,
  * ListExecutions and GetExecutionHistory (API_<Action> in the Step Functions API reference).
  */
-import type { JsonValue } from '../../common/index.js';
+import type { JsonObject, JsonValue } from '../../common/index.js';
 import { EngineError } from '../../engine/index.js';
 import { parseJsonText } from '../../language/index.js';
 import type { ExecutionRecord, ExecutionStatus, WorkflowType } from '../../store/index.js';
@@ -25,6 +25,7 @@ import {
   executionListItem,
   historyEvent,
 } from './shapes.js';
+import { mapRunNotFound } from './map-run-actions.js';
 import { ARN_RULE, PAGE_SIZE_RULE, pageSize } from './state-machine-actions.js';
 import { fromEngineError, isStoreError, requireValidName } from './translate.js';
 
@@ -232,8 +233,12 @@ export const listExecutions: SfnAction = async (context, request) => {
     if (arn !== undefined) {
       throw validationError('Specify either the stateMachineArn or the mapRunArn, not both.');
     }
-    // Baton records no Map Runs (ListMapRuns is not served yet), so none can be found.
-    throw resourceNotFound(mapRunArn, `Map Run not found: '${mapRunArn}'`);
+    return listMapRunExecutions(context, mapRunArn, {
+      status,
+      redriveFilter,
+      maxResults,
+      nextToken,
+    });
   }
   if (arn === undefined) {
     throw validationError('Either the stateMachineArn or the mapRunArn must be specified.');
@@ -257,6 +262,39 @@ export const listExecutions: SfnAction = async (context, request) => {
     nextToken: context.tokens.seal(page.nextToken, scope),
   });
 };
+
+/** ListExecutions with a mapRunArn: the Map Run's child executions (API_ListExecutions). */
+async function listMapRunExecutions(
+  context: SfnContext,
+  mapRunArn: string,
+  options: {
+    readonly status: ExecutionStatus | undefined;
+    readonly redriveFilter: 'REDRIVEN' | 'NOT_REDRIVEN' | undefined;
+    readonly maxResults: number | undefined;
+    readonly nextToken: string | undefined;
+  },
+): Promise<JsonObject> {
+  const { status, redriveFilter, maxResults, nextToken } = options;
+  context.arns.parse(mapRunArn, ['mapRun']);
+  if ((await context.store.mapRuns.get(mapRunArn)) === undefined) {
+    throw mapRunNotFound(mapRunArn);
+  }
+  const scope = ['ListExecutions', mapRunArn, status ?? null, redriveFilter ?? null];
+  const after = context.tokens.open(nextToken, scope);
+  const page = await context.store.executions.list(
+    {
+      mapRun: mapRunArn,
+      ...(redriveFilter === undefined ? {} : { redriven: redriveFilter === 'REDRIVEN' }),
+      ...(status === undefined ? {} : { status }),
+    },
+    { limit: pageSize(maxResults), ...(after === undefined ? {} : { after }) },
+  );
+  return defined({
+    // mapRunArn is returned only when the request named one (ExecutionListItem).
+    executions: page.items.map((e) => ({ ...executionListItem(context.arns, e), mapRunArn })),
+    nextToken: context.tokens.seal(page.nextToken, scope),
+  });
+}
 
 /** The state machine (and version or alias) must exist and be STANDARD. */
 async function requireListable(

@@ -23,6 +23,7 @@ function record(status: ExecutionStatus): ExecutionRecord {
     redriveCount: 0,
     revision: 1,
     eventCount: 1,
+    mapRun: null,
   };
 }
 

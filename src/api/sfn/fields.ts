@@ -66,7 +66,16 @@ export class RequestFields {
   }
 
   integer(name: string, rule: NumberRule = {}): number | undefined {
-    const value = this.member(name, 'integer', rule.required);
+    return this.numeric(name, 'integer', rule);
+  }
+
+  /** A floating-point member (e.g. UpdateMapRun's toleratedFailurePercentage). */
+  float(name: string, rule: NumberRule = {}): number | undefined {
+    return this.numeric(name, 'float', rule);
+  }
+
+  private numeric(name: string, type: 'integer' | 'float', rule: NumberRule): number | undefined {
+    const value = this.member(name, type, rule.required);
     if (typeof value !== 'number') return undefined;
     const where = this.path(name);
     if (rule.min !== undefined && value < rule.min) {
@@ -153,7 +162,7 @@ export class RequestFields {
 
   private member(
     name: string,
-    type: 'string' | 'integer' | 'boolean' | 'structure' | 'list',
+    type: 'string' | 'integer' | 'float' | 'boolean' | 'structure' | 'list',
     required: boolean | undefined,
   ): JsonValue | undefined {
     const value = getOwn(this.body, name);
@@ -177,13 +186,15 @@ export class RequestFields {
 
 function hasType(
   value: JsonValue,
-  type: 'string' | 'integer' | 'boolean' | 'structure' | 'list',
+  type: 'string' | 'integer' | 'float' | 'boolean' | 'structure' | 'list',
 ): boolean {
   switch (type) {
     case 'string':
       return typeof value === 'string';
     case 'integer':
       return typeof value === 'number' && Number.isSafeInteger(value);
+    case 'float':
+      return typeof value === 'number' && Number.isFinite(value);
     case 'boolean':
       return typeof value === 'boolean';
     case 'structure':

@@ -87,6 +87,8 @@ export function describeExecution(
     redriveCount: execution.redriveCount,
     redriveStatus: redrive.redrivable ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
     redriveStatusReason: redrive.redrivable ? undefined : redrive.reason,
+    // A Distributed Map's child execution names its Map Run (API_DescribeExecution).
+    mapRunArn: execution.mapRun ?? undefined,
   });
 }
 

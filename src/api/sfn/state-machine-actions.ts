@@ -241,6 +241,9 @@ export const describeStateMachineForExecution: SfnAction = async (context, reque
     loggingConfiguration: LOGGING_OFF,
     tracingConfiguration: TRACING_OFF,
     revisionId: execution.revisionId,
+    // A Distributed Map's child: its Map Run, and the label it runs under (MACHINE/LABEL).
+    mapRunArn: execution.mapRun ?? undefined,
+    label: execution.mapRun === null ? undefined : execution.workflow.split('/').at(-1),
   });
 };
 

@@ -4,6 +4,7 @@
  * (STYLE §2: "the step is a function, and commands are data").
  */
 import type { JsonObject, JsonValue } from '../../common/index.js';
+import type { StateMachineDefinition } from '../definition/types.js';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -18,6 +19,8 @@ export interface ExecutionInfo {
   readonly roleArn?: string;
   readonly redriveCount: number;
   readonly redriveTime?: string;
+  /** Set on a child execution of a Distributed Map: its Map Run and the parent execution. */
+  readonly mapRun?: { readonly arn: string; readonly parentId: string };
 }
 
 /** Limits that AWS fixes and Baton makes configurable. */
@@ -148,12 +151,50 @@ export interface ChildrenProgress {
   readonly toleratedFailureCount?: number;
   readonly toleratedFailurePercentage?: number;
   readonly maxConcurrency: number;
+  /**
+   * Set for a Map in DISTRIBUTED mode: its iterations are child executions of a Map Run, not
+   * runs of this execution (AWS state-map-distributed), so `activeCount` counts children
+   * started and not yet reported ended.
+   */
+  readonly mapRun?: MapRunProgress;
 }
 
 /** A branch or iteration not started yet; its scope follows from the parent state and index. */
 export interface PendingChild {
   readonly index: number;
   readonly input: JsonValue;
+}
+
+/** A child execution of a Map Run: the item it processes and its execution name. */
+export interface MapRunChild extends PendingChild {
+  readonly name: string;
+}
+
+export type MapRunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+
+/** Item counts of a Map Run (DescribeMapRun itemCounts/executionCounts, without S3 members). */
+export interface MapRunCounts {
+  readonly pending: number;
+  readonly running: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly timedOut: number;
+  readonly aborted: number;
+  readonly total: number;
+}
+
+/** The Map Run of a Distributed Map while it runs. */
+export interface MapRunProgress {
+  /** `arn:aws:states:REGION:ACCOUNT:mapRun:MACHINE/LABEL:UUID`. */
+  readonly arn: string;
+  /** Started and not yet reported ended: at most MaxConcurrency of them. */
+  readonly running: readonly MapRunChild[];
+  /** Children that failed within the tolerance: a redrive runs them again. */
+  readonly failedChildren: readonly PendingChild[];
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly timedOut: number;
+  readonly aborted: number;
 }
 
 /** What happened, fed to `step` one at a time. `now` is ISO-8601, the only clock. */
@@ -226,7 +267,31 @@ export type StepEvent =
       readonly cause?: string;
     }
   /** RedriveExecution: an execution that ended unsuccessfully continues from where it stopped. */
-  | { readonly type: 'ExecutionRedriven'; readonly now: string; readonly tokenKey?: string };
+  | { readonly type: 'ExecutionRedriven'; readonly now: string; readonly tokenKey?: string }
+  /** A child execution of a Map Run ended (see StartChildExecution). */
+  | {
+      readonly type: 'ChildExecutionEnded';
+      readonly now: string;
+      readonly tokenKey?: string;
+      readonly mapRunArn: string;
+      /** The child's execution name, as StartChildExecution gave it. */
+      readonly name: string;
+      readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+      /** The child's output (SUCCEEDED). */
+      readonly output?: JsonValue;
+      readonly error?: string;
+      readonly cause?: string;
+    }
+  /** UpdateMapRun: new limits for a running Map Run; members left out keep their values. */
+  | {
+      readonly type: 'MapRunUpdated';
+      readonly now: string;
+      readonly tokenKey?: string;
+      readonly mapRunArn: string;
+      readonly maxConcurrency?: number;
+      readonly toleratedFailureCount?: number;
+      readonly toleratedFailurePercentage?: number;
+    };
 
 /** What the engine must do next. */
 export type Command =
@@ -252,6 +317,48 @@ export type Command =
       readonly purpose: 'wait' | 'retry' | 'execution-timeout';
     }
   | { readonly type: 'CancelTimer'; readonly timerId: string }
+  /**
+   * A Distributed Map started a Map Run: record it. `definition` is the ItemProcessor as a state
+   * machine of its own, which every child execution runs.
+   */
+  | {
+      readonly type: 'StartMapRun';
+      readonly mapRunArn: string;
+      readonly stateName: string;
+      /** `MACHINE/LABEL`: the name child executions are filed under. */
+      readonly machineName: string;
+      readonly definition: StateMachineDefinition;
+      readonly maxConcurrency: number;
+      readonly toleratedFailureCount?: number;
+      readonly toleratedFailurePercentage?: number;
+      readonly itemCount: number;
+    }
+  /** The Map Run's status or counts changed. */
+  | {
+      readonly type: 'UpdateMapRun';
+      readonly mapRunArn: string;
+      readonly status: MapRunStatus;
+      readonly counts: MapRunCounts;
+      /** The limits in force (UpdateMapRun may change them). */
+      readonly maxConcurrency: number;
+      readonly toleratedFailureCount?: number;
+      readonly toleratedFailurePercentage?: number;
+      /** The execution was redriven and the Map Run with it. */
+      readonly redriven?: true;
+    }
+  /**
+   * Start one child execution of a Map Run, at least once: `name` is fixed by this command, so
+   * starting it again finds the same execution. Its end comes back as ChildExecutionEnded.
+   */
+  | {
+      readonly type: 'StartChildExecution';
+      readonly mapRunArn: string;
+      readonly name: string;
+      readonly index: number;
+      readonly input: JsonValue;
+    }
+  /** Stop a child execution of a Map Run (the Map Run failed or its execution ended). */
+  | { readonly type: 'StopChildExecution'; readonly mapRunArn: string; readonly name: string }
   | { readonly type: 'CompleteExecution'; readonly status: 'SUCCEEDED'; readonly output: JsonValue }
   | {
       readonly type: 'CompleteExecution';

@@ -710,13 +710,25 @@ describe('step: variable scope of Map iterations', () => {
   });
 
   it('keeps outer variables from Distributed Map child workflows', async () => {
-    // The child cannot resolve $region, fails, and a Distributed Map tolerates no failure.
-    const result = await step(machine('DISTRIBUTED'), undefined, started([1]));
+    // The child is an execution of its own: it gets the item as input and no variables; when
+    // it fails (it cannot resolve $region), a Distributed Map tolerates no failure.
+    const first = await step(machine('DISTRIBUTED'), undefined, started([1]));
+    const [child] = commandsOf(first, 'StartChildExecution');
+    expect(child).toMatchObject({ index: 0, input: 1 });
+    const result = await step(machine('DISTRIBUTED'), first.snapshot, {
+      type: 'ChildExecutionEnded',
+      now: T0,
+      mapRunArn: child?.mapRunArn ?? '',
+      name: child?.name ?? '',
+      status: 'FAILED',
+      error: 'States.Runtime',
+      cause: 'The JSONPath $region could not be found in the input.',
+    });
     expect(result.snapshot).toMatchObject({
       status: 'FAILED',
       error: 'States.ExceedToleratedFailureThreshold',
     });
-    expect(result.history.map((e) => e.type)).toContain('MapIterationFailed');
+    expect(result.history.map((e) => e.type)).toContain('MapRunFailed');
   });
 });
 

@@ -8,7 +8,12 @@
  */
 import type { JsonObject, JsonValue } from '../../common/index.js';
 import { assertNever, exceedsJsonByteLength, jsonDepthExceeds } from '../../common/index.js';
-import type { QueryLanguage, State, StateMachineDefinition } from '../definition/types.js';
+import type {
+  MapState,
+  QueryLanguage,
+  State,
+  StateMachineDefinition,
+} from '../definition/types.js';
 import { StatesError, StatesErrorNames } from '../errors.js';
 import { addSecondsCapped, formatTimestamp, parseTimestamp } from '../timestamps.js';
 import type { StateContext } from './context-object.js';
@@ -23,6 +28,10 @@ import type {
   ChildrenProgress,
   Command,
   ExecutionSnapshot,
+  MapRunChild,
+  MapRunCounts,
+  MapRunProgress,
+  MapRunStatus,
   PendingChild,
   HistoryEvent,
   Position,
@@ -33,6 +42,7 @@ import type {
 import { DEFAULT_LIMITS, MAX_JSON_DEPTH } from './model.js';
 import { taskToken } from './task-token.js';
 import { SeededRandom } from './rng.js';
+import { uuidV4 } from '../uuid.js';
 import type { ChildrenOutcome, EnterOutcome, StateEnv } from './state-handlers.js';
 import {
   completeChildren,
@@ -45,6 +55,12 @@ import {
 
 const ROOT_RUN = 'r0';
 const EXECUTION_TIMEOUT_TIMER = 'execution-timeout';
+/**
+ * Child executions a Distributed Map runs at once when MaxConcurrency is not set: "If you
+ * don't specify, Step Functions runs 10,000 parallel child workflow executions"
+ * (state-map-distributed).
+ */
+const DISTRIBUTED_DEFAULT_CONCURRENCY = 10_000;
 
 /**
  * Advances an execution by one event.
@@ -69,13 +85,37 @@ export async function step(
 type Continuation = { readonly stateName: string; readonly input: JsonValue } | undefined;
 
 /** ChildrenProgress while a step call works on it. */
-interface WorkingChildren extends Omit<ChildrenProgress, 'pending' | 'activeCount' | 'results'> {
+interface WorkingChildren extends Omit<
+  ChildrenProgress,
+  | 'pending'
+  | 'activeCount'
+  | 'results'
+  | 'mapRun'
+  | 'maxConcurrency'
+  | 'toleratedFailureCount'
+  | 'toleratedFailurePercentage'
+> {
+  maxConcurrency: number;
+  toleratedFailureCount?: number;
+  toleratedFailurePercentage?: number;
   pending: readonly PendingChild[];
   /** Children before this index in `pending` have been launched (sliced off on flush). */
   nextPending: number;
   activeCount: number;
   readonly results: JsonValue[];
   failed: number;
+  mapRun?: WorkingMapRun;
+}
+
+/** MapRunProgress while a step call works on it. */
+interface WorkingMapRun {
+  readonly arn: string;
+  running: MapRunChild[];
+  failedChildren: PendingChild[];
+  succeeded: number;
+  failed: number;
+  timedOut: number;
+  aborted: number;
 }
 
 type RunEnd =
@@ -112,6 +152,8 @@ class Stepper {
     string,
     { readonly results: readonly JsonValue[]; readonly pending: readonly PendingChild[] }
   >();
+  /** Map Runs that reached their final status in this step (no RUNNING update follows). */
+  private readonly finishedMapRuns = new Set<string>();
 
   constructor(
     private readonly index: DefinitionIndex,
@@ -187,6 +229,12 @@ class Stepper {
         break;
       case 'ExecutionRedriven':
         break; // handled above, whatever the status
+      case 'ChildExecutionEnded':
+        this.onChildExecutionEnded(event);
+        break;
+      case 'MapRunUpdated':
+        this.onMapRunUpdated(event);
+        break;
       default:
         assertNever(event, 'event');
     }
@@ -615,6 +663,18 @@ class Stepper {
     outcome: ChildrenOutcome,
   ): void {
     const total = outcome.children.length;
+    const distributed = isDistributedMap(state);
+    const mapRun: MapRunProgress | undefined = distributed
+      ? {
+          arn: this.newMapRunArn(distributed.Label ?? stateName),
+          running: [],
+          failedChildren: [],
+          succeeded: 0,
+          failed: 0,
+          timedOut: 0,
+          aborted: 0,
+        }
+      : undefined;
     const children: ChildrenProgress = {
       pending: outcome.children,
       activeCount: 0,
@@ -627,10 +687,15 @@ class Stepper {
       ...(outcome.toleratedFailurePercentage === undefined
         ? {}
         : { toleratedFailurePercentage: outcome.toleratedFailurePercentage }),
+      ...(mapRun === undefined ? {} : { mapRun }),
     };
     this.working.delete(runId); // a retried Parallel/Map starts over from fresh progress
     this.setPosition(runId, { kind: 'children', stateName, input, attempts, children });
-    if (state.Type === 'Map') {
+    if (mapRun !== undefined && distributed) {
+      // A Distributed Map records its Map Run instead of MapStateStarted and per-iteration
+      // events: each iteration has the history of its own child execution.
+      this.startMapRun(runId, stateName, distributed, mapRun.arn, children);
+    } else if (state.Type === 'Map') {
       this.record('MapStateStarted', { mapStateStartedEventDetails: { length: total } });
     } else {
       this.record('ParallelStateStarted', undefined);
@@ -653,11 +718,21 @@ class Stepper {
     const parent = this.runs.get(parentId);
     if (!parent || parent.position.kind !== 'children') return undefined;
     const progress = parent.position.children;
+    const { mapRun, ...rest } = progress;
     const working: WorkingChildren = {
-      ...progress,
+      ...rest,
       nextPending: 0,
       activeCount: progress.activeCount,
       results: [...progress.results],
+      ...(mapRun === undefined
+        ? {}
+        : {
+            mapRun: {
+              ...mapRun,
+              running: [...mapRun.running],
+              failedChildren: [...mapRun.failedChildren],
+            },
+          }),
     };
     this.working.set(parentId, working);
     return working;
@@ -679,8 +754,12 @@ class Stepper {
         ...(working.toleratedFailurePercentage === undefined
           ? {}
           : { toleratedFailurePercentage: working.toleratedFailurePercentage }),
+        ...(working.mapRun === undefined ? {} : { mapRun: working.mapRun }),
       };
       this.runs.set(parentId, { ...parent, position: { ...parent.position, children } });
+      if (working.mapRun !== undefined && !this.finishedMapRuns.has(working.mapRun.arn)) {
+        this.updateMapRun(working, 'RUNNING');
+      }
     }
     this.working.clear();
   }
@@ -690,6 +769,10 @@ class Stepper {
     const parent = this.runs.get(parentId);
     const progress = this.workingChildren(parentId);
     if (!parent || parent.position.kind !== 'children' || !progress) return;
+    if (progress.mapRun !== undefined) {
+      this.launchChildExecutions(progress, progress.mapRun);
+      return;
+    }
     const limit = progress.maxConcurrency === 0 ? Infinity : progress.maxConcurrency;
     const parentState = this.index.state(parent.scope, parent.position.stateName);
     const isMap = parentState.Type === 'Map';
@@ -795,10 +878,16 @@ class Stepper {
     const parent = this.runs.get(parentId);
     if (!parent || parent.position.kind !== 'children') return;
     const { stateName, input, attempts } = parent.position;
-    const results = this.workingChildren(parentId)?.results ?? parent.position.children.results;
-    this.working.delete(parentId);
+    const working = this.workingChildren(parentId);
+    const results = working?.results ?? parent.position.children.results;
     const state = this.index.state(parent.scope, stateName);
-    this.record(state.Type === 'Map' ? 'MapStateSucceeded' : 'ParallelStateSucceeded', undefined);
+    if (working?.mapRun !== undefined) {
+      this.updateMapRun(working, 'SUCCEEDED');
+      this.record('MapRunSucceeded', undefined);
+    } else {
+      this.record(state.Type === 'Map' ? 'MapStateSucceeded' : 'ParallelStateSucceeded', undefined);
+    }
+    this.working.delete(parentId);
     if (this.snapshot.status !== 'RUNNING') return;
     await this.continueWith(parentId, stateName, input, attempts, (env) =>
       state.Type === 'Map' || state.Type === 'Parallel'
@@ -807,11 +896,236 @@ class Stepper {
     );
   }
 
+  // ------------------------------------------------------- Distributed Map runs
+
+  /** `arn:aws:states:REGION:ACCOUNT:mapRun:MACHINE/LABEL:UUID`, the UUID from the seeded PRNG. */
+  private newMapRunArn(label: string): string {
+    const machine = this.snapshot.execution.stateMachineId;
+    const base = machine.includes(':stateMachine:')
+      ? machine.replace(':stateMachine:', ':mapRun:')
+      : `${machine}:mapRun`;
+    return `${base}/${label}:${uuidV4(this.random)}`;
+  }
+
+  private startMapRun(
+    runId: string,
+    stateName: string,
+    state: MapState,
+    mapRunArn: string,
+    children: ChildrenProgress,
+  ): void {
+    const run = this.mustRun(runId);
+    const processor = this.index.branch(mapScope(run.scope, stateName));
+    // The ItemProcessor runs as a state machine of its own; it inherits the Map state's query
+    // language unless it names one (transforming-data: QueryLanguage is set per state or above).
+    const language = processor.QueryLanguage ?? this.index.queryLanguage(run.scope, state);
+    const definition: StateMachineDefinition = {
+      StartAt: processor.StartAt,
+      States: processor.States,
+      ...(language === 'JSONata' ? { QueryLanguage: language } : {}),
+    };
+    // The record goes first: should the event hit the history limit, the Map Run's abort
+    // (from the execution's end) then follows its start.
+    this.commands.push({
+      type: 'StartMapRun',
+      mapRunArn,
+      stateName,
+      machineName: `${this.snapshot.execution.stateMachineName}/${state.Label ?? stateName}`,
+      definition,
+      maxConcurrency: children.maxConcurrency,
+      ...(children.toleratedFailureCount === undefined
+        ? {}
+        : { toleratedFailureCount: children.toleratedFailureCount }),
+      ...(children.toleratedFailurePercentage === undefined
+        ? {}
+        : { toleratedFailurePercentage: children.toleratedFailurePercentage }),
+      itemCount: children.results.length,
+    });
+    this.record('MapRunStarted', { mapRunStartedEventDetails: { mapRunArn } });
+  }
+
+  /** Starts child executions for pending items, up to MaxConcurrency running at once. */
+  private launchChildExecutions(progress: WorkingChildren, mapRun: WorkingMapRun): void {
+    const limit =
+      progress.maxConcurrency === 0 ? DISTRIBUTED_DEFAULT_CONCURRENCY : progress.maxConcurrency;
+    while (progress.nextPending < progress.pending.length && progress.activeCount < limit) {
+      const child = progress.pending[progress.nextPending++];
+      if (!child) break;
+      // The name is fixed here, in the command, so starting it again after a crash finds the
+      // same child execution. AWS names children with UUIDs too.
+      const name = uuidV4(this.random);
+      progress.activeCount++;
+      mapRun.running.push({ index: child.index, input: child.input, name });
+      this.commands.push({
+        type: 'StartChildExecution',
+        mapRunArn: mapRun.arn,
+        name,
+        index: child.index,
+        input: child.input,
+      });
+    }
+  }
+
+  private onChildExecutionEnded(event: Extract<StepEvent, { type: 'ChildExecutionEnded' }>): void {
+    for (const run of this.runs.values()) {
+      const position = run.position;
+      if (position.kind !== 'children' || position.children.mapRun?.arn !== event.mapRunArn) {
+        continue;
+      }
+      const progress = this.workingChildren(run.id);
+      const mapRun = progress?.mapRun;
+      const at = mapRun?.running.findIndex((child) => child.name === event.name) ?? -1;
+      const child = mapRun?.running[at];
+      if (!progress || !mapRun || !child) break;
+      mapRun.running.splice(at, 1);
+      progress.activeCount--;
+      this.settleChildExecution(run.id, position, progress, mapRun, child, event);
+      return;
+    }
+    throw new RangeError(
+      `no Map Run ${event.mapRunArn} waits on a child execution named ${event.name}`,
+    );
+  }
+
+  private onMapRunUpdated(event: Extract<StepEvent, { type: 'MapRunUpdated' }>): void {
+    for (const run of this.runs.values()) {
+      const position = run.position;
+      if (position.kind !== 'children' || position.children.mapRun?.arn !== event.mapRunArn) {
+        continue;
+      }
+      const progress = this.workingChildren(run.id);
+      const mapRun = progress?.mapRun;
+      if (!progress || !mapRun) break;
+      if (event.maxConcurrency !== undefined) progress.maxConcurrency = event.maxConcurrency;
+      if (event.toleratedFailureCount !== undefined) {
+        progress.toleratedFailureCount = event.toleratedFailureCount;
+      }
+      if (event.toleratedFailurePercentage !== undefined) {
+        progress.toleratedFailurePercentage = event.toleratedFailurePercentage;
+      }
+      // A lower threshold may already be exceeded; a higher concurrency starts more children.
+      if (progress.failed > 0 && exceedsTolerance(progress, progress.failed)) {
+        this.failMapRun(run.id, position, progress, mapRun);
+      } else {
+        this.launchChildExecutions(progress, mapRun);
+      }
+      return;
+    }
+    throw new RangeError(`no running Map Run ${event.mapRunArn}`);
+  }
+
+  private settleChildExecution(
+    parentId: string,
+    position: Extract<Position, { kind: 'children' }>,
+    progress: WorkingChildren,
+    mapRun: WorkingMapRun,
+    child: MapRunChild,
+    event: Extract<StepEvent, { type: 'ChildExecutionEnded' }>,
+  ): void {
+    if (event.status === 'SUCCEEDED') {
+      mapRun.succeeded++;
+      progress.results[child.index] = event.output ?? null;
+    } else {
+      if (event.status === 'TIMED_OUT') mapRun.timedOut++;
+      else if (event.status === 'ABORTED') mapRun.aborted++;
+      else mapRun.failed++;
+      progress.failed++;
+      mapRun.failedChildren.push({ index: child.index, input: child.input });
+      if (exceedsTolerance(progress, progress.failed)) {
+        this.failMapRun(parentId, position, progress, mapRun);
+        return;
+      }
+      progress.results[child.index] = {
+        Error: event.error ?? (event.status === 'TIMED_OUT' ? StatesErrorNames.Timeout : ''),
+        Cause: event.cause ?? '',
+      };
+    }
+    if (progress.activeCount === 0 && progress.nextPending >= progress.pending.length) {
+      this.queue.push(() => this.completeChildrenOf(parentId));
+      return;
+    }
+    this.launchChildExecutions(progress, mapRun);
+  }
+
+  /** More children failed than the Map tolerates: the Map Run fails, and with it the state. */
+  private failMapRun(
+    parentId: string,
+    position: Extract<Position, { kind: 'children' }>,
+    progress: WorkingChildren,
+    mapRun: WorkingMapRun,
+  ): void {
+    this.failedProgress.set(parentId, {
+      results: [...progress.results],
+      pending: unfinishedChildren(mapRun, progress.pending.slice(progress.nextPending)),
+    });
+    this.stopChildExecutions(progress, mapRun);
+    this.updateMapRun(progress, 'FAILED');
+    // state-map-distributed, "Failure threshold": going over it fails the Map Run with
+    // States.ExceedToleratedFailureThreshold.
+    const error = StatesErrorNames.ExceedToleratedFailureThreshold;
+    const cause = 'The specified tolerated failure threshold for the Map Run was exceeded.';
+    this.record('MapRunFailed', { mapRunFailedEventDetails: { error, cause } });
+    this.queue.push(async () => {
+      const next = await this.onStateError(
+        parentId,
+        position.stateName,
+        position.input,
+        position.attempts,
+        error,
+        cause,
+      );
+      if (next) await this.runFrom(parentId, next.stateName, next.input, undefined);
+    });
+  }
+
+  /** Stops the Map Run's running children; they count as aborted. */
+  private stopChildExecutions(progress: WorkingChildren, mapRun: WorkingMapRun): void {
+    for (const child of mapRun.running) {
+      this.commands.push({ type: 'StopChildExecution', mapRunArn: mapRun.arn, name: child.name });
+    }
+    mapRun.aborted += mapRun.running.length;
+    mapRun.running = [];
+    progress.activeCount = 0;
+  }
+
+  /** The execution ended, or an enclosing branch was cancelled, while the Map Run ran. */
+  private abortMapRun(runId: string, final: boolean): void {
+    const progress = this.workingChildren(runId);
+    const mapRun = progress?.mapRun;
+    if (!progress || !mapRun || this.finishedMapRuns.has(mapRun.arn)) return;
+    this.stopChildExecutions(progress, mapRun);
+    this.updateMapRun(progress, 'ABORTED');
+    // As the execution ends, the event goes in only while the end event still fits under the
+    // history limit (an execution failed by the limit records nothing after it but its end).
+    const fits = this.lastEventId + 2 <= this.snapshot.limits.historyEvents;
+    if (!final || fits) this.record('MapRunAborted', undefined, final);
+  }
+
+  private updateMapRun(progress: WorkingChildren, status: MapRunStatus): void {
+    const mapRun = progress.mapRun;
+    if (mapRun === undefined) return;
+    if (status !== 'RUNNING') this.finishedMapRuns.add(mapRun.arn);
+    const pending = progress.pending.length - progress.nextPending;
+    this.commands.push({
+      type: 'UpdateMapRun',
+      mapRunArn: mapRun.arn,
+      status,
+      counts: countsOf(pending, progress.results.length, mapRun),
+      ...limitsOf(progress),
+    });
+  }
+
   /** Cancels every unfinished child of a Parallel or Map state, and their descendants. */
   private abortChildren(parentId: string): void {
     const progress = this.workingChildren(parentId);
     const parent = this.runs.get(parentId);
     if (!progress || !parent || parent.position.kind !== 'children') return;
+    if (progress.mapRun !== undefined) {
+      this.stopChildExecutions(progress, progress.mapRun);
+      progress.pending = [];
+      progress.nextPending = 0;
+      return;
+    }
     const name = parent.position.stateName;
     const isMap = this.index.state(parent.scope, name).Type === 'Map';
     const childrenOf = this.childrenIndex();
@@ -832,7 +1146,7 @@ class Stepper {
     const run = this.runs.get(runId);
     if (!run) return;
     this.captureResume(run);
-    this.cancelPosition(run.position);
+    this.cancelPosition(run.position, run.id, false);
     this.working.delete(runId);
     this.runs.delete(runId);
   }
@@ -849,11 +1163,18 @@ class Stepper {
     return index;
   }
 
-  private cancelPosition(position: Position): void {
+  /**
+   * Cancels what a run waits on. `final`: the execution is ending, so a Map Run's end is
+   * recorded without the history-limit check (it is part of the execution's last events).
+   */
+  private cancelPosition(position: Position, runId: string, final: boolean): void {
     if (position.kind === 'task')
       this.commands.push({ type: 'CancelTask', taskId: position.taskId });
     if (position.kind === 'timer')
       this.commands.push({ type: 'CancelTimer', timerId: position.timerId });
+    if (position.kind === 'children' && position.children.mapRun !== undefined) {
+      this.abortMapRun(runId, final);
+    }
   }
 
   // ------------------------------------------------------------- run endings
@@ -877,7 +1198,7 @@ class Stepper {
     for (const run of this.runs.values()) {
       // The run whose failure ends the execution was captured already, at its failing state.
       if (end.status !== 'SUCCEEDED' && !this.resume.has(run.id)) this.captureResume(run);
-      this.cancelPosition(run.position);
+      this.cancelPosition(run.position, run.id, true);
     }
     if (this.index.root.TimeoutSeconds !== undefined && !(end.status === 'TIMED_OUT')) {
       this.commands.push({ type: 'CancelTimer', timerId: EXECUTION_TIMEOUT_TIMER });
@@ -944,6 +1265,7 @@ class Stepper {
       const failed = this.failedProgress.get(run.id);
       const live = this.workingChildren(run.id);
       const results = failed?.results ?? live?.results ?? position.children.results;
+      const mapRun = live?.mapRun ?? position.children.mapRun;
       const pending =
         failed?.pending ??
         (live ? live.pending.slice(live.nextPending) : position.children.pending);
@@ -955,9 +1277,26 @@ class Stepper {
         children: {
           ...position.children,
           results: [...results],
-          pending,
+          // A Map Run's redrive runs its failed, aborted and unstarted children again
+          // (redrive-map-run); the succeeded ones keep their results.
+          pending:
+            mapRun === undefined || failed !== undefined
+              ? pending
+              : unfinishedChildren(mapRun, pending),
           activeCount: 0,
           failed: 0,
+          ...(mapRun === undefined
+            ? {}
+            : {
+                mapRun: {
+                  ...mapRun,
+                  running: [],
+                  failedChildren: [],
+                  failed: 0,
+                  timedOut: 0,
+                  aborted: 0,
+                },
+              }),
         },
       };
     }
@@ -1024,6 +1363,20 @@ class Stepper {
         const activeCount = resumedChildren.get(run.id) ?? 0;
         const children = { ...position.children, activeCount };
         this.runs.set(run.id, { ...run, position: { ...position, children } });
+        const mapRun = children.mapRun;
+        if (mapRun !== undefined) {
+          this.record('MapRunRedriven', {
+            mapRunRedrivenEventDetails: { mapRunArn: mapRun.arn, redriveCount },
+          });
+          this.commands.push({
+            type: 'UpdateMapRun',
+            mapRunArn: mapRun.arn,
+            status: 'RUNNING',
+            counts: countsOf(children.pending.length, children.results.length, mapRun),
+            ...limitsOf(children),
+            redriven: true,
+          });
+        }
         if (activeCount === 0 && children.pending.length === 0) {
           this.queue.push(() => this.completeChildrenOf(run.id));
         } else {
@@ -1220,6 +1573,62 @@ function initialSnapshot(
     nextId: 1,
     lastEventId: 0,
     rngState: (event.seed ?? 0x2f6b_9a1d) | 0,
+  };
+}
+
+function isDistributedMap(state: State): MapState | undefined {
+  return state.Type === 'Map' && state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED'
+    ? state
+    : undefined;
+}
+
+/** The items a Map Run still owes: its running and failed children, then `pending`, in order. */
+function unfinishedChildren(
+  mapRun: Pick<MapRunProgress, 'running' | 'failedChildren'>,
+  pending: readonly PendingChild[],
+): PendingChild[] {
+  return [
+    ...mapRun.running.map((child) => ({ index: child.index, input: child.input })),
+    ...mapRun.failedChildren,
+    ...pending,
+  ].sort((a, b) => a.index - b.index);
+}
+
+/** A Map Run's limits as UpdateMapRun carries them. */
+function limitsOf(
+  progress: Pick<
+    ChildrenProgress,
+    'maxConcurrency' | 'toleratedFailureCount' | 'toleratedFailurePercentage'
+  >,
+): {
+  maxConcurrency: number;
+  toleratedFailureCount?: number;
+  toleratedFailurePercentage?: number;
+} {
+  return {
+    maxConcurrency: progress.maxConcurrency,
+    ...(progress.toleratedFailureCount === undefined
+      ? {}
+      : { toleratedFailureCount: progress.toleratedFailureCount }),
+    ...(progress.toleratedFailurePercentage === undefined
+      ? {}
+      : { toleratedFailurePercentage: progress.toleratedFailurePercentage }),
+  };
+}
+
+function countsOf(
+  pending: number,
+  total: number,
+  mapRun: Omit<MapRunProgress, 'arn' | 'failedChildren'>,
+): MapRunCounts {
+  return {
+    pending,
+    running: mapRun.running.length,
+    succeeded: mapRun.succeeded,
+    failed: mapRun.failed,
+    timedOut: mapRun.timedOut,
+    aborted: mapRun.aborted,
+    total,
   };
 }
 

@@ -10,6 +10,7 @@ import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
 import { integer, toRow } from '../sql/sql-runner.js';
 import { SqlAccessKeyStore } from '../sql/access-key-store.js';
 import { SqlActivityStore } from '../sql/activity-store.js';
+import { SqlMapRunStore } from '../sql/map-run-store.js';
 import { SqlExecutionStore, WORK_CHANNEL } from '../sql/execution-store.js';
 import { SqlTagStore } from '../sql/tag-store.js';
 import { SqlWorkflowStore } from '../sql/workflow-store.js';
@@ -42,6 +43,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     executions: new SqlExecutionStore(runner),
     tags: new SqlTagStore(runner),
     activities: new SqlActivityStore(runner),
+    mapRuns: new SqlMapRunStore(runner),
     keys: new SqlAccessKeyStore(runner),
     migrate: async (): Promise<MigrationReport> => {
       await checkServerVersion(runner);

@@ -24,9 +24,10 @@ import type {
 } from '../store.js';
 import type { Row, SqlRunner, SqlValue } from './sql-runner.js';
 import { integer, text, textOrNull } from './sql-runner.js';
+import { applyMapRunChanges } from './map-run-store.js';
 
 const COLUMNS =
-  'id, workflow, version, alias, revision_id, name, status, input, output, error, cause, started_at, stopped_at, redrive_count, revision, event_count';
+  'id, workflow, version, alias, revision_id, name, status, input, output, error, cause, started_at, stopped_at, redrive_count, revision, event_count, map_run';
 const STATUSES: readonly ExecutionStatus[] = [
   'RUNNING',
   'SUCCEEDED',
@@ -63,7 +64,7 @@ export class SqlExecutionStore implements ExecutionStore {
       const { first } = execution;
       await tx.query(
         `INSERT INTO executions (${COLUMNS}, snapshot, definition)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?, ?, ?)`,
         [
           execution.id,
           execution.workflow,
@@ -79,12 +80,14 @@ export class SqlExecutionStore implements ExecutionStore {
           execution.startedAt,
           first.stoppedAt ?? null,
           first.events.length,
+          execution.mapRun ?? null,
           first.snapshot,
           execution.definition,
         ],
       );
       await insertEvents(tx, execution.id, first.events);
       await applyDueWork(tx, execution.id, first);
+      await applyMapRunChanges(tx, execution.id, first.mapRuns ?? []);
       const record = await getRecord(tx, execution.id);
       if (!record) throw new Error(`execution ${execution.id} vanished inside its own transaction`);
       return { record, created: true };
@@ -151,6 +154,7 @@ export class SqlExecutionStore implements ExecutionStore {
       checkEventIds(step.events, integer(row, 'event_count') - step.events.length);
       await insertEvents(tx, id, step.events);
       await applyDueWork(tx, id, step);
+      await applyMapRunChanges(tx, id, step.mapRuns ?? []);
       return integer(row, 'revision');
     });
   }
@@ -169,6 +173,7 @@ export class SqlExecutionStore implements ExecutionStore {
     add('alias = ?', filter.alias);
     add('started_at >= ?', filter.startedFrom);
     add('started_at < ?', filter.startedBefore);
+    add('map_run = ?', filter.mapRun);
     if (filter.redriven !== undefined) where.push(`redrive_count ${filter.redriven ? '>' : '='} 0`);
     if (page.after !== undefined) {
       // Newest first, ties broken by id: resume strictly after the last (started_at, id) seen.
@@ -327,6 +332,7 @@ export class SqlExecutionStore implements ExecutionStore {
         const id = text(row, 'id');
         await tx.query('DELETE FROM due_work WHERE execution = ?', [id]);
         await tx.query('DELETE FROM execution_events WHERE execution = ?', [id]);
+        await tx.query('DELETE FROM map_runs WHERE execution = ?', [id]);
         await tx.query('DELETE FROM executions WHERE id = ?', [id]);
       }
       return rows.length;
@@ -369,9 +375,29 @@ async function applyDueWork(db: SqlRunner, execution: string, step: StepCommit):
       );
     }
   }
+  for (const work of step.notify ?? []) {
+    // Another execution's work: written once, whoever commits it first (at-least-once senders),
+    // and dropped when that execution is gone (purged): the sender's commit must not fail.
+    await db.query(
+      `INSERT INTO due_work (execution, key, kind, due_at, payload, activity)
+       SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM executions WHERE id = ?)
+       ON CONFLICT (execution, key) DO NOTHING`,
+      [
+        work.execution,
+        work.key,
+        work.kind,
+        work.dueAt,
+        work.payload,
+        work.activity ?? null,
+        work.execution,
+      ],
+    );
+  }
   if (db.dialect === 'postgres') {
     // Delivered when the transaction commits (and only then); repeats within it are folded.
-    const topics = new Set((step.schedule ?? []).map((w) => WORK_TOPIC(w.activity)));
+    const topics = new Set(
+      [...(step.schedule ?? []), ...(step.notify ?? [])].map((w) => WORK_TOPIC(w.activity)),
+    );
     for (const topic of topics) await db.query('SELECT pg_notify(?, ?)', [WORK_CHANNEL, topic]);
   }
 }
@@ -455,6 +481,7 @@ function recordFrom(row: Row): ExecutionRecord {
     redriveCount: integer(row, 'redrive_count'),
     revision: integer(row, 'revision'),
     eventCount: integer(row, 'event_count'),
+    mapRun: textOrNull(row, 'map_run'),
   };
 }
 

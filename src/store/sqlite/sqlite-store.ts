@@ -12,6 +12,7 @@ import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
 import { toRow } from '../sql/sql-runner.js';
 import { SqlAccessKeyStore } from '../sql/access-key-store.js';
 import { SqlActivityStore } from '../sql/activity-store.js';
+import { SqlMapRunStore } from '../sql/map-run-store.js';
 import { SqlExecutionStore } from '../sql/execution-store.js';
 import { SqlTagStore } from '../sql/tag-store.js';
 import { SqlWorkflowStore } from '../sql/workflow-store.js';
@@ -55,6 +56,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     executions: new SqlExecutionStore(runner),
     tags: new SqlTagStore(runner),
     activities: new SqlActivityStore(runner),
+    mapRuns: new SqlMapRunStore(runner),
     keys: new SqlAccessKeyStore(runner),
     migrate: (): Promise<MigrationReport> =>
       // BEGIN IMMEDIATE (the runner's transactions) takes SQLite's write lock up front, so a
