@@ -35,7 +35,10 @@ export class Timeline {
     this.startedAt ??= timestamp;
     const details = detailsOf(event);
     const entered = type.endsWith('StateEntered') ? stringOf(details, 'name') : undefined;
-    const state = entered ?? stringOf(details, 'name') ?? this.stateOf.get(previous);
+    // Execution-level events belong to no state, though they follow the last state's events.
+    const state = type.startsWith('Execution')
+      ? undefined
+      : (entered ?? stringOf(details, 'name') ?? this.stateOf.get(previous));
     if (state !== undefined) this.stateOf.set(id, state);
     const elapsed = timestamp - this.startedAt;
     const failure = failureOf(details);

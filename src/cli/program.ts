@@ -16,6 +16,8 @@ export function buildProgram(): Command {
     .description('Baton: durable ASL workflows for GitLab CI/CD')
     .version('0.1.0')
     .showHelpAfterError()
+    // Program options only before the command: `start --version 3` is the workflow version.
+    .enablePositionalOptions()
     // Usage errors exit with 2, as each command documents: 1 means a workflow or state failed.
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
   registerValidateCommand(program);

@@ -210,7 +210,7 @@ function apiError(
   const message = body?.['message'] ?? body?.['Message'];
   const type =
     typeof rawType === 'string' ? rawType.slice(rawType.lastIndexOf('#') + 1) : undefined;
-  const text = typeof message === 'string' ? message : `HTTP ${status}`;
+  const text = typeof message === 'string' ? message.replace(/\.$/, '') : `HTTP ${status}`;
   if (type === undefined) {
     return new ClientError(
       status >= 500 ? 'server' : 'unreachable',
