@@ -207,10 +207,9 @@ async function runTask(
                 error instanceof ClientError &&
                 (error.type === 'TaskTimedOut' || error.type === 'TaskDoesNotExist')
               ) {
-                gone =
-                  error.type === 'TaskTimedOut'
-                    ? 'timed out (or its execution stopped)'
-                    : 'is gone';
+                // Both mean the server no longer waits for this task: it timed out (heartbeat or
+                // TimeoutSeconds), or its execution stopped or failed otherwise.
+                gone = 'timed out or its execution ended';
                 child.kill('SIGKILL');
               } else {
                 log(
