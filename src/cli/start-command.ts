@@ -95,9 +95,9 @@ async function start(context: RemoteContext, workflow: string, flags: StartFlags
       ]);
     return EXIT_OK;
   }
-  if (context.format === 'table') context.err(`Started ${executionArn}`);
-  const showProgress = context.format === 'table';
-  await follow(context, executionArn, showProgress);
+  // Progress goes to stderr in both formats, so a CI log shows it while stdout stays JSON.
+  context.err(`Started ${executionArn}`);
+  await follow(context, executionArn, true);
   const described = await client.call('DescribeExecution', { executionArn });
   return report(context, described);
 }

@@ -196,6 +196,8 @@ describe.concurrent('baton start', () => {
     const ran = await run('start', 'hello', '--input', `@${input}`, '--wait', '--output', 'json');
     expect(ran.code).toBe(0);
     expect(json(ran)).toMatchObject({ status: 'SUCCEEDED', output: '{"message":"Hello, Yaml!"}' });
+    // Progress goes to stderr in JSON mode too, so stdout stays one JSON document.
+    expect(ran.stderr).toMatch(/entered\s+Greet/);
   });
 
   it('rejects input that is not JSON with its position, exit 2', async () => {
