@@ -25,6 +25,8 @@ import {
   workflowArn,
 } from './remote-command.js';
 
+/** Executions asked for per ListExecutions call (AWS's default page size). */
+const PAGE_SIZE = 100;
 const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'];
 
 function remote(command: Command, output = true): Command {
@@ -89,7 +91,7 @@ async function listExecutions(context: RemoteContext, flags: ExecutionsFlags): P
     do {
       const page = await client.call('ListExecutions', {
         stateMachineArn,
-        maxResults: Math.min(limit, 1000),
+        maxResults: Math.min(limit, PAGE_SIZE),
         ...(flags.status === undefined ? {} : { statusFilter: flags.status }),
         ...(nextToken === undefined ? {} : { nextToken }),
       });

@@ -106,7 +106,8 @@ async function start(context: RemoteContext, workflow: string, flags: StartFlags
 async function follow(context: RemoteContext, executionArn: string, show: boolean): Promise<void> {
   const { client } = context;
   const timeline = new Timeline();
-  const spinner = new Spinner(context.isTty && show);
+  // The spinner rewrites its line on stderr, so it needs stderr to be a terminal.
+  const spinner = new Spinner(process.stderr.isTTY && show);
   let lastId = 0;
   let wait = POLL_MS.first;
   try {

@@ -39,15 +39,11 @@ Examples:
   $ baton send-task-success --token "$TOKEN" --output '{"approved": true}'
   $ baton send-task-success --token "$TOKEN" --output @result.json`,
     )
-    .action(async (flags: TokenFlags & { readonly output: string }) => {
-      await send(
-        'send-task-success',
-        { ...flags, taskOutput: flags.output },
-        async (f: SuccessFlags) => {
-          const output = await readJsonArgument('--output', f.taskOutput);
-          return ['SendTaskSuccess', { taskToken: f.token, output: JSON.stringify(output) }];
-        },
-      );
+    .action(async ({ output, ...flags }: TokenFlags & { readonly output: string }) => {
+      await send('send-task-success', { ...flags, taskOutput: output }, async (f: SuccessFlags) => {
+        const output = await readJsonArgument('--output', f.taskOutput);
+        return ['SendTaskSuccess', { taskToken: f.token, output: JSON.stringify(output) }];
+      });
     });
 
   const failure = program

@@ -5,12 +5,17 @@
  * input error (an invalid definition, bad JSON, an unknown workflow, a refused key). Most tests
  * are about the 1s and 2s.
  */
-import { CreateActivityCommand, GetActivityTaskCommand, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  CreateActivityCommand,
+  GetActivityTaskCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TestServer } from './client-harness.js';
 import {
   baton,
@@ -23,6 +28,18 @@ import {
 
 let t: TestServer;
 const run = (...args: string[]) => baton({ env: t.env }, ...args);
+// Every test spawns the CLI several times; on a loaded machine each spawn can take seconds.
+vi.setConfig({ testTimeout: 90_000 });
+
+/** The AWS SDK's client, signed with the admin key, for setting up what a test needs. */
+function sdk(): SFNClient {
+  return new SFNClient({
+    endpoint: t.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: t.accessKeyId, secretAccessKey: t.secretAccessKey },
+    maxAttempts: 1,
+  });
+}
 
 const HELLO = JSON.stringify({
   StartAt: 'Greet',
@@ -255,11 +272,23 @@ describe.concurrent('executions, describe and history', () => {
       JSON.stringify({ StartAt: 'A', States: { A: { Type: 'Succeed' } } }),
     );
     await run('deploy', file);
-    for (let i = 0; i < 5; i++) await run('start', 'many', '--name', `m${i}`);
-    const three = await run('executions', '--workflow', 'many', '--limit', '3', '--output', 'json');
-    expect((json(three) as unknown[]).length).toBe(3);
-    const all = await run('executions', '--workflow', 'many', '--output', 'json');
-    expect((json(all) as unknown[]).length).toBe(5);
+    // 120 executions: more than one page of 100, started through the SDK to be quick.
+    const sfn = sdk();
+    const arn = 'arn:aws:states:us-east-1:123456789012:stateMachine:many';
+    await Promise.all(
+      Array.from({ length: 120 }, (_, i) =>
+        sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: `m${i}` })),
+      ),
+    );
+    sfn.destroy();
+    const two = await run('executions', '--workflow', 'many', '--limit', '110', '--output', 'json');
+    const names = (json(two) as { name: string }[]).map((e) => e.name);
+    expect(names.length).toBe(110);
+    expect(new Set(names).size).toBe(110);
+    const all = await run('executions', '--workflow', 'many', '--limit', '500', '--output', 'json');
+    expect((json(all) as unknown[]).length).toBe(120);
+    const byDefault = await run('executions', '--workflow', 'many', '--output', 'json');
+    expect((json(byDefault) as unknown[]).length).toBe(50);
   });
 
   it('rejects a bad --limit and an unknown --status', async () => {
@@ -353,12 +382,7 @@ describe.concurrent('stop and redrive', () => {
 
 describe('send-task-success, send-task-failure, send-task-heartbeat', () => {
   async function waitingTask(activity: string, name: string): Promise<string> {
-    const sfn = new SFNClient({
-      endpoint: t.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: t.accessKeyId, secretAccessKey: t.secretAccessKey },
-      maxAttempts: 1,
-    });
+    const sfn = sdk();
     await sfn.send(new CreateActivityCommand({ name: activity }));
     await run('deploy', t.file(`${activity}.asl.json`, ACTIVITY(activity)), '--name', activity);
     await run('start', activity, '--name', name);

@@ -7,12 +7,14 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TestServer } from './client-harness.js';
 import { baton, bin, ensureBuilt, json, root, startTestServer } from './client-harness.js';
 
 let t: TestServer;
 const run = (...args: string[]) => baton({ env: t.env }, ...args);
+// Each test spawns a worker, its commands and the CLI; on a loaded machine that takes seconds.
+vi.setConfig({ testTimeout: 90_000 });
 
 interface Worker {
   readonly child: ChildProcessWithoutNullStreams;

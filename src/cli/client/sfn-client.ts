@@ -161,7 +161,7 @@ function unreachable(url: string, error: unknown): ClientError {
       ? `no Baton server at ${url}: start one with \`baton server\`, or point --url (BATON_URL) at yours`
       : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
         ? `cannot resolve the host of ${url}: check --url or BATON_URL`
-        : `cannot reach ${url} (${code || (error instanceof Error ? error.message : String(error))}): check --url or BATON_URL`;
+        : `cannot reach ${url} (${code || (cause instanceof Error ? cause.message : String(cause))}): check --url or BATON_URL`;
   return new ClientError('unreachable', what);
 }
 
