@@ -43,7 +43,9 @@ describe('SfnClient', () => {
     const fake: typeof fetch = async (input, init) => {
       const headers: Record<string, string> = {};
       new Headers(init?.headers).forEach((value, name) => (headers[name] = value));
-      expect(String(input)).toBe('http://baton.test:8420/');
+      expect(input instanceof URL || typeof input === 'string' ? String(input) : input.url).toBe(
+        'http://baton.test:8420/',
+      );
       expect(headers['x-amz-target']).toBe('AWSStepFunctions.ListStateMachines');
       expect(headers['content-type']).toBe('application/x-amz-json-1.0');
       const body = typeof init?.body === 'string' ? init.body : '';
@@ -130,7 +132,9 @@ describe('SfnClient', () => {
   it('gives up on a server that does not answer in time', async () => {
     const hangs: typeof fetch = (_input, init) =>
       new Promise((_resolve, reject) =>
-        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)),
+        init?.signal?.addEventListener('abort', () =>
+          reject(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+        ),
       );
     const error = await failure(new SfnClient(CONNECTION, { fetch: hangs, timeoutMs: 20 }));
     expect(error.message).toContain('did not answer in time');
