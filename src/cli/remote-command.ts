@@ -69,27 +69,23 @@ export async function runRemote(
   body: (context: RemoteContext) => Promise<number>,
 ): Promise<void> {
   const err = (line: string): void => void process.stderr.write(`${line}\n`);
-  const resolved = resolveConnection({
-    flags,
-    env: process.env,
-    cwd: process.cwd(),
-    home: homedir(),
-    readFile: readIfExists,
-  });
-  if (!resolved.ok) {
-    err(`baton ${name}: ${resolved.problem}`);
-    process.exitCode = EXIT_USAGE;
-    return;
-  }
   const isTty = process.stdout.isTTY === true;
-  const context: RemoteContext = {
-    client: new SfnClient(resolved.connection),
-    format: flags.output ?? (isTty ? 'table' : 'json'),
-    isTty,
-    out: (line) => void process.stdout.write(`${line}\n`),
-    err,
-  };
   try {
+    const resolved = resolveConnection({
+      flags,
+      env: process.env,
+      cwd: process.cwd(),
+      home: homedir(),
+      readFile: readIfExists,
+    });
+    if (!resolved.ok) throw new CliUsageError(resolved.problem);
+    const context: RemoteContext = {
+      client: new SfnClient(resolved.connection),
+      format: flags.output ?? (isTty ? 'table' : 'json'),
+      isTty,
+      out: (line) => void process.stdout.write(`${line}\n`),
+      err,
+    };
     process.exitCode = await body(context);
   } catch (error: unknown) {
     if (error instanceof CliUsageError) {
@@ -123,7 +119,8 @@ function readIfExists(path: string): string | undefined {
 /** A workflow ARN (or version/alias ARN) as given, or the ARN of a workflow name. */
 export async function workflowArn(client: SfnClient, ref: string): Promise<string> {
   if (ref.startsWith('arn:')) return ref;
-  if (!/^[A-Za-z0-9_-]{1,80}$/.test(ref)) {
+  // A name has no ':' (that would make it an ARN fragment), '/' or white space.
+  if (!/^[^\s:/]{1,80}$/.test(ref)) {
     throw new CliUsageError(`"${ref}" is not a workflow name or ARN`);
   }
   return client.arn(`stateMachine:${ref}`);
