@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerCompletionCommand } from './completion-command.js';
 import { registerDeployCommand } from './deploy-command.js';
 import { registerExecutionCommands } from './execution-commands.js';
+import { registerKeysCommand } from './keys-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerServerCommand } from './server-command.js';
 import { registerStartCommand } from './start-command.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerExecutionCommands(program);
   registerTaskCommands(program);
   registerWorkerCommand(program);
+  registerKeysCommand(program);
   registerCompletionCommand(program);
   program.addHelpText(
     'after',

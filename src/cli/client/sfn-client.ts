@@ -108,6 +108,70 @@ export class SfnClient {
   }
 
   /**
+   * Calls the native REST API (`/api/v1` + `path`), signed the same way, and returns the JSON
+   * answer (undefined for 204). REST errors are `{code, message, requestId}`.
+   * @throws ClientError on any failure, with a message that says what to do.
+   */
+  async rest(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: JsonObject,
+  ): Promise<JsonObject | undefined> {
+    const { url, region, accessKeyId, secretAccessKey } = this.connection;
+    const text = body === undefined ? '' : JSON.stringify(body);
+    const headers: Record<string, string> =
+      body === undefined ? {} : { 'content-type': 'application/json' };
+    const target = `${url}/api/v1${path}`;
+    const signed = signRequest({
+      method,
+      url: target,
+      headers,
+      body: text,
+      region,
+      service: 'states',
+      accessKeyId,
+      secretAccessKey,
+      nowMs: this.nowMs(),
+    });
+    let response: Response;
+    let answer: string;
+    try {
+      response = await this.fetch(target, {
+        method,
+        headers: { ...headers, ...signed },
+        ...(body === undefined ? {} : { body: text }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      answer = await response.text();
+    } catch (error: unknown) {
+      throw unreachable(url, error);
+    }
+    if (response.status === 204) return undefined;
+    const parsed = parseBody(answer);
+    if (response.ok && parsed !== undefined) return parsed;
+    const code = parsed?.['code'];
+    const message = parsed?.['message'];
+    const text2 = typeof message === 'string' ? message : `HTTP ${response.status}`;
+    const kind =
+      response.status >= 500
+        ? 'server'
+        : response.status === 401
+          ? 'auth'
+          : response.status === 404 && code === undefined
+            ? 'unreachable'
+            : 'request';
+    throw new ClientError(
+      kind,
+      response.status === 401
+        ? `the server refused the request's signature or key (${text2}): check ${CREDENTIAL_HINT}`
+        : response.status === 403
+          ? `${text2}: only the admin key may manage keys`
+          : text2,
+      typeof code === 'string' ? code : undefined,
+    );
+  }
+
+  /**
    * The account in this server's ARNs: from the settings, else from the first ARN the server
    * lists, else Baton's default. Cached.
    */
