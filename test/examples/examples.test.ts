@@ -80,14 +80,27 @@ describe('examples', () => {
 });
 
 describe('the README', () => {
-  it('names example files in its first command that exist', () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const firstBlock = /```sh\n(?<body>[\s\S]*?)```/.exec(readme)?.groups?.['body'] ?? '';
-    const firstCommand = firstBlock.split('\n')[0] ?? '';
-    const files = [...firstCommand.matchAll(/@?(?<path>examples\/\S+)/g)].map(
+  const readme = (): string => readFileSync(join(root, 'README.md'), 'utf8');
+  const blocks = (): string[] =>
+    [...readme().matchAll(/```sh\n(?<body>[\s\S]*?)```/g)].map((m) => m.groups?.['body'] ?? '');
+
+  it('starts with a first command whose npm script exists and loads the examples', () => {
+    const firstCommand = blocks()[0]?.split('\n')[0] ?? '';
+    expect(firstCommand).toBe('npm ci && npm start');
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts['start']).toContain('--workflows examples');
+  });
+
+  it('runs an example that exists, from a workflow npm start loads', () => {
+    const tryIt = blocks()[1] ?? '';
+    const files = [...tryIt.matchAll(/@?(?<path>examples\/\S+)/g)].map(
       (m) => m.groups?.['path'] ?? '',
     );
-    expect(files.length, `no example file in "${firstCommand}"`).toBeGreaterThan(0);
+    expect(files.length, `no example file in "${tryIt}"`).toBeGreaterThan(0);
     for (const path of files) expect(existsSync(join(root, path)), path).toBe(true);
+    const workflow = /baton start (?<name>\S+)/.exec(tryIt)?.groups?.['name'] ?? '';
+    expect(existsSync(join(root, 'examples', `${workflow}.asl.json`))).toBe(true);
   });
 });
