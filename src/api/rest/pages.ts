@@ -25,10 +25,11 @@ export async function listPage<T>(
   scope: TokenScope,
   list: (request: PageRequest) => Promise<Page<T>>,
 ): Promise<{ readonly items: readonly T[]; readonly nextToken?: string }> {
-  const after = context.tokens.open(page.token, [...scope, page.limit]);
-  const result = await list(
-    after === undefined ? { limit: page.limit } : { limit: page.limit, after },
+  const { items, nextToken } = await context.tokens.page(
+    [...scope, page.limit],
+    page.token,
+    page.limit,
+    list,
   );
-  const nextToken = context.tokens.seal(result.nextToken, [...scope, page.limit]);
-  return nextToken === undefined ? { items: result.items } : { items: result.items, nextToken };
+  return nextToken === undefined ? { items } : { items, nextToken };
 }

@@ -52,15 +52,15 @@ export const listActivities: SfnAction = async (context, request) => {
   const maxResults = request.integer('maxResults', PAGE_SIZE_RULE);
   const nextToken = request.string('nextToken', TOKEN_RULE);
   request.check();
-  const scope = ['ListActivities'];
-  const after = context.tokens.open(nextToken, scope);
-  const page = await context.store.activities.list({
-    limit: pageSize(maxResults),
-    ...(after === undefined ? {} : { after }),
-  });
+  const page = await context.tokens.page(
+    ['ListActivities'],
+    nextToken,
+    pageSize(maxResults),
+    (request) => context.store.activities.list(request),
+  );
   return defined({
     activities: page.items.map((a) => listItem(context.arns.activity(a.name), a)),
-    nextToken: context.tokens.seal(page.nextToken, scope),
+    nextToken: page.nextToken,
   });
 };
 

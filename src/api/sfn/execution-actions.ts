@@ -245,21 +245,25 @@ export const listExecutions: SfnAction = async (context, request) => {
   }
   const target = context.arns.parse(arn, ['stateMachine', 'version', 'alias']);
   await requireListable(context, target, arn);
-  const scope = ['ListExecutions', arn, status ?? null, redriveFilter ?? null];
-  const after = context.tokens.open(nextToken, scope);
-  const page = await context.store.executions.list(
-    {
-      workflow: target.stateMachine,
-      ...(redriveFilter === undefined ? {} : { redriven: redriveFilter === 'REDRIVEN' }),
-      ...(status === undefined ? {} : { status }),
-      ...(target.kind === 'version' ? { version: target.version } : {}),
-      ...(target.kind === 'alias' ? { alias: target.alias } : {}),
-    },
-    { limit: pageSize(maxResults), ...(after === undefined ? {} : { after }) },
+  const page = await context.tokens.page(
+    ['ListExecutions', arn, status ?? null, redriveFilter ?? null],
+    nextToken,
+    pageSize(maxResults),
+    (request) =>
+      context.store.executions.list(
+        {
+          workflow: target.stateMachine,
+          ...(redriveFilter === undefined ? {} : { redriven: redriveFilter === 'REDRIVEN' }),
+          ...(status === undefined ? {} : { status }),
+          ...(target.kind === 'version' ? { version: target.version } : {}),
+          ...(target.kind === 'alias' ? { alias: target.alias } : {}),
+        },
+        request,
+      ),
   );
   return defined({
     executions: page.items.map((e) => executionListItem(context.arns, e)),
-    nextToken: context.tokens.seal(page.nextToken, scope),
+    nextToken: page.nextToken,
   });
 };
 
@@ -279,20 +283,24 @@ async function listMapRunExecutions(
   if ((await context.store.mapRuns.get(mapRunArn)) === undefined) {
     throw mapRunNotFound(mapRunArn);
   }
-  const scope = ['ListExecutions', mapRunArn, status ?? null, redriveFilter ?? null];
-  const after = context.tokens.open(nextToken, scope);
-  const page = await context.store.executions.list(
-    {
-      mapRun: mapRunArn,
-      ...(redriveFilter === undefined ? {} : { redriven: redriveFilter === 'REDRIVEN' }),
-      ...(status === undefined ? {} : { status }),
-    },
-    { limit: pageSize(maxResults), ...(after === undefined ? {} : { after }) },
+  const page = await context.tokens.page(
+    ['ListExecutions', mapRunArn, status ?? null, redriveFilter ?? null],
+    nextToken,
+    pageSize(maxResults),
+    (request) =>
+      context.store.executions.list(
+        {
+          mapRun: mapRunArn,
+          ...(redriveFilter === undefined ? {} : { redriven: redriveFilter === 'REDRIVEN' }),
+          ...(status === undefined ? {} : { status }),
+        },
+        request,
+      ),
   );
   return defined({
     // mapRunArn is returned only when the request named one (ExecutionListItem).
     executions: page.items.map((e) => ({ ...executionListItem(context.arns, e), mapRunArn })),
-    nextToken: context.tokens.seal(page.nextToken, scope),
+    nextToken: page.nextToken,
   });
 }
 
@@ -328,17 +336,16 @@ export const getExecutionHistory: SfnAction = async (context, request) => {
   request.check();
   if (arn === undefined) return {};
   context.arns.parse(arn, ['execution']);
-  const scope = ['GetExecutionHistory', arn, reverse];
-  const after = context.tokens.open(nextToken, scope);
   try {
-    const page = await context.store.executions.history(arn, {
-      limit: pageSize(maxResults),
-      reverse,
-      ...(after === undefined ? {} : { after }),
-    });
+    const page = await context.tokens.page(
+      ['GetExecutionHistory', arn, reverse],
+      nextToken,
+      pageSize(maxResults),
+      (request) => context.store.executions.history(arn, { ...request, reverse }),
+    );
     return defined({
       events: page.items.map((event) => historyEvent(event, includeData)),
-      nextToken: context.tokens.seal(page.nextToken, scope),
+      nextToken: page.nextToken,
     });
   } catch (error: unknown) {
     if (isStoreError(error, 'NOT_FOUND')) throw executionDoesNotExist(arn);

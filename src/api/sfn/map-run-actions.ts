@@ -21,12 +21,12 @@ export const listMapRuns: SfnAction = async (context, request) => {
   context.arns.parse(arn, ['execution']);
   const execution = await context.store.executions.get(arn);
   if (!execution) throw executionDoesNotExist(arn);
-  const scope = ['ListMapRuns', arn];
-  const after = context.tokens.open(nextToken, scope);
-  const page = await context.store.mapRuns.list(arn, {
-    limit: pageSize(maxResults),
-    ...(after === undefined ? {} : { after }),
-  });
+  const page = await context.tokens.page(
+    ['ListMapRuns', arn],
+    nextToken,
+    pageSize(maxResults),
+    (request) => context.store.mapRuns.list(arn, request),
+  );
   const stateMachineArn = context.arns.stateMachine(execution.workflow);
   return defined({
     mapRuns: page.items.map((mapRun) =>
@@ -38,7 +38,7 @@ export const listMapRuns: SfnAction = async (context, request) => {
         stopDate: mapRun.stoppedAt === null ? undefined : epochSeconds(mapRun.stoppedAt),
       }),
     ),
-    nextToken: context.tokens.seal(page.nextToken, scope),
+    nextToken: page.nextToken,
   });
 };
 

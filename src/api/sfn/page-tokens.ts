@@ -7,6 +7,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../common/index.js';
+import type { Page, PageRequest } from '../../store/index.js';
 import { invalidToken } from './errors.js';
 
 /** AWS: "Each pagination token expires after 24 hours." */
@@ -55,6 +56,22 @@ export class PageTokens {
       );
     }
     return value[1];
+  }
+
+  /**
+   * One page of a store listing: the client's token opened for `scope`, the page fetched with
+   * `limit`, and the store's next token sealed for the same scope.
+   * @throws SfnError InvalidToken
+   */
+  async page<T>(
+    scope: TokenScope,
+    token: string | undefined,
+    limit: number,
+    list: (request: PageRequest) => Promise<Page<T>>,
+  ): Promise<{ readonly items: readonly T[]; readonly nextToken: string | undefined }> {
+    const after = this.open(token, scope);
+    const result = await list(after === undefined ? { limit } : { limit, after });
+    return { items: result.items, nextToken: this.seal(result.nextToken, scope) };
   }
 
   private mac(payload: string, scope: TokenScope): string {

@@ -198,15 +198,15 @@ export const listStateMachines: SfnAction = async (context, request) => {
   const maxResults = request.integer('maxResults', PAGE_SIZE_RULE);
   const nextToken = request.string('nextToken', TOKEN_RULE);
   request.check();
-  const scope = ['ListStateMachines'];
-  const after = context.tokens.open(nextToken, scope);
-  const page = await context.store.workflows.list({
-    limit: pageSize(maxResults),
-    ...(after === undefined ? {} : { after }),
-  });
+  const page = await context.tokens.page(
+    ['ListStateMachines'],
+    nextToken,
+    pageSize(maxResults),
+    (request) => context.store.workflows.list(request),
+  );
   return defined({
     stateMachines: page.items.map((w) => stateMachineListItem(context.arns, w)),
-    nextToken: context.tokens.seal(page.nextToken, scope),
+    nextToken: page.nextToken,
   });
 };
 

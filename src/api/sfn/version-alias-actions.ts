@@ -44,19 +44,19 @@ export const listStateMachineVersions: SfnAction = async (context, request) => {
   request.check();
   if (arn === undefined) return {};
   const { stateMachine } = context.arns.parse(arn, ['stateMachine']);
-  const scope = ['ListStateMachineVersions', arn];
-  const after = context.tokens.open(nextToken, scope);
   try {
-    const page = await context.store.workflows.listVersions(stateMachine, {
-      limit: pageSize(maxResults),
-      ...(after === undefined ? {} : { after }),
-    });
+    const page = await context.tokens.page(
+      ['ListStateMachineVersions', arn],
+      nextToken,
+      pageSize(maxResults),
+      (request) => context.store.workflows.listVersions(stateMachine, request),
+    );
     return defined({
       stateMachineVersions: page.items.map((v) => ({
         stateMachineVersionArn: context.arns.version(stateMachine, v.version),
         creationDate: epochSeconds(v.createdAt),
       })),
-      nextToken: context.tokens.seal(page.nextToken, scope),
+      nextToken: page.nextToken,
     });
   } catch (error: unknown) {
     // Not among this action's errors in AWS: a state machine that does not exist has no versions.
@@ -165,19 +165,19 @@ export const listStateMachineAliases: SfnAction = async (context, request) => {
   request.check();
   if (arn === undefined) return {};
   const { stateMachine } = context.arns.parse(arn, ['stateMachine']);
-  const scope = ['ListStateMachineAliases', arn];
-  const after = context.tokens.open(nextToken, scope);
   try {
-    const page = await context.store.workflows.listAliases(stateMachine, {
-      limit: pageSize(maxResults),
-      ...(after === undefined ? {} : { after }),
-    });
+    const page = await context.tokens.page(
+      ['ListStateMachineAliases', arn],
+      nextToken,
+      pageSize(maxResults),
+      (request) => context.store.workflows.listAliases(stateMachine, request),
+    );
     return defined({
       stateMachineAliases: page.items.map((a) => ({
         stateMachineAliasArn: context.arns.alias(stateMachine, a.name),
         creationDate: epochSeconds(a.createdAt),
       })),
-      nextToken: context.tokens.seal(page.nextToken, scope),
+      nextToken: page.nextToken,
     });
   } catch (error: unknown) {
     if (isStoreError(error, 'NOT_FOUND')) throw stateMachineDoesNotExist(arn);
