@@ -218,11 +218,13 @@ export class Engine {
    */
   async redriveStatus(
     executionId: string,
+    /** The execution's record when the caller has just read it (saves reading it again). */
+    known?: ExecutionRecord,
   ): Promise<
     { readonly redrivable: true } | { readonly redrivable: false; readonly reason: string }
   > {
     const { store, clock } = this.options;
-    const record = await store.executions.get(executionId);
+    const record = known ?? (await store.executions.get(executionId));
     if (!record) {
       throw new EngineError('EXECUTION_NOT_FOUND', `There is no execution ${executionId}.`);
     }

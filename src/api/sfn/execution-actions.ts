@@ -193,7 +193,7 @@ export const describeExecution: SfnAction = async (context, request) => {
   context.arns.parse(arn, ['execution']);
   const execution = await context.store.executions.get(arn);
   if (!execution) throw executionDoesNotExist(arn);
-  const redrive = await context.engine.redriveStatus(arn);
+  const redrive = await context.engine.redriveStatus(arn, execution);
   return describeExecutionShape(context.arns, execution, includedData !== 'METADATA_ONLY', redrive);
 };
 
