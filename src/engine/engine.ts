@@ -179,6 +179,7 @@ export class Engine {
       account,
       start: (request) => this.start(request),
       get: (id) => options.store.executions.get(id),
+      stop: (id, error, cause) => this.stop(id, error, cause),
       watch: (child, parent, idempotencyKey) =>
         this.waitingParents.set(child, {
           executionId: parent,
@@ -414,6 +415,11 @@ export class Engine {
       this.track(this.runPoll(work, poll));
       return;
     }
+    const cancel = cancelPayloadOf(work.payload);
+    if (cancel !== undefined) {
+      this.track(this.cancelJob(work, cancel));
+      return;
+    }
     // TaskStarted is committed before the task runs (and before tick returns): a task that
     // was cancelled meanwhile never starts, and history shows what is running.
     const command = await this.startTask(work);
@@ -618,8 +624,15 @@ export class Engine {
     return `arn:aws:states:${region}:${account}:execution:${mapRun.machineName}:${name}`;
   }
 
-  /** Removes done work in a commit with no events (a compare-and-set like any other). */
-  private async retireWork(executionId: string, keys: readonly string[]): Promise<void> {
+  /**
+   * Removes done work (and adds `schedule`) in a commit with no events (a compare-and-set like
+   * any other).
+   */
+  private async retireWork(
+    executionId: string,
+    keys: readonly string[],
+    schedule: readonly DueWork[] = [],
+  ): Promise<void> {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const stored = await this.options.store.executions.snapshot(executionId);
       if (!stored) return;
@@ -630,6 +643,7 @@ export class Engine {
           snapshot: stored.snapshot,
           events: [],
           retire: keys,
+          ...(schedule.length === 0 ? {} : { schedule }),
           ...terminal(snapshot),
         });
         return;
@@ -798,6 +812,89 @@ export class Engine {
           }),
       [...taskKeys(taskId), ...retire],
     );
+  }
+
+  /**
+   * The `.sync` jobs this step abandons (tasks it cancels, or the task that timed out), as due
+   * items that ask their integration to stop them: committed with the step, so a crash right
+   * after the stop still cancels the job.
+   */
+  private async jobsToCancel(
+    executionId: string,
+    event: StepEvent,
+    commands: readonly Command[],
+  ): Promise<DueWork[]> {
+    const abandoned = new Set(
+      commands.flatMap((command) => (command.type === 'CancelTask' ? [command.taskId] : [])),
+    );
+    if (event.type === 'TaskTimedOut') abandoned.add(event.taskId);
+    // A job that ended by itself (its result is this event) has nothing left to cancel.
+    if (event.type === 'TaskSucceeded' || event.type === 'TaskFailed') {
+      abandoned.delete(event.taskId);
+    }
+    const reason =
+      event.type === 'TaskTimedOut'
+        ? event.error === 'States.HeartbeatTimeout'
+          ? 'the task sent no heartbeat in time'
+          : 'the task timed out'
+        : event.type === 'ExecutionStopped'
+          ? 'the execution was stopped'
+          : 'the execution ended';
+    const cancels: DueWork[] = [];
+    for (const taskId of abandoned) {
+      const due = await this.options.store.executions.dueWork(executionId, taskId + POLL_SUFFIX);
+      const poll = due === undefined ? undefined : pollPayloadOf(due.payload);
+      if (poll === undefined) continue;
+      const payload: CancelPayload = {
+        type: 'CancelJob',
+        command: poll.command,
+        job: poll.job,
+        reason,
+        attempt: 1,
+      };
+      cancels.push({
+        key: `${taskId}${CANCEL_SUFFIX}1`,
+        kind: 'task',
+        dueAt: this.now(),
+        payload: JSON.stringify(payload),
+      });
+    }
+    return cancels;
+  }
+
+  /**
+   * Asks the integration to stop an abandoned `.sync` job. Best effort: a failure is reported
+   * and retried later (doubling from 5 s), up to CANCEL_ATTEMPTS in all.
+   */
+  private async cancelJob(work: ClaimedWork, cancel: CancelPayload): Promise<void> {
+    const { command } = cancel;
+    const runner = this.runnerFor(command.resource);
+    let retry: DueWork[] = [];
+    try {
+      await runner.cancel?.({
+        executionId: work.execution,
+        stateName: command.stateName,
+        resource: command.resource,
+        job: cancel.job,
+        idempotencyKey: `${work.execution}#${command.taskId}`,
+        reason: cancel.reason,
+        signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS),
+      });
+    } catch (error: unknown) {
+      this.options.onError?.(error);
+      if (cancel.attempt < CANCEL_ATTEMPTS) {
+        const attempt = cancel.attempt + 1;
+        retry = [
+          {
+            key: `${command.taskId}${CANCEL_SUFFIX}${attempt}`,
+            kind: 'task',
+            dueAt: plusSeconds(this.now(), 5 * 2 ** (cancel.attempt - 1)),
+            payload: JSON.stringify({ ...cancel, attempt }),
+          },
+        ];
+      }
+    }
+    await this.retireWork(work.execution, [work.key], retry);
   }
 
   private pollWork(
@@ -1064,10 +1161,17 @@ export class Engine {
               ...terminal(snapshot),
             }
           : withSchedule(toCommit(result, now, retire), result.snapshot.status, schedule);
-      const committed: StepCommit =
+      const cancels =
+        result === undefined ? [] : await this.jobsToCancel(executionId, built, result.commands);
+      const redriven: StepCommit =
         result !== undefined && redriving
           ? { ...commit, stoppedAt: null, redriveCount: result.snapshot.execution.redriveCount }
           : commit;
+      // Abandoned .sync jobs are cancelled whatever the execution's status now (even ABORTED).
+      const committed: StepCommit =
+        cancels.length === 0
+          ? redriven
+          : { ...redriven, schedule: [...(redriven.schedule ?? []), ...cancels] };
       try {
         await store.executions.commit(executionId, stored.revision, committed);
       } catch (error: unknown) {
@@ -1426,6 +1530,29 @@ function isConflict(error: unknown): boolean {
 type TaskCommand = Extract<Command, { type: 'ScheduleTask' }>;
 
 /** The stored check on a `.sync` job. */
+/** Due items that cancel an abandoned `.sync` job: `<taskId>:cancel:<attempt>`. */
+const CANCEL_SUFFIX = ':cancel:';
+const CANCEL_ATTEMPTS = 5;
+const CANCEL_TIMEOUT_MS = 30_000;
+
+interface CancelPayload {
+  readonly type: 'CancelJob';
+  readonly command: TaskCommand;
+  readonly job: JsonValue;
+  readonly reason: string;
+  readonly attempt: number;
+}
+
+function cancelPayloadOf(payload: string): CancelPayload | undefined {
+  const value: unknown = JSON.parse(payload);
+  return typeof value === 'object' &&
+    value !== null &&
+    'type' in value &&
+    value.type === 'CancelJob'
+    ? (value as CancelPayload) // written by jobsToCancel
+    : undefined;
+}
+
 interface PollPayload {
   readonly type: 'PollTask';
   readonly command: TaskCommand;

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { JsonValue } from '../common/index.js';
 import { isJsonObject } from '../common/index.js';
 import type {
+  TaskCancelRequest,
   TaskOutcome,
   TaskPollRequest,
   TaskRequest,
@@ -33,6 +34,8 @@ export interface NestedExecutionDeps {
   readonly account: string;
   readonly start: (request: StartRequest) => Promise<{ readonly execution: ExecutionRecord }>;
   readonly get: (executionArn: string) => Promise<ExecutionRecord | undefined>;
+  /** Stops a running child (its `.sync` parent was stopped or timed out); no-op once it ended. */
+  readonly stop: (executionArn: string, error: string, cause: string) => Promise<void>;
   /** A `.sync` parent now waits on `childArn`: wake it when the child ends. */
   readonly watch: (childArn: string, parentArn: string, idempotencyKey: string) => void;
 }
@@ -68,6 +71,17 @@ export function nestedExecutions(deps: NestedExecutionDeps): TaskRunner {
       return { ok: 'running', submitted: started, job, pollAfterSeconds };
     },
 
+    async cancel(request: TaskCancelRequest): Promise<void> {
+      const job = request.job;
+      if (!isJsonObject(job) || typeof job['executionArn'] !== 'string') return;
+      const child = await deps.get(job['executionArn']);
+      if (child?.status !== 'RUNNING') return;
+      await deps.stop(
+        child.id,
+        '',
+        `The parent execution ${request.executionId} no longer waits for it (${request.reason}).`,
+      );
+    },
     async poll(request: TaskPollRequest): Promise<TaskOutcome> {
       const job = request.job;
       if (!isJsonObject(job)) {

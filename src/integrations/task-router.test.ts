@@ -78,4 +78,32 @@ describe('routeTasks', () => {
     expect(await withFallback.run(request('b'))).toEqual({ ok: true, output: 'fallback' });
     expect(await withFallback.run(request('a'))).toEqual({ ok: true, output: 'a' });
   });
+
+  it('sends cancel to the route of the suffixed resource, and ignores runners without one', async () => {
+    const seen: string[] = [];
+    const cancelling = routeTasks({
+      'baton:test:job': {
+        run: () => Promise.resolve({ ok: true, output: null }),
+        cancel: (req) => {
+          seen.push(`${req.resource} ${JSON.stringify(req.job)}`);
+          return Promise.resolve();
+        },
+      },
+      'baton:test:plain': named('plain'),
+    });
+    const cancel = (resource: string) =>
+      cancelling.cancel?.({
+        executionId: 'exec-1',
+        stateName: 'Task',
+        resource,
+        job: { id: 7 },
+        idempotencyKey: 'key-1',
+        reason: 'the execution was stopped',
+        signal: new AbortController().signal,
+      });
+    await cancel('baton:test:job.sync');
+    await cancel('baton:test:plain.sync');
+    await cancel('baton:test:unknown.sync');
+    expect(seen).toEqual(['baton:test:job.sync {"id":7}']);
+  });
 });

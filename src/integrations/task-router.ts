@@ -4,7 +4,13 @@
  * does the work, so a route for the bare resource also serves its suffixed forms.
  * https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html
  */
-import type { TaskOutcome, TaskPollRequest, TaskRequest, TaskRunner } from './task-runner.js';
+import type {
+  TaskCancelRequest,
+  TaskOutcome,
+  TaskPollRequest,
+  TaskRequest,
+  TaskRunner,
+} from './task-runner.js';
 
 export const UNKNOWN_RESOURCE_ERROR = 'Baton.UnknownResource';
 
@@ -47,6 +53,10 @@ export function routeTasks(
       const runner = lookUp(routes, request.resource) ?? fallback;
       if (runner?.poll === undefined) return unknown(request.resource);
       return runner.poll(request);
+    },
+    async cancel(request: TaskCancelRequest): Promise<void> {
+      const runner = lookUp(routes, request.resource) ?? fallback;
+      await runner?.cancel?.(request);
     },
   };
 }

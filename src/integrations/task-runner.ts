@@ -56,9 +56,28 @@ export interface TaskPollRequest {
   readonly signal: AbortSignal;
 }
 
+/**
+ * A `.sync` job the execution no longer waits for: the execution was stopped or timed out, or
+ * the task timed out. Best effort, as in Step Functions: the engine calls `cancel` once the
+ * abandonment is committed (durably: a stored due item, so it survives restarts) and a few more
+ * times if it throws, then gives up.
+ */
+export interface TaskCancelRequest {
+  readonly executionId: string;
+  readonly stateName: string;
+  readonly resource: string;
+  readonly job: JsonValue;
+  readonly idempotencyKey: string;
+  /** Why: `Execution stopped`, `Task timed out`... for the service's records. */
+  readonly reason: string;
+  readonly signal: AbortSignal;
+}
+
 export interface TaskRunner {
   /** Runs one task. Throwing is a bug in the integration; the engine reports it as States.TaskFailed. */
   run(request: TaskRequest): Promise<TaskOutcome>;
   /** Checks a `.sync` job that `run` started. Required of runners that answer `running`. */
   poll?(request: TaskPollRequest): Promise<TaskOutcome>;
+  /** Stops a `.sync` job the execution abandoned (see TaskCancelRequest). */
+  cancel?(request: TaskCancelRequest): Promise<void>;
 }

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../src/common/index.js';
 import { Engine } from '../../src/engine/index.js';
 import type {
+  TaskCancelRequest,
   TaskOutcome,
   TaskPollRequest,
   TaskRequest,
@@ -48,7 +49,18 @@ const backends: [string, Opener][] = [
 class Jobs implements TaskRunner {
   readonly polls: TaskPollRequest[] = [];
   readonly runs: TaskRequest[] = [];
+  readonly cancels: TaskCancelRequest[] = [];
+  /** How many of the next cancel calls throw. */
+  failCancels = 0;
   constructor(private readonly answers: TaskOutcome[]) {}
+  cancel(request: TaskCancelRequest): Promise<void> {
+    this.cancels.push(request);
+    if (this.failCancels > 0) {
+      this.failCancels -= 1;
+      return Promise.reject(new Error('service unavailable'));
+    }
+    return Promise.resolve();
+  }
   run(request: TaskRequest): Promise<TaskOutcome> {
     this.runs.push(request);
     return Promise.resolve({
@@ -226,6 +238,83 @@ for (const [label, opener] of backends) {
       await store.close();
     });
 
+    it('asks the integration to cancel the job when the execution is stopped', async () => {
+      const jobs = new Jobs([]);
+      const { store, engine, settle } = await setup(jobs, { wf: jobMachine });
+      const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+      await settle();
+      expect(jobs.cancels).toHaveLength(0);
+      await engine.stop(execution.id, 'Ops.Stop', '');
+      await settle();
+      expect(jobs.cancels.map((c) => [c.job, c.reason, c.stateName, c.resource])).toEqual([
+        [
+          { id: 'job-1' },
+          'the execution was stopped',
+          'Build',
+          'arn:aws:states:::batch:submitJob.sync',
+        ],
+      ]);
+      expect(jobs.cancels[0]?.idempotencyKey).toBe(jobs.runs[0]?.idempotencyKey);
+      await settle();
+      expect(jobs.cancels).toHaveLength(1); // done once
+      await store.close();
+    });
+
+    it('cancels the job when the task times out, and not when the job finished', async () => {
+      const timed = {
+        ...jobMachine,
+        States: {
+          ...jobMachine.States,
+          Build: { ...jobMachine.States.Build, TimeoutSeconds: 25 },
+        },
+      };
+      // The first execution's job is done at its first check (10 s); the second's is still
+      // running then (next check at 30 s), so its 25 s timeout comes first.
+      const jobs = new Jobs([{ ok: true, output: 'done' }, stillRunning]);
+      const { store, engine, settle, advance } = await setup(jobs, { wf: timed });
+      const { execution: done } = await engine.start({ workflow: 'wf', name: 'ok', input: {} });
+      await settle();
+      advance(10);
+      await settle();
+      expect((await store.executions.get(done.id))?.status).toBe('SUCCEEDED');
+      const { execution } = await engine.start({ workflow: 'wf', name: 'slow', input: {} });
+      await settle();
+      advance(10);
+      await settle();
+      advance(15);
+      await settle();
+      expect(
+        JSON.parse((await store.executions.get(execution.id))?.output ?? 'null'),
+      ).toMatchObject({ error: { Error: 'States.Timeout' } });
+      expect(jobs.cancels.map((c) => [c.executionId, c.reason])).toEqual([
+        [execution.id, 'the task timed out'],
+      ]);
+      await store.close();
+    });
+
+    it('retries a cancel that fails, with growing pauses, then gives up', async () => {
+      const jobs = new Jobs([]);
+      jobs.failCancels = 99;
+      const { store, engine, settle, advance } = await setup(jobs, { wf: jobMachine });
+      const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+      await settle();
+      await engine.stop(execution.id, '', '');
+      await settle();
+      expect(jobs.cancels).toHaveLength(1);
+      advance(4);
+      await settle();
+      expect(jobs.cancels).toHaveLength(1); // the second try waits 5 s
+      advance(1);
+      await settle();
+      expect(jobs.cancels).toHaveLength(2);
+      for (let i = 0; i < 10; i++) {
+        advance(100);
+        await settle();
+      }
+      expect(jobs.cancels).toHaveLength(5);
+      await store.close();
+    });
+
     it('fails the task when the integration cannot check on the job it started', async () => {
       const runner: TaskRunner = { run: (request) => new Jobs([]).run(request) }; // no poll
       const { store, engine, settle, advance } = await setup(runner, { wf: jobMachine });
@@ -322,6 +411,27 @@ for (const [label, opener] of backends) {
           expect(await types(execution.id)).toContain('TaskSubmitted');
           await store.close();
         }
+      });
+
+      it('.sync: stopping the parent stops the child it waits for', async () => {
+        const { store, engine, settle } = await setup(new Jobs([]), {
+          child,
+          parent: parent('arn:aws:states:::states:startExecution.sync:2', {
+            StateMachineArn: `${SM}:child`,
+            Input: { n: 1 },
+            Name: 'kid-stop',
+          }),
+        });
+        const { execution } = await engine.start({ workflow: 'parent', name: 'p1', input: {} });
+        await settle();
+        const childArn = 'arn:aws:states:local:000000000000:execution:child:kid-stop';
+        expect((await store.executions.get(childArn))?.status).toBe('RUNNING');
+        await engine.stop(execution.id, 'Ops.Stop', 'enough');
+        await settle();
+        const stopped = await store.executions.get(childArn);
+        expect(stopped?.status).toBe('ABORTED');
+        expect(stopped?.cause).toContain(`The parent execution ${execution.id} no longer waits`);
+        await store.close();
       });
 
       it("a failed child fails the parent's task with States.TaskFailed, for Catch", async () => {
