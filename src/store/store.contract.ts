@@ -1554,4 +1554,79 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
       }),
     );
   });
+  // --- GitLab waits (part A) ------------------------------------------------------------------
+  describe(`${label}: gitlab waits`, () => {
+    const pipeline = {
+      connection: 'default',
+      projectId: 42,
+      kind: 'pipeline',
+      objectId: 7,
+    } as const;
+    const job = { ...pipeline, kind: 'job', objectId: 7 } as const;
+    const a = { executionId: 'arn:exec:a', taskId: 'task-1' };
+    const b = { executionId: 'arn:exec:b', taskId: 'task-9' };
+
+    it(
+      'finds the tasks waiting on a pipeline, oldest first, and not those waiting on a job of the same id',
+      withStore(async ({ store }) => {
+        await store.gitlabWaits.record(pipeline, b, T2);
+        await store.gitlabWaits.record(pipeline, a, T1);
+        await store.gitlabWaits.record(job, a, T1);
+        expect(await store.gitlabWaits.find(pipeline)).toEqual([a, b]);
+        expect(await store.gitlabWaits.find(job)).toEqual([a]);
+        expect(await store.gitlabWaits.find({ ...pipeline, connection: 'other' })).toEqual([]);
+        expect(await store.gitlabWaits.find({ ...pipeline, projectId: 43 })).toEqual([]);
+      }),
+    );
+
+    it(
+      'records a wait twice without error, and forgets one wait or all of an execution',
+      withStore(async ({ store }) => {
+        await store.gitlabWaits.record(pipeline, a, T1);
+        await store.gitlabWaits.record(pipeline, a, T2);
+        await store.gitlabWaits.record(pipeline, b, T1);
+        await store.gitlabWaits.record(job, a, T1);
+        expect(await store.gitlabWaits.find(pipeline)).toEqual([a, b]);
+        await store.gitlabWaits.forget(pipeline, b);
+        await store.gitlabWaits.forget(pipeline, b);
+        expect(await store.gitlabWaits.find(pipeline)).toEqual([a]);
+        await store.gitlabWaits.forgetExecution(a.executionId);
+        expect(await store.gitlabWaits.find(pipeline)).toEqual([]);
+        expect(await store.gitlabWaits.find(job)).toEqual([]);
+      }),
+    );
+
+    it(
+      'keeps the first pipeline created under an idempotency key',
+      withStore(async ({ store }) => {
+        const first = { connection: 'default', projectId: 42, pipelineId: 1001 };
+        expect(await store.gitlabWaits.findCreatedPipeline('exec#t1')).toBeUndefined();
+        expect(await store.gitlabWaits.rememberCreatedPipeline('exec#t1', first, T1)).toEqual(
+          first,
+        );
+        expect(
+          await store.gitlabWaits.rememberCreatedPipeline(
+            'exec#t1',
+            { ...first, pipelineId: 1002 },
+            T2,
+          ),
+        ).toEqual(first);
+        expect(await store.gitlabWaits.findCreatedPipeline('exec#t1')).toEqual(first);
+        expect(await store.gitlabWaits.findCreatedPipeline('exec#t2')).toBeUndefined();
+      }),
+    );
+
+    it(
+      'stores GitLab ids beyond 32 bits',
+      withStore(async ({ store }) => {
+        const big = { ...pipeline, projectId: 2 ** 40, objectId: 2 ** 41 + 3 };
+        await store.gitlabWaits.record(big, a, T1);
+        expect(await store.gitlabWaits.find(big)).toEqual([a]);
+        const created = { connection: 'c', projectId: 2 ** 40, pipelineId: 2 ** 45 };
+        await store.gitlabWaits.rememberCreatedPipeline('k', created, T1);
+        expect(await store.gitlabWaits.findCreatedPipeline('k')).toEqual(created);
+      }),
+    );
+  });
+  // --- end GitLab waits -----------------------------------------------------------------------
 }

@@ -489,6 +489,56 @@ export interface AccessKeyStore {
   recordUse(id: string, at: string): Promise<void>;
 }
 
+// --- GitLab waits (part A, migration 0009) ---------------------------------------------------
+
+/** What a GitLab `.sync` task waits on: a pipeline or a job of one project of one connection. */
+export interface GitLabWaitTarget {
+  readonly connection: string;
+  readonly projectId: number;
+  readonly kind: 'pipeline' | 'job';
+  readonly objectId: number;
+}
+
+/** The task that waits: the engine's `pollNow(executionId, taskId)` wakes it. */
+export interface GitLabWaiter {
+  readonly executionId: string;
+  readonly taskId: string;
+}
+
+/** The pipeline one createPipeline task attempt created. */
+export interface GitLabCreatedPipeline {
+  readonly connection: string;
+  readonly projectId: number;
+  readonly pipelineId: number;
+}
+
+/**
+ * Which tasks wait on which GitLab pipelines and jobs (so webhooks can wake them), and which
+ * pipeline each createPipeline attempt created (so a redelivered attempt does not create another).
+ */
+export interface GitLabWaitStore {
+  /** Records that `waiter` waits on `target`; recording it twice is harmless. */
+  record(target: GitLabWaitTarget, waiter: GitLabWaiter, now: string): Promise<void>;
+  /** The tasks waiting on `target`, oldest first. */
+  find(target: GitLabWaitTarget): Promise<readonly GitLabWaiter[]>;
+  /** Removes one wait; a wait that is gone is ignored. */
+  forget(target: GitLabWaitTarget, waiter: GitLabWaiter): Promise<void>;
+  /** Removes every wait of an execution (it ended). */
+  forgetExecution(executionId: string): Promise<void>;
+  /**
+   * Remembers the pipeline an attempt created. The first pipeline recorded under a key stays:
+   * returns the one stored (which may be an earlier one).
+   */
+  rememberCreatedPipeline(
+    idempotencyKey: string,
+    pipeline: GitLabCreatedPipeline,
+    now: string,
+  ): Promise<GitLabCreatedPipeline>;
+  /** The pipeline created under `idempotencyKey`, if any. */
+  findCreatedPipeline(idempotencyKey: string): Promise<GitLabCreatedPipeline | undefined>;
+}
+// --- end GitLab waits -------------------------------------------------------------------------
+
 export interface MigrationReport {
   /** Migration ids applied by this call (empty when the schema was current). */
   readonly applied: readonly string[];
@@ -516,6 +566,8 @@ export interface Store {
    */
   listenForWork?(onWork: (topic: string) => void): Promise<() => Promise<void>>;
   readonly keys: AccessKeyStore;
+  /** GitLab `.sync` waits and createPipeline idempotency (part A). */
+  readonly gitlabWaits: GitLabWaitStore;
   close(): Promise<void>;
 }
 
