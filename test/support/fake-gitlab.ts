@@ -149,7 +149,8 @@ export interface FakeGitLab {
   close(): Promise<void>;
 }
 
-const FIXTURE_DIR = new URL('./gitlab-fixtures/', import.meta.url);
+/** GitLab's documented payloads, in ../shared beside the repository (CI has it there too). */
+const FIXTURE_DIR = new URL('../../../shared/reference/gitlab-fixtures/', import.meta.url);
 const DEFAULT_JOBS: readonly FakeJobTemplate[] = [
   { name: 'build', stage: 'build' },
   { name: 'test', stage: 'test' },

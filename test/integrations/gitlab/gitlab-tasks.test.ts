@@ -352,6 +352,34 @@ describe('createPipeline.sync', () => {
     ).toEqual([]);
   });
 
+  it('cancels the pipeline when the execution abandons it, and forgets the wait', async () => {
+    const { job, id } = await start();
+    fake.setPipelineStatus(id, 'running');
+    const cancel = (signal = new AbortController().signal) =>
+      gitlab.runner.cancel?.({
+        executionId: EXEC,
+        stateName: 'Step',
+        resource: 'baton:gitlab:createPipeline.sync',
+        job,
+        idempotencyKey: `${EXEC}#t-1`,
+        reason: 'the execution was stopped',
+        signal,
+      }) ?? expect.fail('no cancel');
+    await cancel();
+    expect(fake.pipelines.get(id)?.status).toBe('canceled');
+    const target = {
+      connection: 'default',
+      projectId: project.id,
+      kind: 'pipeline' as const,
+      objectId: id,
+    };
+    expect(await store.gitlabWaits.find(target)).toEqual([]);
+    await cancel(); // again, on a canceled pipeline: GitLab answers 200, nothing to do
+    fake.failNext('POST', /\/cancel$/, { status: 503, body: { message: 'down' } }, 5);
+    await expect(cancel()).rejects.toThrow(/503|ServerError|down/);
+    expect(fake.requests.map((r) => JSON.stringify(r)).join('\n')).not.toContain(fake.token);
+  });
+
   it('backs off 5 s doubling to 60 s', () => {
     expect([0, 1, 2, 3, 4, 10].map(pollDelaySeconds)).toEqual([5, 10, 20, 40, 60, 60]);
   });

@@ -6,9 +6,15 @@
  * failures; messages never carry the connection's token.
  */
 import type { Clock } from '../../../common/index.js';
-import type { TaskOutcome, TaskPollRequest, TaskRequest, TaskRunner } from '../../task-runner.js';
+import type {
+  TaskCancelRequest,
+  TaskOutcome,
+  TaskPollRequest,
+  TaskRequest,
+  TaskRunner,
+} from '../../task-runner.js';
 import type { GitLabClient, GitLabClientOptions } from '../client.js';
-import { createGitLabClient } from '../client.js';
+import { createGitLabClient, projectPath } from '../client.js';
 import type { ConnectionLookup, GitLabConnection } from '../connection.js';
 import { GITLAB_ERRORS, GitLabApiError, redact } from '../errors.js';
 import type { PipelineWaits } from '../pipeline-waits.js';
@@ -219,7 +225,7 @@ export function createGitLabTaskRunner(options: GitLabTaskRunnerOptions): GitLab
 
   async function forgetWait(
     job: NonNullable<ReturnType<typeof syncJobFrom>>,
-    request: TaskPollRequest,
+    request: Pick<TaskPollRequest, 'executionId' | 'idempotencyKey'>,
   ): Promise<void> {
     try {
       await options.waits?.forget(job, waiterOf(request.executionId, request.idempotencyKey));
@@ -228,7 +234,30 @@ export function createGitLabTaskRunner(options: GitLabTaskRunnerOptions): GitLab
     }
   }
 
-  const runner: TaskRunner = { run, poll };
+  /**
+   * The execution no longer waits for this `.sync` pipeline or job (stopped, timed out): cancel
+   * it in GitLab so it does not run on unobserved. Cancelling a finished one is harmless (GitLab
+   * answers 200 in every state); a failure throws, and the engine tries again later.
+   */
+  async function cancel(request: TaskCancelRequest): Promise<void> {
+    const job = syncJobFrom(request.job);
+    if (job === undefined) return;
+    const client = await clientFor(job.connection);
+    if ('ok' in client) return; // the connection is gone: nothing to reach
+    const path = projectPath(job.projectId, `/${job.kind}s/${job.objectId}/cancel`);
+    try {
+      await client.request({ method: 'POST', path, idempotent: true, signal: request.signal });
+    } catch (error: unknown) {
+      if (error instanceof GitLabApiError && error.error === GITLAB_ERRORS.notFound) return;
+      throw error instanceof GitLabApiError
+        ? new Error(redact(error.message, [client.connection.token]))
+        : error;
+    } finally {
+      await forgetWait(job, request);
+    }
+  }
+
+  const runner: TaskRunner = { run, poll, cancel };
   const routes: Record<string, TaskRunner> = {};
   for (const resource of GITLAB_RESOURCES) routes[resource] = runner;
   return { runner, routes };
