@@ -39,3 +39,12 @@ export {
   IdTokenError,
   createGitLabIdTokenVerifier,
 } from './gitlab-id-token.js';
+export type {
+  CiAccessRequest,
+  CiAccessRule,
+  CiAction,
+  CiDecision,
+  RuleProblem,
+  RulesResult,
+} from './gitlab-ci-rules.js';
+export { CI_ACTIONS, decideCiAccess, globToRegExp, readCiRules } from './gitlab-ci-rules.js';
