@@ -9,6 +9,7 @@ import { applyMigrations, loadMigrations } from '../sql/migrate.js';
 import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
 import { integer, toRow } from '../sql/sql-runner.js';
 import { SqlAccessKeyStore } from '../sql/access-key-store.js';
+import { SqlGitLabConnectionStore } from '../sql/gitlab-connection-store.js';
 import { SqlActivityStore } from '../sql/activity-store.js';
 import { SqlMapRunStore } from '../sql/map-run-store.js';
 import { SqlExecutionStore, WORK_CHANNEL } from '../sql/execution-store.js';
@@ -45,6 +46,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     activities: new SqlActivityStore(runner),
     mapRuns: new SqlMapRunStore(runner),
     keys: new SqlAccessKeyStore(runner),
+    gitlabConnections: new SqlGitLabConnectionStore(runner),
     migrate: async (): Promise<MigrationReport> => {
       await checkServerVersion(runner);
       return applyMigrations(

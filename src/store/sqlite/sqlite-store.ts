@@ -11,6 +11,7 @@ import { applyMigrations, loadMigrations } from '../sql/migrate.js';
 import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
 import { toRow } from '../sql/sql-runner.js';
 import { SqlAccessKeyStore } from '../sql/access-key-store.js';
+import { SqlGitLabConnectionStore } from '../sql/gitlab-connection-store.js';
 import { SqlActivityStore } from '../sql/activity-store.js';
 import { SqlMapRunStore } from '../sql/map-run-store.js';
 import { SqlExecutionStore } from '../sql/execution-store.js';
@@ -58,6 +59,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     activities: new SqlActivityStore(runner),
     mapRuns: new SqlMapRunStore(runner),
     keys: new SqlAccessKeyStore(runner),
+    gitlabConnections: new SqlGitLabConnectionStore(runner),
     migrate: (): Promise<MigrationReport> =>
       // BEGIN IMMEDIATE (the runner's transactions) takes SQLite's write lock up front, so a
       // second process starting at the same time waits here and then finds the work done.
