@@ -109,7 +109,7 @@ export function readCiRules(value: unknown): RulesResult {
       });
       return out;
     };
-    const projects = list('projects', true, projectProblem);
+    const projects = list('projects', true, projectReferenceProblem);
     const refs = list('refs', false, globProblem);
     const environments = list('environments', false, globProblem);
     const workflows = list('workflows', true, globProblem);
@@ -136,7 +136,11 @@ export function readCiRules(value: unknown): RulesResult {
   return problems.length > 0 ? { ok: false, problems } : { ok: true, rules };
 }
 
-function projectProblem(entry: string): string | undefined {
+/**
+ * What is wrong with a project reference (a full path or a numeric id), with the path to use
+ * when it is a URL or link (reference §4.2); undefined when it is fine.
+ */
+export function projectReferenceProblem(entry: string): string | undefined {
   if (PROJECT_ID.test(entry)) return undefined;
   const dash = entry.indexOf('/-/');
   if (/^[a-z]+:\/\//i.test(entry) || entry.startsWith('git@')) {

@@ -47,4 +47,10 @@ export type {
   RuleProblem,
   RulesResult,
 } from './gitlab-ci-rules.js';
-export { CI_ACTIONS, decideCiAccess, globToRegExp, readCiRules } from './gitlab-ci-rules.js';
+export {
+  CI_ACTIONS,
+  decideCiAccess,
+  globToRegExp,
+  projectReferenceProblem,
+  readCiRules,
+} from './gitlab-ci-rules.js';
