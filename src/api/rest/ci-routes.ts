@@ -117,6 +117,12 @@ export const CI_ROUTES: readonly RestRoute[] = [
           `An execution named ${executionName} of workflow ${workflow} was started by another project; choose another name.`,
         );
       }
+      // The same job asking again (a retried call) gets its execution, even once it finished;
+      // the engine alone would refuse a finished execution's name.
+      if (owner?.jobId === identity.jobId && owner.pipelineId === identity.pipelineId) {
+        const previous = await call.context.store.executions.get(arn);
+        if (previous !== undefined) return ok(executionDetail(previous), 200);
+      }
       const { execution, created } = await call.context.engine.start({
         workflow,
         name: executionName,
