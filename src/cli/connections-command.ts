@@ -12,6 +12,7 @@ import type { RemoteContext, RemoteFlags } from './remote-command.js';
 import {
   EXIT_FAILED,
   EXIT_OK,
+  EXIT_USAGE,
   addConnectionOptions,
   addOutputOption,
   field,
@@ -89,8 +90,8 @@ function secretSources(
   }
 }
 
-/** The request body of create/update from the flags. @throws CliUsageError */
-async function settingsBody(flags: SettingFlags, creating: boolean): Promise<JsonObject> {
+/** @throws CliUsageError for a secret given as an argv value. */
+function refuseArgvSecrets(flags: SettingFlags): void {
   if (flags.token !== undefined) throw argvSecretRefused('a token', '--token');
   if (flags.webhookSecret !== undefined) {
     throw argvSecretRefused('a webhook secret', '--webhook-secret');
@@ -101,6 +102,28 @@ async function settingsBody(flags: SettingFlags, creating: boolean): Promise<Jso
       'refusing a signing token given on the command line (it would show in ps and shell history): use --signing-token generate, or --signing-token-env VAR / --signing-token-file FILE',
     );
   }
+}
+
+/**
+ * Refuses argv secrets before anything else (even before finding the server's credentials),
+ * printing the reason; false when the command must stop.
+ */
+function argvIsClean(name: string, flags: SettingFlags): boolean {
+  try {
+    refuseArgvSecrets(flags);
+    return true;
+  } catch (error: unknown) {
+    if (!(error instanceof CliUsageError)) throw error;
+    process.stderr.write(`baton ${name}: ${error.message}\n`);
+    process.exitCode = EXIT_USAGE;
+    return false;
+  }
+}
+
+/** The request body of create/update from the flags. @throws CliUsageError */
+async function settingsBody(flags: SettingFlags, creating: boolean): Promise<JsonObject> {
+  refuseArgvSecrets(flags);
+  const mode = flags.signingToken;
   if (mode === 'none' && creating) {
     throw new CliUsageError('--signing-token none only applies to update');
   }
@@ -192,6 +215,7 @@ Examples:
     .requiredOption('--gitlab-url <URL>', 'GitLab base URL, such as https://gitlab.com');
   addOutputOption(addConnectionOptions(addSettingOptions(create))).action(
     async (name: string, flags: SettingFlags) => {
+      if (!argvIsClean('connections create', flags)) return;
       await runRemote('connections create', flags, async (context) => {
         const body = await settingsBody(flags, true);
         const created =
@@ -209,6 +233,7 @@ Examples:
     .option('--gitlab-url <URL>', 'new GitLab base URL');
   addOutputOption(addConnectionOptions(addSettingOptions(update))).action(
     async (name: string, flags: SettingFlags) => {
+      if (!argvIsClean('connections update', flags)) return;
       await runRemote('connections update', flags, async (context) => {
         const body = await settingsBody(flags, false);
         if (Object.keys(body).length === 0) throw new CliUsageError('nothing to change');
