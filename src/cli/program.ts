@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { registerCiCommand } from './ci-command.js';
 import { registerCompletionCommand } from './completion-command.js';
+import { registerConnectionsCommand } from './connections-command.js';
 import { registerDeployCommand } from './deploy-command.js';
 import { registerExecutionCommands } from './execution-commands.js';
 import { registerKeysCommand } from './keys-command.js';
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerTaskCommands(program);
   registerWorkerCommand(program);
   registerKeysCommand(program);
+  registerConnectionsCommand(program);
+  registerCiCommand(program);
   registerCompletionCommand(program);
   program.addHelpText(
     'after',

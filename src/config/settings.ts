@@ -40,6 +40,20 @@ export interface BatonConfig {
   readonly nodeId: string | undefined;
   /** How long shutdown waits for in-flight requests and tasks, in milliseconds. */
   readonly shutdownTimeoutMs: number;
+  /**
+   * Where GitLab and CI jobs reach Baton (webhook URLs, the default CI audience); absent means
+   * `http://<host>:<port>` (see `publicUrlOf`).
+   */
+  readonly publicUrl: string | undefined;
+  /** The audience CI ID tokens must carry; absent means the public URL. */
+  readonly ciAudience: string | undefined;
+}
+
+/** The public URL: the setting, or `http://<host>:<port>` (a bracketed IPv6 host). */
+export function publicUrlOf(config: Pick<BatonConfig, 'publicUrl' | 'host' | 'port'>): string {
+  if (config.publicUrl !== undefined) return config.publicUrl;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${config.port}`;
 }
 
 /** Where a value came from, for error messages: `baton.yaml:4:9`, `BATON_PORT`, `--port`. */
@@ -181,6 +195,29 @@ const readNodeId: Reader<string | undefined> = pattern(
   '1 to 64 letters, digits, ".", "_", ":" or "-"',
 );
 
+/** An absolute http(s) URL without query, fragment or credentials; no trailing slash. */
+const readPublicUrl: Reader<string | undefined> = (raw) => {
+  const value = typeof raw === 'string' ? raw.trim() : undefined;
+  const text =
+    'an absolute http:// or https:// URL where GitLab reaches Baton, such as https://baton.example.com (no query, fragment or user)';
+  if (value === undefined) return expected(text);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return expected(text);
+  }
+  if (
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== ''
+  )
+    return expected(text);
+  return ok(`${url.origin}${url.pathname.replace(/\/+$/, '')}`);
+};
+
 /** Every setting, in the order help and docs list them. */
 export const SETTINGS: readonly Setting[] = [
   {
@@ -291,6 +328,27 @@ export const SETTINGS: readonly Setting[] = [
     defaultText: '10s',
     read: duration(0, 600_000, '10s'),
   },
+  {
+    key: 'publicUrl',
+    env: 'BATON_PUBLIC_URL',
+    flag: '--public-url',
+    description: 'URL where GitLab and CI jobs reach Baton (webhook URLs, the CI audience)',
+    defaultText: 'http://<host>:<port>',
+    read: readPublicUrl,
+  },
+  {
+    key: 'ciAudience',
+    env: 'BATON_CI_AUDIENCE',
+    flag: '--ci-audience',
+    description: 'audience CI ID tokens must carry (id_tokens aud in .gitlab-ci.yml)',
+    defaultText: 'the public URL',
+    read: (raw) => {
+      const value = asText(raw);
+      return value !== undefined && /^\S{1,1024}$/.test(value)
+        ? ok(value)
+        : expected('1 to 1024 characters without spaces, e.g. https://baton.example.com');
+    },
+  },
 ];
 
 /** The defaults; `dataDir` is relative to the working directory. */
@@ -309,6 +367,8 @@ export function defaultConfig(cwd: string): BatonConfig {
     leaseMs: 60_000,
     nodeId: undefined,
     shutdownTimeoutMs: 10_000,
+    publicUrl: undefined,
+    ciAudience: undefined,
   };
 }
 

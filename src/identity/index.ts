@@ -25,3 +25,32 @@ export { CredentialError } from './errors.js';
 export type { CredentialErrorCode } from './errors.js';
 export type { RequestToSign } from './sign-request.js';
 export { signRequest } from './sign-request.js';
+export type {
+  FindTrustedIssuer,
+  GitLabCiIdentity,
+  GitLabIdTokenVerifierOptions,
+  IdTokenErrorCode,
+  TrustedIssuer,
+  VerifyGitLabIdToken,
+} from './gitlab-id-token.js';
+export {
+  DEFAULT_ID_TOKEN_SKEW_SECONDS,
+  GITLAB_ID_TOKEN_ALGORITHM,
+  IdTokenError,
+  createGitLabIdTokenVerifier,
+} from './gitlab-id-token.js';
+export type {
+  CiAccessRequest,
+  CiAccessRule,
+  CiAction,
+  CiDecision,
+  RuleProblem,
+  RulesResult,
+} from './gitlab-ci-rules.js';
+export {
+  CI_ACTIONS,
+  decideCiAccess,
+  globToRegExp,
+  projectReferenceProblem,
+  readCiRules,
+} from './gitlab-ci-rules.js';

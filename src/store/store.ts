@@ -538,6 +538,75 @@ export interface GitLabWaitStore {
   findCreatedPipeline(idempotencyKey: string): Promise<GitLabCreatedPipeline | undefined>;
 }
 // --- end GitLab waits -------------------------------------------------------------------------
+// --- GitLab connections (part B) ---------------------------------------------------------
+
+/** A GitLab connection as stored: its secrets only sealed (see api/gitlab-connections). */
+export interface GitLabConnectionRecord {
+  /** `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`. */
+  readonly name: string;
+  /** Normalised: https (http only on loopback), no trailing slash. */
+  readonly baseUrl: string;
+  /** The API access token, sealed. */
+  readonly tokenSealed: string;
+  /** The webhook secret token (`X-Gitlab-Token`), sealed; null when none. */
+  readonly webhookSecretSealed: string | null;
+  /** The webhook signing token (`whsec_...`), sealed; null when none. */
+  readonly signingTokenSealed: string | null;
+  /** The exact `iss` of this instance's CI ID tokens. */
+  readonly idTokenIssuer: string;
+  readonly jwksUrl: string;
+  /** The CI access rules as JSON text (an array; `[]` denies every CI job). */
+  readonly ciRules: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export type NewGitLabConnection = Omit<GitLabConnectionRecord, 'createdAt' | 'updatedAt'> & {
+  readonly now: string;
+};
+
+/** What an update changes; absent members stay as they are (null clears a secret). */
+export interface GitLabConnectionChange {
+  readonly baseUrl?: string;
+  readonly tokenSealed?: string;
+  readonly webhookSecretSealed?: string | null;
+  readonly signingTokenSealed?: string | null;
+  readonly idTokenIssuer?: string;
+  readonly jwksUrl?: string;
+  readonly ciRules?: string;
+  readonly now: string;
+}
+
+/** An execution a GitLab CI job started through the CI API. */
+export interface CiExecutionRecord {
+  readonly executionArn: string;
+  readonly connection: string;
+  readonly projectId: string;
+  readonly projectPath: string;
+  readonly ref: string;
+  readonly pipelineId: string;
+  readonly jobId: string;
+  readonly userLogin: string | null;
+  readonly createdAt: string;
+}
+
+export interface GitLabConnectionStore {
+  /** @throws StoreError ALREADY_EXISTS when the name is taken. */
+  create(connection: NewGitLabConnection): Promise<GitLabConnectionRecord>;
+  get(name: string): Promise<GitLabConnectionRecord | undefined>;
+  /** By name. */
+  list(page: PageRequest): Promise<Page<GitLabConnectionRecord>>;
+  /** Every connection whose ID-token issuer is exactly `issuer`, by name. */
+  listByIssuer(issuer: string): Promise<readonly GitLabConnectionRecord[]>;
+  /** @throws StoreError NOT_FOUND */
+  update(name: string, change: GitLabConnectionChange): Promise<GitLabConnectionRecord>;
+  /** @throws StoreError NOT_FOUND */
+  delete(name: string): Promise<void>;
+  /** Records (or replaces) who started an execution through the CI API. */
+  putCiExecution(record: CiExecutionRecord): Promise<void>;
+  getCiExecution(executionArn: string): Promise<CiExecutionRecord | undefined>;
+}
+// --- end GitLab connections ---------------------------------------------------------------
 
 export interface MigrationReport {
   /** Migration ids applied by this call (empty when the schema was current). */
@@ -568,6 +637,8 @@ export interface Store {
   readonly keys: AccessKeyStore;
   /** GitLab `.sync` waits and createPipeline idempotency (part A). */
   readonly gitlabWaits: GitLabWaitStore;
+  /** GitLab connections and CI-started executions (part B). */
+  readonly gitlabConnections: GitLabConnectionStore;
   close(): Promise<void>;
 }
 

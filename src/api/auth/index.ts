@@ -6,3 +6,16 @@ export {
   issueAccessKey,
 } from './key-lookup.js';
 export { authRequestFromNode } from './auth-request.js';
+export type {
+  ConnectionSecretKind,
+  WebhookSecretLookup,
+  WebhookSecrets,
+} from './gitlab-connection-secrets.js';
+export {
+  connectionSecretId,
+  createConnectionLookup,
+  createTrustedIssuerLookup,
+  createWebhookSecretLookup,
+  openConnectionSecret,
+  sealConnectionSecret,
+} from './gitlab-connection-secrets.js';

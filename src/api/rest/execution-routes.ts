@@ -58,7 +58,7 @@ export function executionSummary(execution: ExecutionRecord): JsonObject {
   };
 }
 
-function executionDetail(execution: ExecutionRecord): JsonObject {
+export function executionDetail(execution: ExecutionRecord): JsonObject {
   return {
     ...executionSummary(execution),
     input: parseStored(execution.input),

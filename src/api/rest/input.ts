@@ -58,6 +58,11 @@ export class Fields {
     });
   }
 
+  /** A problem at a JSON pointer below the location (`/ciRules/0/projects`), as given. */
+  problemAt(pointer: string, message: string): void {
+    this.problems.push({ location: this.location, pointer, message });
+  }
+
   has(name: string): boolean {
     return getOwn(this.values, name) !== undefined;
   }

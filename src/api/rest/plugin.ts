@@ -8,11 +8,17 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../common/index.js';
 import type { Engine } from '../../engine/index.js';
-import type { Authenticate, MasterKey } from '../../identity/index.js';
+import type { Authenticate, MasterKey, VerifyGitLabIdToken } from '../../identity/index.js';
+import { createGitLabIdTokenVerifier } from '../../identity/index.js';
 import type { Store } from '../../store/index.js';
-import { authRequestFromNode, issueAccessKey } from '../auth/index.js';
+import { authRequestFromNode, createTrustedIssuerLookup, issueAccessKey } from '../auth/index.js';
 import { Arns, PageTokens } from '../sfn/index.js';
 import { ACTIVITY_ROUTES } from './activity-routes.js';
+import { CI_ROUTES } from './ci-routes.js';
+import { authenticateCiCaller } from './ci-auth.js';
+import type { ConnectionProbe } from './connection-probe.js';
+import { createFetchProbe } from './connection-probe.js';
+import { CONNECTION_ROUTES } from './connection-routes.js';
 import type { RestErrorCode } from './errors.js';
 import { ERROR_STATUS, RestError, toRestError } from './errors.js';
 import { EVENT_STREAM_ROUTE } from './event-stream.js';
@@ -48,6 +54,19 @@ export interface RestApiOptions {
   readonly streamHeartbeatMs?: number;
   /** The API version in the OpenAPI document. */
   readonly version?: string;
+  /**
+   * Where GitLab reaches Baton (the `publicUrl` setting): webhook URLs, and the default audience
+   * CI ID tokens must carry. Without it, hooks cannot be installed and the CI API refuses tokens.
+   */
+  readonly publicUrl?: string;
+  /** The audience CI ID tokens must carry (the `ciAudience` setting); default `publicUrl`. */
+  readonly ciAudience?: string;
+  /** Refuse CI ID tokens issued longer ago than this (seconds); default: only `exp` counts. */
+  readonly ciTokenMaxAgeSeconds?: number;
+  /** GitLab calls of the connection routes (default: fetch). */
+  readonly connectionProbe?: ConnectionProbe;
+  /** Verifies CI ID tokens (default: against the JWKS of the connections' issuers). */
+  readonly verifyIdToken?: VerifyGitLabIdToken;
 }
 
 export const DEFAULT_REST_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
@@ -72,6 +91,8 @@ export function restRoutes(version = '1.0.0'): readonly RestRoute[] {
     EVENT_STREAM_ROUTE,
     ...ACTIVITY_ROUTES,
     ...KEY_ROUTES,
+    ...CONNECTION_ROUTES,
+    ...CI_ROUTES,
   ];
   routes.push(openApiRoute(() => routes, version));
   return routes;
@@ -101,6 +122,12 @@ export const restApiPlugin: FastifyPluginAsync<RestApiOptions> = (app, options) 
       return { accessKeyId: issued.record.id, secretAccessKey: issued.secretAccessKey };
     },
     closing: closing.signal,
+    gitlab: {
+      masterKey,
+      publicUrl: options.publicUrl,
+      probe: options.connectionProbe ?? createFetchProbe(),
+      verifyIdToken: options.verifyIdToken ?? defaultIdTokenVerifier(options),
+    },
     streamTiming: {
       pollMs: options.streamPollMs ?? 1000,
       heartbeatMs: options.streamHeartbeatMs ?? 15_000,
@@ -155,7 +182,17 @@ export const restApiPlugin: FastifyPluginAsync<RestApiOptions> = (app, options) 
           const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
           // From the raw header lines: Node's parsed headers join repeats and drop a second
           // Authorization or Host, which would change what was signed and hide an injection.
-          const principal = await options.authenticate(authRequestFromNode(request.raw, body));
+          const authRequest = authRequestFromNode(request.raw, body);
+          // CI routes take a GitLab ID token and nothing else; every other route takes SigV4
+          // and nothing else (a Bearer token fails SigV4 parsing).
+          const ci =
+            route.auth === 'gitlab-id-token'
+              ? await authenticateCiCaller(context.gitlab, authRequest)
+              : undefined;
+          const principal =
+            ci === undefined
+              ? await options.authenticate(authRequest)
+              : { accessKeyId: '', name: `gitlab-ci:${ci.identity.projectPath}` };
           if (route.adminOnly === true && principal.name !== ADMIN) {
             throw new RestError(
               'FORBIDDEN',
@@ -170,6 +207,7 @@ export const restApiPlugin: FastifyPluginAsync<RestApiOptions> = (app, options) 
             body,
             request,
             reply,
+            ...(ci === undefined ? {} : { ci }),
           });
           if ('streamed' in result) return reply;
           // Answers are per principal, and a created key's secret must not sit in a cache.
@@ -191,6 +229,31 @@ export const restApiPlugin: FastifyPluginAsync<RestApiOptions> = (app, options) 
   }
   return Promise.resolve();
 };
+
+/**
+ * The CI ID-token verifier: issuers are the connections' (looked up per token, so a new
+ * connection is trusted at once), the audience `ciAudience` or else `publicUrl`.
+ */
+function defaultIdTokenVerifier(options: RestApiOptions): VerifyGitLabIdToken {
+  const audience = options.ciAudience ?? options.publicUrl;
+  if (audience === undefined) {
+    return () =>
+      Promise.reject(
+        new RestError(
+          'UNAUTHENTICATED',
+          'Baton cannot check CI ID tokens: neither its public URL nor a CI audience is configured (set BATON_PUBLIC_URL or BATON_CI_AUDIENCE).',
+        ),
+      );
+  }
+  return createGitLabIdTokenVerifier({
+    audience,
+    findIssuer: createTrustedIssuerLookup(options.store.gitlabConnections),
+    nowMs: () => options.clock.nowMs(),
+    ...(options.ciTokenMaxAgeSeconds === undefined
+      ? {}
+      : { maxAgeSeconds: options.ciTokenMaxAgeSeconds }),
+  });
+}
 
 function stringParams(params: unknown): Record<string, string> {
   const out: Record<string, string> = {};

@@ -5,9 +5,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock, JsonObject, JsonValue } from '../../common/index.js';
 import type { Engine } from '../../engine/index.js';
-import type { Principal } from '../../identity/index.js';
+import type {
+  GitLabCiIdentity,
+  MasterKey,
+  Principal,
+  VerifyGitLabIdToken,
+} from '../../identity/index.js';
 import type { Store } from '../../store/index.js';
 import type { Arns, PageTokens } from '../sfn/index.js';
+import type { ConnectionProbe } from './connection-probe.js';
 
 /** A JSON Schema (2020-12, as OpenAPI 3.1 uses it). */
 export type Schema = JsonObject;
@@ -43,6 +49,24 @@ export interface RestContext {
   /** Ends every open event stream (the server is closing). */
   readonly closing: AbortSignal;
   readonly streamTiming: { readonly pollMs: number; readonly heartbeatMs: number };
+  /** GitLab connections and the CI API (part B). */
+  readonly gitlab: GitLabRestContext;
+}
+
+/** What the connection and CI routes need beyond the rest. */
+export interface GitLabRestContext {
+  /** Seals and opens connection secrets. */
+  readonly masterKey: MasterKey;
+  /** Where GitLab reaches Baton (webhook URLs); undefined when not configured. */
+  readonly publicUrl: string | undefined;
+  readonly probe: ConnectionProbe;
+  /** Verifies CI ID tokens (issuer from the connections, audience from the settings). */
+  readonly verifyIdToken: VerifyGitLabIdToken;
+}
+
+/** A GitLab CI job calling the CI API, from its verified ID token. */
+export interface CiCaller {
+  readonly identity: GitLabCiIdentity;
 }
 
 export interface RestCall {
@@ -53,6 +77,8 @@ export interface RestCall {
   readonly body: Buffer;
   readonly request: FastifyRequest;
   readonly reply: FastifyReply;
+  /** Set on `auth: 'gitlab-id-token'` routes only. */
+  readonly ci?: CiCaller;
 }
 
 /** What a handler answers: a JSON body with a status, or nothing more (it wrote a stream). */
@@ -67,6 +93,11 @@ export interface RestRoute {
   readonly summary: string;
   /** Only a principal named `admin` may call it. */
   readonly adminOnly?: boolean;
+  /**
+   * How callers authenticate: SigV4 with an access key (the default), or only with a GitLab CI
+   * ID token as a Bearer token (the /ci routes). Neither kind of route accepts the other.
+   */
+  readonly auth?: 'sigv4' | 'gitlab-id-token';
   readonly params?: Readonly<Record<string, ParameterDoc>>;
   readonly query?: Readonly<Record<string, ParameterDoc>>;
   readonly headers?: Readonly<Record<string, ParameterDoc>>;

@@ -10,6 +10,7 @@ import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
 import { integer, toRow } from '../sql/sql-runner.js';
 import { SqlAccessKeyStore } from '../sql/access-key-store.js';
 import { SqlGitLabWaitStore } from '../sql/gitlab-wait-store.js';
+import { SqlGitLabConnectionStore } from '../sql/gitlab-connection-store.js';
 import { SqlActivityStore } from '../sql/activity-store.js';
 import { SqlMapRunStore } from '../sql/map-run-store.js';
 import { SqlExecutionStore, WORK_CHANNEL } from '../sql/execution-store.js';
@@ -47,6 +48,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     mapRuns: new SqlMapRunStore(runner),
     keys: new SqlAccessKeyStore(runner),
     gitlabWaits: new SqlGitLabWaitStore(runner),
+    gitlabConnections: new SqlGitLabConnectionStore(runner),
     migrate: async (): Promise<MigrationReport> => {
       await checkServerVersion(runner);
       return applyMigrations(

@@ -12,6 +12,7 @@ import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
 import { toRow } from '../sql/sql-runner.js';
 import { SqlAccessKeyStore } from '../sql/access-key-store.js';
 import { SqlGitLabWaitStore } from '../sql/gitlab-wait-store.js';
+import { SqlGitLabConnectionStore } from '../sql/gitlab-connection-store.js';
 import { SqlActivityStore } from '../sql/activity-store.js';
 import { SqlMapRunStore } from '../sql/map-run-store.js';
 import { SqlExecutionStore } from '../sql/execution-store.js';
@@ -60,6 +61,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     mapRuns: new SqlMapRunStore(runner),
     keys: new SqlAccessKeyStore(runner),
     gitlabWaits: new SqlGitLabWaitStore(runner),
+    gitlabConnections: new SqlGitLabConnectionStore(runner),
     migrate: (): Promise<MigrationReport> =>
       // BEGIN IMMEDIATE (the runner's transactions) takes SQLite's write lock up front, so a
       // second process starting at the same time waits here and then finds the work done.
