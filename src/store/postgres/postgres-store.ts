@@ -10,6 +10,7 @@ import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
 import { integer, toRow } from '../sql/sql-runner.js';
 import { SqlAccessKeyStore } from '../sql/access-key-store.js';
 import { SqlActivityStore } from '../sql/activity-store.js';
+import { SqlGitLabReportStore } from '../sql/gitlab-report-store.js';
 import { SqlMapRunStore } from '../sql/map-run-store.js';
 import { SqlExecutionStore, WORK_CHANNEL } from '../sql/execution-store.js';
 import { SqlTagStore } from '../sql/tag-store.js';
@@ -45,6 +46,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     activities: new SqlActivityStore(runner),
     mapRuns: new SqlMapRunStore(runner),
     keys: new SqlAccessKeyStore(runner),
+    gitlabReports: new SqlGitLabReportStore(runner),
     migrate: async (): Promise<MigrationReport> => {
       await checkServerVersion(runner);
       return applyMigrations(

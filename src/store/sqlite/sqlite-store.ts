@@ -12,6 +12,7 @@ import type { Row, SqlRunner, SqlValue } from '../sql/sql-runner.js';
 import { toRow } from '../sql/sql-runner.js';
 import { SqlAccessKeyStore } from '../sql/access-key-store.js';
 import { SqlActivityStore } from '../sql/activity-store.js';
+import { SqlGitLabReportStore } from '../sql/gitlab-report-store.js';
 import { SqlMapRunStore } from '../sql/map-run-store.js';
 import { SqlExecutionStore } from '../sql/execution-store.js';
 import { SqlTagStore } from '../sql/tag-store.js';
@@ -58,6 +59,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     activities: new SqlActivityStore(runner),
     mapRuns: new SqlMapRunStore(runner),
     keys: new SqlAccessKeyStore(runner),
+    gitlabReports: new SqlGitLabReportStore(runner),
     migrate: (): Promise<MigrationReport> =>
       // BEGIN IMMEDIATE (the runner's transactions) takes SQLite's write lock up front, so a
       // second process starting at the same time waits here and then finds the work done.
