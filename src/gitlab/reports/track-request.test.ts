@@ -31,9 +31,7 @@ describe('report requests', () => {
       projectId: 'group/sub/project',
       statusName: 'baton/release',
     });
-    expect(
-      checkTrackRequest({ ...VALID, projectId: 42, mergeRequestIid: undefined }),
-    ).toMatchObject({
+    expect(checkTrackRequest({ ...VALID, projectId: 42, mergeRequestIid: null })).toMatchObject({
       projectId: '42',
       mergeRequestIid: null,
     });

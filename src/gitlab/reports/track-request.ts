@@ -16,7 +16,7 @@ export interface TrackRequest {
   /** Branch or tag; `refs/heads/` and `refs/tags/` are removed (GitLab wants the short name). */
   readonly ref: string;
   /** The merge request to keep the note in; without one, no note is written. */
-  readonly mergeRequestIid?: number | string;
+  readonly mergeRequestIid?: number | string | null;
   readonly report: {
     readonly commitStatus: boolean;
     readonly mergeRequestNote: boolean;
