@@ -285,21 +285,26 @@ describe('GitLab reporter', () => {
   it('coalesces many changes into one update', async () => {
     const t = await setup({ reporter: { coalesceMs: 2000, minIntervalMs: 5000 } });
     const arns: string[] = [];
+    const commits: string[] = [];
+    t.engine.subscribe((event) => {
+      if (event.kind === 'committed') commits.push(event.executionId);
+    });
     for (const name of ['a', 'b', 'c']) {
       const arn = await t.start(name);
       arns.push(arn);
       await t.track(arn);
     }
     await t.settle();
-    // Every execution was created, stepped and submitted (several commits each): one round
-    // reports each once.
+    // Every execution was created, stepped and submitted (several commits each)...
+    for (const arn of arns) expect(commits.filter((c) => c === arn).length).toBeGreaterThan(2);
+    // ...and one round reports each once.
     expect(await t.reporter.tick()).toBe(3);
     expect(t.gitlab.statuses()).toHaveLength(3);
     expect(t.gitlab.noteCalls()).toHaveLength(3);
     t.tasks.pipeline = { ok: true, output: {} };
     t.advance(10_000);
     await t.settle();
-    // Several commits per execution, flushed as one mark: one more report each.
+    // The end, flushed as one mark: one more report each.
     await t.reporter.flushChanges();
     t.advance(5000);
     expect(await t.reporter.tick()).toBe(3);

@@ -339,8 +339,9 @@ export class GitLabReporter {
       attempts,
     };
     if (failure.kind === 'transient' && attempts < (this.options.maxAttempts ?? 30)) {
+      // GitLab's Retry-After when it sent one (capped at an hour), never less than the back-off.
       const delay = Math.max(
-        failure.kind === 'transient' ? (failure.retryAfterMs ?? 0) : 0,
+        Math.min(failure.retryAfterMs ?? 0, 3_600_000),
         this.backoff(attempts),
       );
       this.options.logger.warn(
