@@ -163,9 +163,7 @@ function triggers(): { rules: Rule[]; where: (path: (string | number)[]) => stri
   );
   expect(errors).toEqual([]);
   const value: unknown = doc.toJS();
-  const list = isJsonObject(value)
-    ? (value as { triggers?: unknown }).triggers
-    : undefined;
+  const list = isJsonObject(value) ? (value as { triggers?: unknown }).triggers : undefined;
   if (!Array.isArray(list)) return expect.fail('triggers.yaml: a top-level `triggers:` list');
   const where = (path: (string | number)[]) => {
     const node = doc.getIn(['triggers', ...path], true) as { range?: [number, number] } | undefined;
