@@ -254,6 +254,12 @@ export function describeGitLabReportContract(
         await store.gitlabReports.claimDue(T2, 'n1', LATER, 10);
         await store.gitlabReports.finish(ARN, 'n1', 1, { ...done, reportedEventCount: 1 });
         expect(await store.gitlabReports.markStale(T3, 10)).toBe(0);
+        // Reported once, and its execution is gone: due, so the reporter can remove it.
+        await store.gitlabReports.markChanged([ARN_B], T1);
+        await store.gitlabReports.claimDue(LATER, 'n1', LATER, 10);
+        await store.gitlabReports.finish(ARN_B, 'n1', 1, { ...done, reportedEventCount: 3 });
+        expect(await store.gitlabReports.markStale(T3, 10)).toBe(1);
+        expect((await store.gitlabReports.get(ARN_B))?.nextAttemptAt).toBe(T3);
       }),
     );
 

@@ -579,7 +579,8 @@ export interface GitLabReportStore {
   /**
    * Makes due, at `dueAt`, up to `limit` reports that nothing waits on although their
    * execution's history moved on since the last finished report (a node stopped between a
-   * commit and its report). Returns how many.
+   * commit and its report), or whose execution was reported once and is gone (purged: the
+   * reporter then removes them). Returns how many.
    */
   markStale(dueAt: string, limit: number): Promise<number>;
   /**

@@ -89,8 +89,12 @@ export class SqlGitLabReportStore implements GitLabReportStore {
     const rows = await this.db.query(
       `UPDATE gitlab_reports SET generation = generation + 1, next_attempt_at = ?
        WHERE execution_arn IN (
-         SELECT r.execution_arn FROM gitlab_reports r JOIN executions e ON e.id = r.execution_arn
-         WHERE r.next_attempt_at IS NULL AND e.event_count <> r.reported_event_count
+         SELECT r.execution_arn FROM gitlab_reports r
+         LEFT JOIN executions e ON e.id = r.execution_arn
+         WHERE r.next_attempt_at IS NULL AND (
+           e.event_count <> r.reported_event_count
+           -- reported once, gone now (purged): due, so the reporter removes the row
+           OR (e.id IS NULL AND r.reported_event_count > 0))
          LIMIT ?)
        RETURNING execution_arn`,
       [dueAt, limit],
