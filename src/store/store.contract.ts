@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { StoreError } from './errors.js';
+import { describeGitLabReportContract } from './gitlab-report-store.contract.js';
 import { loadMigrations } from './sql/migrate.js';
 import type { StoreErrorCode } from './errors.js';
 import type {
@@ -1210,6 +1211,9 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
       }),
     );
   });
+
+  // GitLab status reports (part D) have a suite of their own.
+  describeGitLabReportContract(label, withStore);
 
   describe(`${label}: access keys`, () => {
     const SEALED = 'v1:aXY:Y2lwaGVydGV4dA:dGFn';

@@ -489,6 +489,124 @@ export interface AccessKeyStore {
   recordUse(id: string, at: string): Promise<void>;
 }
 
+// ---- GitLab status reports (part D: src/gitlab/reports/) ----
+
+/** An execution to report to GitLab, as a trigger or `baton ci start` asks for it. */
+export interface NewGitLabReport {
+  readonly executionArn: string;
+  /** The connection's name. */
+  readonly connection: string;
+  /** Numeric project id or full path. */
+  readonly projectId: string;
+  readonly sha: string;
+  readonly ref: string;
+  /** The merge request the note goes to; null for a commit without one. */
+  readonly mergeRequestIid: number | null;
+  /** The commit status name; null means `baton/<workflow>`. */
+  readonly statusName: string | null;
+  readonly commitStatus: boolean;
+  readonly mergeRequestNote: boolean;
+  readonly now: string;
+}
+
+export interface GitLabReportRecord {
+  readonly executionArn: string;
+  readonly connection: string;
+  readonly projectId: string;
+  readonly sha: string;
+  readonly ref: string;
+  readonly mergeRequestIid: number | null;
+  readonly statusName: string | null;
+  readonly commitStatus: boolean;
+  readonly mergeRequestNote: boolean;
+  /** The note Baton created; updated from then on. */
+  readonly noteId: number | null;
+  /** The commit status state GitLab last accepted. */
+  readonly reportedState: string | null;
+  /** A hash of the note body GitLab last accepted. */
+  readonly reportedHash: string | null;
+  /** The execution's event count the last finished report was rendered from. */
+  readonly reportedEventCount: number;
+  /** Bumped by every change noticed. */
+  readonly generation: number;
+  /** When to report next; null when nothing waits. */
+  readonly nextAttemptAt: string | null;
+  /** Earliest next write to GitLab for this execution. */
+  readonly notBefore: string | null;
+  /** Failed attempts in a row. */
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly leaseOwner: string | null;
+  readonly leaseUntil: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** How one report attempt ended; absent members keep what the row had. */
+export interface GitLabReportOutcome {
+  readonly noteId?: number;
+  readonly reportedState?: string;
+  readonly reportedHash?: string;
+  readonly reportedEventCount?: number;
+  /** Failed attempts in a row after this one (0 after a success). */
+  readonly attempts: number;
+  /** Null clears it. */
+  readonly lastError: string | null;
+  readonly notBefore?: string;
+  /** Try again then (a failure's back-off); otherwise the row is due again only if it changed. */
+  readonly retryAt?: string;
+  /** When a change arrived during the attempt (a newer generation), report it then. */
+  readonly nextIfChanged: string;
+  readonly now: string;
+}
+
+/** Durable bookkeeping of GitLab status reports, claimed with a lease by one node at a time. */
+export interface GitLabReportStore {
+  /**
+   * Records a report, due at once. Tracking an execution twice keeps the first request
+   * (`created: false`).
+   */
+  track(
+    report: NewGitLabReport,
+  ): Promise<{ readonly record: GitLabReportRecord; readonly created: boolean }>;
+  get(executionArn: string): Promise<GitLabReportRecord | undefined>;
+  /**
+   * Notes that these executions changed: bumps their generation and makes each due at `dueAt`
+   * (or its `notBefore`, if later) unless it is due already. Executions without a report are
+   * ignored. Returns how many rows it touched.
+   */
+  markChanged(executionArns: readonly string[], dueAt: string): Promise<number>;
+  /**
+   * Makes due, at `dueAt`, up to `limit` reports that nothing waits on although their
+   * execution's history moved on since the last finished report (a node stopped between a
+   * commit and its report), or whose execution was reported once and is gone (purged: the
+   * reporter then removes them). Returns how many.
+   */
+  markStale(dueAt: string, limit: number): Promise<number>;
+  /**
+   * Leases up to `limit` reports due at `now` that nobody holds (or whose lease ran out),
+   * earliest first, to `owner` until `leaseUntil`. Two nodes never get the same row.
+   */
+  claimDue(
+    now: string,
+    owner: string,
+    leaseUntil: string,
+    limit: number,
+  ): Promise<readonly GitLabReportRecord[]>;
+  /**
+   * Records how an attempt claimed at `generation` ended and releases the lease. Returns false
+   * (writing nothing) when `owner` no longer holds the lease.
+   */
+  finish(
+    executionArn: string,
+    owner: string,
+    generation: number,
+    outcome: GitLabReportOutcome,
+  ): Promise<boolean>;
+  /** Removes the report (its execution is gone). */
+  delete(executionArn: string): Promise<void>;
+}
+
 // --- GitLab waits (part A, migration 0009) ---------------------------------------------------
 
 /** What a GitLab `.sync` task waits on: a pipeline or a job of one project of one connection. */
@@ -635,6 +753,8 @@ export interface Store {
    */
   listenForWork?(onWork: (topic: string) => void): Promise<() => Promise<void>>;
   readonly keys: AccessKeyStore;
+  /** GitLab status reports (part D). */
+  readonly gitlabReports: GitLabReportStore;
   /** GitLab `.sync` waits and createPipeline idempotency (part A). */
   readonly gitlabWaits: GitLabWaitStore;
   /** GitLab connections and CI-started executions (part B). */

@@ -5,7 +5,7 @@
  * checked by hand against each workflow, not copied from a run.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../src/common/index.js';
@@ -18,8 +18,15 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const examplesDir = join(root, 'examples');
 const DEFINITION = /^(?<name>.+)\.asl\.(json|ya?ml)$/;
 
-const examples = readdirSync(examplesDir)
-  .map((file) => ({ file, name: DEFINITION.exec(file)?.groups?.['name'] }))
+/** Folders of examples/ that hold workflows: the top level, and the GitLab ones. */
+const EXAMPLE_DIRS = ['', 'gitlab'];
+
+const examples = EXAMPLE_DIRS.flatMap((dir) =>
+  readdirSync(join(examplesDir, dir)).map((file) => {
+    const name = DEFINITION.exec(file)?.groups?.['name'];
+    return { file: join(dir, file), name: name === undefined ? undefined : join(dir, name) };
+  }),
+)
   .filter((e): e is { file: string; name: string } => e.name !== undefined)
   .sort((a, b) => a.file.localeCompare(b.file));
 
@@ -51,6 +58,16 @@ describe('examples', () => {
     );
   });
 
+  it('include the GitLab workflows docs/gitlab.md shows', () => {
+    expect(examples.map((e) => e.file)).toEqual(
+      expect.arrayContaining([
+        'gitlab/release.asl.yaml',
+        'gitlab/mr-checks.asl.yaml',
+        'gitlab/retry-failed-jobs.asl.yaml',
+      ]),
+    );
+  });
+
   describe.each(examples)('$file', ({ file, name }) => {
     it('is a valid definition', () => {
       load(file);
@@ -69,7 +86,7 @@ describe('examples', () => {
           : {}),
         // The names `baton run examples/<file>` uses, so the output is what the CLI prints.
         executionName: 'local',
-        stateMachineName: name,
+        stateMachineName: basename(name),
       });
       if (result.status !== 'SUCCEEDED') {
         return expect.fail(`${file} ended ${result.status}: ${result.error}: ${result.cause}`);

@@ -12,6 +12,7 @@ import { SqlAccessKeyStore } from '../sql/access-key-store.js';
 import { SqlGitLabWaitStore } from '../sql/gitlab-wait-store.js';
 import { SqlGitLabConnectionStore } from '../sql/gitlab-connection-store.js';
 import { SqlActivityStore } from '../sql/activity-store.js';
+import { SqlGitLabReportStore } from '../sql/gitlab-report-store.js';
 import { SqlMapRunStore } from '../sql/map-run-store.js';
 import { SqlExecutionStore, WORK_CHANNEL } from '../sql/execution-store.js';
 import { SqlTagStore } from '../sql/tag-store.js';
@@ -49,6 +50,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     keys: new SqlAccessKeyStore(runner),
     gitlabWaits: new SqlGitLabWaitStore(runner),
     gitlabConnections: new SqlGitLabConnectionStore(runner),
+    gitlabReports: new SqlGitLabReportStore(runner),
     migrate: async (): Promise<MigrationReport> => {
       await checkServerVersion(runner);
       return applyMigrations(

@@ -14,6 +14,7 @@ import { SqlAccessKeyStore } from '../sql/access-key-store.js';
 import { SqlGitLabWaitStore } from '../sql/gitlab-wait-store.js';
 import { SqlGitLabConnectionStore } from '../sql/gitlab-connection-store.js';
 import { SqlActivityStore } from '../sql/activity-store.js';
+import { SqlGitLabReportStore } from '../sql/gitlab-report-store.js';
 import { SqlMapRunStore } from '../sql/map-run-store.js';
 import { SqlExecutionStore } from '../sql/execution-store.js';
 import { SqlTagStore } from '../sql/tag-store.js';
@@ -62,6 +63,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     keys: new SqlAccessKeyStore(runner),
     gitlabWaits: new SqlGitLabWaitStore(runner),
     gitlabConnections: new SqlGitLabConnectionStore(runner),
+    gitlabReports: new SqlGitLabReportStore(runner),
     migrate: (): Promise<MigrationReport> =>
       // BEGIN IMMEDIATE (the runner's transactions) takes SQLite's write lock up front, so a
       // second process starting at the same time waits here and then finds the work done.
