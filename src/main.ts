@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { createKeyLookup, createLastUseRecorder, issueAccessKey } from './api/auth/index.js';
+import {
+  createConnectionLookup,
+  createKeyLookup,
+  createLastUseRecorder,
+  issueAccessKey,
+} from './api/auth/index.js';
 import type { BatonApp } from './api/server/index.js';
 import { ServerMetrics, createApp, createLogger } from './api/server/index.js';
 import type { BatonConfig } from './config/index.js';
@@ -21,7 +26,9 @@ import { registerSfnApi } from './api/sfn/index.js';
 import { Engine } from './engine/index.js';
 import type { MasterKey } from './identity/index.js';
 import { createSigV4Authenticator, loadMasterKey } from './identity/index.js';
+import { GitLabReporter, createClientReportTarget } from './gitlab/reports/index.js';
 import { HTTP_INVOKE_RESOURCE, createHttpTaskRunner, routeTasks } from './integrations/index.js';
+import { GitLabClients, createGitLabTaskRunner } from './integrations/gitlab/index.js';
 import { formatTimestamp } from './language/index.js';
 import type { Store } from './store/index.js';
 import { openPostgresStore } from './store/postgres/index.js';
@@ -114,10 +121,23 @@ export async function startBaton(
       { store: store.kind, applied: migration.applied, schema: migration.current },
       'store ready',
     );
+    const masterKey = loadMasterKey({
+      env: options.masterKey ?? process.env['BATON_MASTER_KEY'],
+      dataDir: config.dataDir,
+    });
+    // GitLab: connections open their tokens with the master key; one client per connection is
+    // shared by the tasks and the status reports.
+    const connections = createConnectionLookup(store.gitlabConnections, masterKey);
+    const gitlabClients = new GitLabClients();
+    const gitlab = createGitLabTaskRunner({
+      connections,
+      waits: store.gitlabWaits,
+      clients: gitlabClients,
+    });
     const engine = new Engine({
       store,
       clock: { nowMs: () => Date.now() },
-      tasks: routeTasks({ [HTTP_INVOKE_RESOURCE]: createHttpTaskRunner() }),
+      tasks: routeTasks({ [HTTP_INVOKE_RESOURCE]: createHttpTaskRunner(), ...gitlab.routes }),
       nodeId,
       random: cryptoRandom,
       tokenKey: () => randomBytes(32).toString('hex'),
@@ -161,10 +181,6 @@ export async function startBaton(
       ],
     });
     app = built;
-    const masterKey = loadMasterKey({
-      env: options.masterKey ?? process.env['BATON_MASTER_KEY'],
-      dataDir: config.dataDir,
-    });
     const adminCredential = await ensureAdminCredential(store, masterKey, config.dataDir, now);
     if (adminCredential !== undefined) {
       logger.info({ accessKeyId: adminCredential.accessKeyId }, 'admin access key created');
@@ -174,12 +190,28 @@ export async function startBaton(
     for (const register of options.apis ?? []) await register(built, context);
     await built.fastify.listen({ host: config.host, port: config.port });
     const url = urlOf(config.host, built.fastify.server.address() as AddressInfo);
+    const reporter = new GitLabReporter({
+      store,
+      clock: { nowMs: () => Date.now() },
+      nodeId,
+      target: createClientReportTarget(gitlabClients),
+      connections,
+      // The configured public URL; else where this server actually listens (port 0 resolved).
+      publicUrl: config.publicUrl ?? url,
+      logger: logger.child({ component: 'gitlab-reports' }),
+      random: cryptoRandom,
+    });
+    const detachReporter = reporter.attach(engine);
 
     // The background loops: the engine, and the purge of executions past their retention.
     const stop = new AbortController();
+    stop.signal.addEventListener('abort', detachReporter, { once: true });
     const loops = Promise.all([
       supervise('engine', logger, config, stop.signal, () =>
         engine.run(stop.signal, abortableSleep, config.pollIntervalMs),
+      ),
+      supervise('gitlab-reports', logger, config, stop.signal, () =>
+        reporter.run(stop.signal, abortableSleep),
       ),
       supervise('purge', logger, config, stop.signal, async () => {
         while (!stop.signal.aborted) {

@@ -11,6 +11,7 @@ export type {
   QueryValue,
 } from './client.js';
 export { createGitLabClient, numericField, projectPath } from './client.js';
+export { GitLabClients } from './clients.js';
 export type { GitLabApiErrorDetails, GitLabErrorName } from './errors.js';
 export { GITLAB_ERRORS, GitLabApiError, errorNameForStatus, redact } from './errors.js';
 export type {

@@ -14,8 +14,9 @@ import type {
   TaskRunner,
 } from '../../task-runner.js';
 import type { GitLabClient, GitLabClientOptions } from '../client.js';
-import { createGitLabClient, projectPath } from '../client.js';
-import type { ConnectionLookup, GitLabConnection } from '../connection.js';
+import { projectPath } from '../client.js';
+import { GitLabClients } from '../clients.js';
+import type { ConnectionLookup } from '../connection.js';
 import { GITLAB_ERRORS, GitLabApiError, redact } from '../errors.js';
 import type { PipelineWaits } from '../pipeline-waits.js';
 import { waiterOf } from '../pipeline-waits.js';
@@ -69,6 +70,8 @@ export interface GitLabTaskRunnerOptions {
   readonly clock?: Clock;
   /** Passed to every client (fetch, sleep, timeouts... for tests). */
   readonly clientOptions?: GitLabClientOptions;
+  /** Clients shared with the rest of Baton (default: this runner's own, from clientOptions). */
+  readonly clients?: GitLabClients;
 }
 
 export interface GitLabTaskRunner {
@@ -98,7 +101,12 @@ const fail = (error: string, cause: string): TaskOutcome => ({ ok: false, error,
  * `runner.poll` checks the pipelines and jobs of `.sync` tasks.
  */
 export function createGitLabTaskRunner(options: GitLabTaskRunnerOptions): GitLabTaskRunner {
-  const clients = new Map<string, { connection: GitLabConnection; client: GitLabClient }>();
+  const clients =
+    options.clients ??
+    new GitLabClients({
+      ...options.clientOptions,
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+    });
   const now = (): string => new Date(options.clock?.nowMs() ?? Date.now()).toISOString();
   const sleep = options.clientOptions?.sleep ?? abortableSleep;
 
@@ -111,20 +119,7 @@ export function createGitLabTaskRunner(options: GitLabTaskRunnerOptions): GitLab
         `There is no GitLab connection named ${JSON.stringify(name)}. Create it with \`baton connections create ${name} --url ... --token ...\`, or name another in Connection.`,
       );
     }
-    const cached = clients.get(name);
-    if (
-      cached !== undefined &&
-      cached.connection.baseUrl === connection.baseUrl &&
-      cached.connection.token === connection.token
-    ) {
-      return cached.client;
-    }
-    const client = createGitLabClient(connection, {
-      ...options.clientOptions,
-      ...(options.clock === undefined ? {} : { clock: options.clock }),
-    });
-    clients.set(name, { connection, client });
-    return client;
+    return clients.for(connection);
   }
 
   /** Maps what a handler threw to the task's outcome. Anything unexpected is rethrown (a bug). */
