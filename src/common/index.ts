@@ -8,6 +8,7 @@ export {
   exceedsJsonByteLength,
   jsonEquals,
   jsonDepthExceeds,
+  parseJsonText,
 } from './json.js';
 export { assertNever } from './assert-never.js';
 export type { Clock } from './clock.js';

@@ -7,6 +7,7 @@ import {
   jsonByteLengthUpperBound,
   jsonDepthExceeds,
   jsonEquals,
+  parseJsonText,
 } from './json.js';
 
 const json = fc.jsonValue() as fc.Arbitrary<JsonValue>;
@@ -107,5 +108,14 @@ describe('jsonDepthExceeds', () => {
     let value: JsonValue = null;
     for (let i = 0; i < 200_000; i++) value = { next: value };
     expect(jsonDepthExceeds(value, 1000)).toBe(true);
+  });
+});
+
+describe('parseJsonText', () => {
+  it('parses JSON and answers undefined for empty or non-JSON text', () => {
+    expect(parseJsonText('{"a":[1,true,null]}')).toEqual({ a: [1, true, null] });
+    expect(parseJsonText('"x"')).toBe('x');
+    expect(parseJsonText('  ')).toBeUndefined();
+    expect(parseJsonText('<html>502 Bad Gateway</html>')).toBeUndefined();
   });
 });

@@ -109,3 +109,17 @@ export function jsonEquals(a: JsonValue, b: JsonValue): boolean {
     return mine !== undefined && other !== undefined && jsonEquals(mine, other);
   });
 }
+
+/**
+ * Parses text that should be JSON (an HTTP body, say); undefined when it is empty or is not
+ * JSON, so the caller can fall back to the text itself.
+ */
+export function parseJsonText(text: string): JsonValue | undefined {
+  if (text.trim() === '') return undefined;
+  try {
+    // JSON.parse yields only JSON values; the type follows.
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    return undefined;
+  }
+}

@@ -4,7 +4,7 @@
  */
 import type { ReadableStreamReadResult } from 'node:stream/web';
 import type { JsonValue } from '../../common/index.js';
-import { getOwn, isJsonObject } from '../../common/index.js';
+import { getOwn, isJsonObject, parseJsonText } from '../../common/index.js';
 
 export interface BoundedBytes {
   readonly bytes: Uint8Array;
@@ -61,21 +61,8 @@ function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
   return bytes;
 }
 
-/** Parses JSON text; undefined when it is not JSON. */
-export function parseJson(text: string): JsonValue | undefined {
-  if (text.trim() === '') return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return isJsonValue(value) ? value : undefined;
-  } catch {
-    // Not JSON (an HTML error page from a proxy, say): the caller falls back to the text.
-    return undefined;
-  }
-}
-
-function isJsonValue(value: unknown): value is JsonValue {
-  return value === null || ['string', 'number', 'boolean', 'object'].includes(typeof value);
-}
+/** Parses JSON text; undefined when it is not JSON (an HTML error page from a proxy, say). */
+export const parseJson = parseJsonText;
 
 /** Most characters of GitLab's error text quoted in a message. */
 const MAX_QUOTED = 500;

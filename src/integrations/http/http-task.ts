@@ -5,7 +5,7 @@
  */
 import type { ReadableStreamReadResult } from 'node:stream/web';
 import type { JsonObject, JsonValue } from '../../common/index.js';
-import { getOwn, isJsonObject } from '../../common/index.js';
+import { getOwn, isJsonObject, parseJsonText } from '../../common/index.js';
 import type { TaskOutcome, TaskRequest, TaskRunner } from '../task-runner.js';
 import type { ArrayFormat } from './url-encoding.js';
 import { encodeFormBody, isArrayFormat } from './url-encoding.js';
@@ -264,18 +264,8 @@ const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
 /** Parsed JSON when the response says it is JSON (and is), else the text. */
 function responseBody(contentType: string | null, text: string): JsonValue {
   if (contentType === null || !JSON_CONTENT_TYPE.test(contentType)) return text;
-  try {
-    const value: unknown = JSON.parse(text);
-    // JSON.parse yields only JSON values; the check narrows the type without a cast.
-    return isJsonValue(value) ? value : text;
-  } catch {
-    // A server that labels non-JSON as JSON still gets its body through, as text.
-    return text;
-  }
-}
-
-function isJsonValue(value: unknown): value is JsonValue {
-  return value === null || ['string', 'number', 'boolean', 'object'].includes(typeof value);
+  // A server that labels non-JSON as JSON still gets its body through, as text.
+  return text.trim() === '' ? text : (parseJsonText(text) ?? text);
 }
 
 function statusFailure(status: number, statusText: string, text: string): TaskOutcome {

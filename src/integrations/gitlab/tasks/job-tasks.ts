@@ -7,13 +7,11 @@ import type { JsonObject } from '../../../common/index.js';
 import { getOwn, isJsonObject } from '../../../common/index.js';
 import { numericField, projectPath } from '../client.js';
 import { GITLAB_ERRORS } from '../errors.js';
-import { waiterOf } from '../pipeline-waits.js';
 import { InvalidParametersError, pointerTo } from './parameters.js';
 import { variablesNotAllowed } from './pipeline-tasks.js';
 import type { GitLabTaskContext, TaskHandler } from './task-context.js';
 import { TaskOutcomeError, objectBody, signalOf, succeed } from './task-context.js';
-import type { SyncJob } from './sync-wait.js';
-import { recordWait, running } from './sync-wait.js';
+import { startWaiting } from './sync-wait.js';
 
 /** Defaults and ceilings: the task output must stay under the 256 KiB payload limit. */
 const DEFAULT_TRACE_BYTES = 64 * 1024;
@@ -25,7 +23,7 @@ const MAX_ARTIFACT_BYTES = 180 * 1024;
 export const playJob: TaskHandler = {
   patterns: ['sync'],
   async run(context) {
-    const { params, request } = context;
+    const { params } = context;
     const jobId = params.optionalId('Job');
     const name = params.optionalString('Name', 255);
     const pipelineId = params.optionalId('Pipeline');
@@ -65,20 +63,11 @@ export const playJob: TaskHandler = {
       throw error;
     }
     if (context.pattern !== 'sync') return succeed(played);
-    const job: SyncJob = {
-      connection: context.connection,
+    return startWaiting(context, played, {
       projectId,
       kind: 'job',
       objectId: numericField(played, 'id') ?? id,
-      blockedOnManual: false,
-    };
-    await recordWait(
-      context.waits,
-      job,
-      waiterOf(request.executionId, request.idempotencyKey),
-      context.now(),
-    );
-    return running(played, job, 0);
+    });
   },
 };
 

@@ -15,12 +15,10 @@ import type { JsonObject } from '../../../common/index.js';
 import type { TaskOutcome } from '../../task-runner.js';
 import { numericField, projectPath } from '../client.js';
 import { GITLAB_ERRORS, GitLabApiError } from '../errors.js';
-import { waiterOf } from '../pipeline-waits.js';
 import { pipelineVariables } from './parameters.js';
 import type { GitLabTaskContext, TaskHandler } from './task-context.js';
 import { TaskOutcomeError, objectBody, signalOf, succeed } from './task-context.js';
-import type { SyncJob } from './sync-wait.js';
-import { recordWait, running } from './sync-wait.js';
+import { startWaiting } from './sync-wait.js';
 
 const JOB_STATUSES = [
   'created',
@@ -85,20 +83,7 @@ export const createPipeline: TaskHandler = {
       );
     }
     if (context.pattern !== 'sync') return succeed(pipeline);
-    const job: SyncJob = {
-      connection: context.connection,
-      projectId,
-      kind: 'pipeline',
-      objectId: pipelineId,
-      blockedOnManual: false,
-    };
-    await recordWait(
-      context.waits,
-      job,
-      waiterOf(request.executionId, request.idempotencyKey),
-      context.now(),
-    );
-    return running(pipeline, job, 0);
+    return startWaiting(context, pipeline, { projectId, kind: 'pipeline', objectId: pipelineId });
   },
 };
 

@@ -14,6 +14,8 @@ import type { GitLabClient } from '../client.js';
 import { numericField, projectPath } from '../client.js';
 import { GITLAB_ERRORS } from '../errors.js';
 import type { PipelineWaits, WaitTarget } from '../pipeline-waits.js';
+import { waiterOf } from '../pipeline-waits.js';
+import type { GitLabTaskContext } from './task-context.js';
 
 export const FIRST_POLL_SECONDS = 5;
 export const MAX_POLL_SECONDS = 60;
@@ -188,4 +190,24 @@ export async function recordWait(
     // Swallowed on purpose: the wait row only lets a webhook wake the task early; without it
     // the task still finds the end by polling, so a store hiccup must not fail the pipeline.
   }
+}
+
+/**
+ * A `.sync` task's start: records that the task waits on the pipeline or job `objectId` (so
+ * its webhook can wake it) and answers `running` with what GitLab returned.
+ */
+export async function startWaiting(
+  context: GitLabTaskContext,
+  submitted: JsonValue,
+  target: Omit<WaitTarget, 'connection'>,
+): Promise<TaskOutcome> {
+  const job: SyncJob = { ...target, connection: context.connection, blockedOnManual: false };
+  const { request } = context;
+  await recordWait(
+    context.waits,
+    job,
+    waiterOf(request.executionId, request.idempotencyKey),
+    context.now(),
+  );
+  return running(submitted, job, 0);
 }
