@@ -185,7 +185,7 @@ export async function startBaton(
     if (adminCredential !== undefined) {
       logger.info({ accessKeyId: adminCredential.accessKeyId }, 'admin access key created');
     }
-    await registerSignedApis(built, { config, engine, store, masterKey });
+    await registerSignedApis(built, { config, engine, store, masterKey, gitlabClients });
     const context: ApiContext = { config, engine, store, logger };
     for (const register of options.apis ?? []) await register(built, context);
     await built.fastify.listen({ host: config.host, port: config.port });
@@ -315,9 +315,10 @@ async function registerSignedApis(
     readonly engine: Engine;
     readonly store: Store;
     readonly masterKey: MasterKey;
+    readonly gitlabClients: GitLabClients;
   },
 ): Promise<void> {
-  const { config, engine, store, masterKey } = deps;
+  const { config, engine, store, masterKey, gitlabClients } = deps;
   const nowMs = (): number => Date.now();
   const keyLookup = createKeyLookup({ keys: store.keys, masterKey, nowMs });
   const { lookupKey } = keyLookup;
@@ -353,6 +354,7 @@ async function registerSignedApis(
     forgetKey: (accessKeyId) => keyLookup.forget(accessKeyId),
     // GitLab connections and the CI API (part B): webhook URLs and the CI ID-token audience.
     publicUrl: publicUrlOf(config),
+    gitlabClients,
     ...(config.ciAudience === undefined ? {} : { ciAudience: config.ciAudience }),
   });
 }

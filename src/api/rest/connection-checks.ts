@@ -1,17 +1,36 @@
 /**
- * What `POST /connections/:name/test` and `POST /connections/:name/hooks` do against GitLab:
- * check that the instance answers (`GET /version`), what the token may do
- * (`GET /personal_access_tokens/self`, or `GET /user` when that is not available) and that
- * projects exist; and install or update a project hook (found by URL, so it is never
+ * What `POST /connections/:name/test` and `POST /connections/:name/hooks` do against GitLab,
+ * through the shared GitLab client of the connection (retries, timeouts and token redaction
+ * are the client's): check that the instance answers (`GET /version`), what the token may do
+ * (`GET /personal_access_tokens/self`, or `GET /user` when GitLab cannot describe the token)
+ * and that projects exist; and install or update a project hook (found by URL, so it is never
  * duplicated), checking `signing_token_present` afterwards (GitLab 19.0+; older instances
  * silently ignore a signing token, reference §1.3). Every problem says how to fix it.
  */
 import type { JsonObject, JsonValue } from '../../common/index.js';
-import type { GitLabConnection } from '../../integrations/gitlab/connection.js';
-import type { ConnectionProbe, ProbeAnswer } from './connection-probe.js';
+import { getOwn, isJsonObject } from '../../common/index.js';
+import type {
+  GitLabClient,
+  GitLabErrorName,
+  GitLabTokenInfo,
+  GitLabUser,
+  HookEventFlag,
+} from '../../integrations/gitlab/index.js';
+import {
+  GITLAB_ERRORS,
+  GitLabApiError,
+  createHook,
+  currentUser,
+  getProject,
+  getVersion,
+  listHooks,
+  redact,
+  tokenSelf,
+  updateHook,
+} from '../../integrations/gitlab/index.js';
 
 /** Hook event names Baton's CLI and API take, with GitLab's hook flags (reference §1.5). */
-export const HOOK_EVENTS: Readonly<Record<string, string>> = {
+export const HOOK_EVENTS: Readonly<Record<string, HookEventFlag>> = {
   push: 'push_events',
   tag_push: 'tag_push_events',
   merge_request: 'merge_requests_events',
@@ -31,80 +50,93 @@ export const DEFAULT_HOOK_EVENTS = [
   'deployment',
 ] as const;
 
-function member(body: unknown, name: string): unknown {
-  return typeof body === 'object' && body !== null && !Array.isArray(body)
-    ? (Object.entries(body).find(([key]) => key === name)?.[1] ?? undefined)
-    : undefined;
-}
-function stringMember(body: unknown, name: string): string | null {
-  const value = member(body, name);
-  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
-}
+/** The outcome of one GitLab call: its value, or the GitLab failure it ended with. */
+type Outcome<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: GitLabApiError };
 
-/** The project part of an API path: a numeric id, or the full path with every / encoded. */
-export function projectSegment(project: string): string {
-  return /^\d+$/.test(project) ? project : encodeURIComponent(project);
-}
-
-function statusProblem(answer: ProbeAnswer, what: string): string {
-  if (answer.kind === 'unreachable') return answer.problem;
-  switch (answer.status) {
-    case 401:
-      return `GitLab refused the token (401) for ${what}: it is wrong, expired or revoked. Create a new token with the api scope and update the connection (baton connections update NAME --token-env VAR).`;
-    case 403:
-      return `GitLab forbids ${what} (403): give the token's user a higher role on the project (Developer to run pipelines, Maintainer to manage hooks) or the api scope.`;
-    case 429:
-      return `GitLab rate-limited ${what} (429); try again in a minute.`;
-    default:
-      return answer.status >= 500
-        ? `GitLab failed on ${what} (${answer.status}); the instance may be down or upgrading, try again later.`
-        : `GitLab answered ${answer.status} to ${what}.`;
+/** Runs a call; GitLab failures become outcomes, anything else (a bug) still throws. */
+async function attempt<T>(call: Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await call };
+  } catch (error: unknown) {
+    if (error instanceof GitLabApiError) return { ok: false, error };
+    throw error;
   }
+}
+
+type ProblemText = (what: string, error: GitLabApiError, baseUrl: string) => string;
+
+/** What to tell an admin about a failed call, and how to fix it, by the failure's name. */
+const PROBLEMS: Readonly<Partial<Record<GitLabErrorName, ProblemText>>> = {
+  [GITLAB_ERRORS.unauthorized]: (what) =>
+    `GitLab refused the token (401) for ${what}: it is wrong, expired or revoked. Create a new token with the api scope and update the connection (baton connections update NAME --token-env VAR).`,
+  [GITLAB_ERRORS.forbidden]: (what) =>
+    `GitLab forbids ${what} (403): give the token's user a higher role on the project (Developer to run pipelines, Maintainer to manage hooks) or the api scope.`,
+  [GITLAB_ERRORS.rateLimited]: (what, error) =>
+    `GitLab rate-limited ${what} (429); try again in ${error.retryAfterSeconds ?? 60} s.`,
+  [GITLAB_ERRORS.connectionFailed]: (_what, error, baseUrl) =>
+    `Baton could not connect to ${baseUrl} (${error.message}); check the URL, DNS, proxies and firewalls.`,
+  [GITLAB_ERRORS.timeout]: (what, error, baseUrl) =>
+    `${baseUrl} did not answer ${what} in time (${error.message}); check that the instance is up and reachable from Baton.`,
+  [GITLAB_ERRORS.serverError]: (what, error) =>
+    `GitLab failed on ${what} (${error.message}); the instance may be down or upgrading, try again later.`,
+};
+
+function problemOf(client: GitLabClient, error: GitLabApiError, what: string): string {
+  const text: ProblemText =
+    PROBLEMS[error.error] ?? ((w, e) => `GitLab refused ${w}: ${e.message}`);
+  return text(what, error, client.connection.baseUrl);
+}
+
+function notFoundOr(client: GitLabClient, error: GitLabApiError, project: string): string {
+  return error.error === GITLAB_ERRORS.notFound
+    ? `No project at ${project} (it may be a group, or the token's user lacks access): check the full path, and add the user to the project.`
+    : problemOf(client, error, `project ${project}`);
 }
 
 /** The report of a connection test. */
 export async function testConnection(
-  probe: ConnectionProbe,
-  connection: GitLabConnection,
+  client: GitLabClient,
   projects: readonly string[],
 ): Promise<JsonObject> {
-  const version = await probe.call(connection, 'GET', '/version');
-  const instance: JsonObject =
-    version.kind === 'answered' && version.status === 200
-      ? { ok: true, version: stringMember(version.body, 'version') }
-      : { ok: false, problem: statusProblem(version, 'GET /api/v4/version') };
-  if (instance['ok'] !== true) {
-    return { ok: false, instance, token: null, projects: [] };
+  const version = await attempt(getVersion(client));
+  if (!version.ok) {
+    const problem = problemOf(client, version.error, 'GET /api/v4/version');
+    return { ok: false, instance: { ok: false, problem }, token: null, projects: [] };
   }
-  const token = await tokenReport(probe, connection);
+  const instance: JsonObject = { ok: true, version: version.value.version };
+  const token = tokenReport(
+    client,
+    await attempt(tokenSelf(client)),
+    await attempt(currentUser(client)),
+  );
   const checked: JsonValue[] = [];
-  for (const project of projects) checked.push(await projectReport(probe, connection, project));
+  for (const project of projects) checked.push(await projectReport(client, project));
   return {
-    ok: token['ok'] === true && checked.every((p) => member(p, 'ok') === true),
+    ok: getOwn(token, 'ok') === true && checked.every(isOkReport),
     instance,
     token,
     projects: checked,
   };
 }
 
-async function tokenReport(
-  probe: ConnectionProbe,
-  connection: GitLabConnection,
-): Promise<JsonObject> {
-  const self = await probe.call(connection, 'GET', '/personal_access_tokens/self');
-  const user = await probe.call(connection, 'GET', '/user');
-  const login =
-    user.kind === 'answered' && user.status === 200 ? stringMember(user.body, 'username') : null;
-  if (self.kind === 'answered' && self.status === 200) {
-    const rawScopes = member(self.body, 'scopes');
-    const scopes = Array.isArray(rawScopes)
-      ? rawScopes.filter((s): s is string => typeof s === 'string')
-      : [];
+function isOkReport(report: JsonValue): boolean {
+  return isJsonObject(report) && getOwn(report, 'ok') === true;
+}
+
+function tokenReport(
+  client: GitLabClient,
+  self: Outcome<GitLabTokenInfo>,
+  user: Outcome<GitLabUser>,
+): JsonObject {
+  const login = user.ok ? user.value.username : null;
+  if (self.ok && self.value.known) {
+    const { name, scopes, expiresAt } = self.value;
     const report: JsonObject = {
       ok: scopes.includes('api'),
-      name: stringMember(self.body, 'name'),
-      scopes,
-      expiresAt: stringMember(self.body, 'expires_at'),
+      name,
+      scopes: [...scopes],
+      expiresAt,
       user: login,
     };
     return scopes.includes('api')
@@ -114,32 +146,21 @@ async function tokenReport(
           problem: `The token has the scopes ${scopes.join(', ') || '(none)'}; Baton needs api to run pipelines and manage hooks. Create a token with the api scope.`,
         };
   }
-  // Not a personal/project/group access token, or an instance without the endpoint.
-  if (user.kind === 'answered' && user.status === 200) {
-    return { ok: true, name: null, scopes: null, expiresAt: null, user: login };
-  }
-  return { ok: false, problem: statusProblem(user, 'GET /api/v4/user') };
+  // A project or group token, an instance without the endpoint, or one that refused it: the
+  // user the token acts as is still worth knowing.
+  if (user.ok) return { ok: true, name: null, scopes: null, expiresAt: null, user: login };
+  return { ok: false, problem: problemOf(client, user.error, 'GET /api/v4/user') };
 }
 
-async function projectReport(
-  probe: ConnectionProbe,
-  connection: GitLabConnection,
-  project: string,
-): Promise<JsonObject> {
-  const answer = await probe.call(connection, 'GET', `/projects/${projectSegment(project)}`);
-  if (answer.kind === 'answered' && answer.status === 200) {
-    return {
-      project,
-      ok: true,
-      id: stringMember(answer.body, 'id'),
-      path: stringMember(answer.body, 'path_with_namespace'),
-    };
-  }
-  const problem =
-    answer.kind === 'answered' && answer.status === 404
-      ? `No project at ${project} (it may be a group, or the token's user lacks access): check the full path, and add the user to the project.`
-      : statusProblem(answer, `project ${project}`);
-  return { project, ok: false, problem };
+async function projectReport(client: GitLabClient, project: string): Promise<JsonObject> {
+  const found = await attempt(client.resolveProject(project).then((id) => getProject(client, id)));
+  if (!found.ok) return { project, ok: false, problem: notFoundOr(client, found.error, project) };
+  return {
+    project,
+    ok: true,
+    id: String(found.value.id),
+    path: found.value.pathWithNamespace,
+  };
 }
 
 export interface HookRequest {
@@ -151,63 +172,55 @@ export interface HookRequest {
 }
 
 /**
- * Creates or updates the hook for `request.url` on the project.
+ * Creates or updates the hook for `request.url` on the project. Problem texts never carry the
+ * webhook secret or signing token, even if GitLab quoted them back.
  * @returns `{ ok, action: created|updated, hookId, project, events, warnings }`, or
  *   `{ ok: false, problem }`.
  */
-export async function installHook(
-  probe: ConnectionProbe,
-  connection: GitLabConnection,
-  request: HookRequest,
-): Promise<JsonObject> {
-  const project = await probe.call(
-    connection,
-    'GET',
-    `/projects/${projectSegment(request.project)}`,
+export async function installHook(client: GitLabClient, request: HookRequest): Promise<JsonObject> {
+  const secrets = [request.secretToken ?? '', request.signingToken ?? ''];
+  const failed = (problem: string): JsonObject => ({
+    ok: false,
+    problem: redact(problem, secrets),
+  });
+  const project = await attempt(
+    client.resolveProject(request.project).then((id) => getProject(client, id)),
   );
-  if (project.kind !== 'answered' || project.status !== 200) {
-    return {
-      ok: false,
-      problem:
-        project.kind === 'answered' && project.status === 404
-          ? `No project at ${request.project} (it may be a group, or the token's user lacks access).`
-          : statusProblem(project, `project ${request.project}`),
-    };
+  if (!project.ok) return failed(notFoundOr(client, project.error, request.project));
+  const { id: projectId, pathWithNamespace } = project.value;
+  const hooks = await attempt(listHooks(client, projectId));
+  if (!hooks.ok) {
+    return failed(problemOf(client, hooks.error, `listing the hooks of ${request.project}`));
   }
-  const projectId = stringMember(project.body, 'id') ?? request.project;
-  const hooks = await probe.call(connection, 'GET', `/projects/${projectId}/hooks?per_page=100`);
-  if (hooks.kind !== 'answered' || hooks.status !== 200 || !Array.isArray(hooks.body)) {
-    return { ok: false, problem: statusProblem(hooks, `listing the hooks of ${request.project}`) };
-  }
-  const existing: unknown = hooks.body.find((hook: unknown) => member(hook, 'url') === request.url);
-  const body: JsonObject = {
+  const existing = hooks.value.find((hook) => hook.url === request.url);
+  const settings = {
     url: request.url,
-    enable_ssl_verification: true,
-    ...Object.fromEntries(
+    enableSslVerification: true,
+    events: Object.fromEntries(
       Object.entries(HOOK_EVENTS).map(([name, flag]) => [flag, request.events.includes(name)]),
     ),
     ...(request.secretToken === undefined ? {} : { token: request.secretToken }),
-    ...(request.signingToken === undefined ? {} : { signing_token: request.signingToken }),
+    ...(request.signingToken === undefined ? {} : { signingToken: request.signingToken }),
   };
-  const hookId = existing === undefined ? undefined : stringMember(existing, 'id');
-  const saved =
-    hookId === undefined || hookId === null
-      ? await probe.call(connection, 'POST', `/projects/${projectId}/hooks`, body)
-      : await probe.call(connection, 'PUT', `/projects/${projectId}/hooks/${hookId}`, body);
-  if (saved.kind !== 'answered' || (saved.status !== 200 && saved.status !== 201)) {
-    return { ok: false, problem: statusProblem(saved, `saving the hook of ${request.project}`) };
+  const saved = await attempt(
+    existing === undefined
+      ? createHook(client, projectId, settings)
+      : updateHook(client, projectId, existing.id, settings),
+  );
+  if (!saved.ok) {
+    return failed(problemOf(client, saved.error, `saving the hook of ${request.project}`));
   }
   const warnings: string[] = [];
-  if (request.signingToken !== undefined && member(saved.body, 'signing_token_present') !== true) {
+  if (request.signingToken !== undefined && saved.value.signingTokenPresent !== true) {
     warnings.push(
       'GitLab did not keep the signing token (instances older than 19.0 ignore it), so deliveries will carry no webhook-signature and Baton will refuse them. Remove the signing token from the connection (baton connections update NAME --signing-token none) and use a webhook secret, or upgrade GitLab.',
     );
   }
   return {
     ok: true,
-    action: hookId === undefined || hookId === null ? 'created' : 'updated',
-    hookId: stringMember(saved.body, 'id'),
-    project: stringMember(project.body, 'path_with_namespace') ?? request.project,
+    action: existing === undefined ? 'created' : 'updated',
+    hookId: String(saved.value.id),
+    project: pathWithNamespace,
     url: request.url,
     events: [...request.events],
     warnings,

@@ -6,6 +6,7 @@
  */
 import type { JsonObject } from '../../common/index.js';
 import { projectReferenceProblem } from '../../identity/index.js';
+import type { GitLabClient } from '../../integrations/gitlab/index.js';
 import { formatTimestamp } from '../../language/index.js';
 import type { GitLabConnectionChange, GitLabConnectionRecord } from '../../store/index.js';
 import { openConnectionSecret, sealConnectionSecret } from '../auth/index.js';
@@ -320,11 +321,7 @@ export const CONNECTION_ROUTES: readonly RestRoute[] = [
       const projects = readProjects(fields);
       fields.check();
       const record = await existing(call);
-      const report = await testConnection(
-        call.context.gitlab.probe,
-        opened(call, record),
-        projects,
-      );
+      const report = await testConnection(gitlabClient(call, record), projects);
       return ok({ connection: record.name, ...report });
     },
   },
@@ -363,7 +360,6 @@ export const CONNECTION_ROUTES: readonly RestRoute[] = [
           "Baton's public URL is not configured, so GitLab cannot be told where to send events: set BATON_PUBLIC_URL (or --public-url) to the URL GitLab reaches Baton at.",
         );
       }
-      const connection = opened(call, record);
       const { masterKey } = call.context.gitlab;
       const secretToken =
         record.webhookSecretSealed === null
@@ -389,7 +385,7 @@ export const CONNECTION_ROUTES: readonly RestRoute[] = [
           `Connection ${record.name} has neither a webhook secret nor a signing token, so anyone could send it events: set one first (baton connections update ${record.name} --webhook-secret-env VAR, or --signing-token generate).`,
         );
       }
-      const result = await installHook(call.context.gitlab.probe, connection, {
+      const result = await installHook(gitlabClient(call, record), {
         project,
         url: webhookUrl(base, record.name),
         events,
@@ -401,8 +397,9 @@ export const CONNECTION_ROUTES: readonly RestRoute[] = [
   },
 ];
 
-function opened(call: RestCall, record: GitLabConnectionRecord) {
-  return {
+/** The shared GitLab client of the connection, its token opened from storage. */
+function gitlabClient(call: RestCall, record: GitLabConnectionRecord): GitLabClient {
+  return call.context.gitlab.clients.for({
     name: record.name,
     baseUrl: record.baseUrl,
     token: openConnectionSecret(
@@ -411,7 +408,7 @@ function opened(call: RestCall, record: GitLabConnectionRecord) {
       'token',
       record.tokenSealed,
     ),
-  };
+  });
 }
 
 function readProjects(fields: Fields): readonly string[] {

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../common/index.js';
 import type { Engine } from '../../engine/index.js';
+import { GitLabClients } from '../../integrations/gitlab/index.js';
 import type { Authenticate, MasterKey, VerifyGitLabIdToken } from '../../identity/index.js';
 import { createGitLabIdTokenVerifier } from '../../identity/index.js';
 import type { Store } from '../../store/index.js';
@@ -16,8 +17,6 @@ import { Arns, PageTokens } from '../sfn/index.js';
 import { ACTIVITY_ROUTES } from './activity-routes.js';
 import { CI_ROUTES } from './ci-routes.js';
 import { authenticateCiCaller } from './ci-auth.js';
-import type { ConnectionProbe } from './connection-probe.js';
-import { createFetchProbe } from './connection-probe.js';
 import { CONNECTION_ROUTES } from './connection-routes.js';
 import type { RestErrorCode } from './errors.js';
 import { ERROR_STATUS, RestError, toRestError } from './errors.js';
@@ -63,8 +62,11 @@ export interface RestApiOptions {
   readonly ciAudience?: string;
   /** Refuse CI ID tokens issued longer ago than this (seconds); default: only `exp` counts. */
   readonly ciTokenMaxAgeSeconds?: number;
-  /** GitLab calls of the connection routes (default: fetch). */
-  readonly connectionProbe?: ConnectionProbe;
+  /**
+   * The GitLab clients the connection routes call GitLab through; main.ts passes the ones the
+   * tasks and status reports use (default: clients of their own).
+   */
+  readonly gitlabClients?: GitLabClients;
   /** Verifies CI ID tokens (default: against the JWKS of the connections' issuers). */
   readonly verifyIdToken?: VerifyGitLabIdToken;
 }
@@ -125,7 +127,7 @@ export const restApiPlugin: FastifyPluginAsync<RestApiOptions> = (app, options) 
     gitlab: {
       masterKey,
       publicUrl: options.publicUrl,
-      probe: options.connectionProbe ?? createFetchProbe(),
+      clients: options.gitlabClients ?? new GitLabClients(),
       verifyIdToken: options.verifyIdToken ?? defaultIdTokenVerifier(options),
     },
     streamTiming: {

@@ -5,6 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock, JsonObject, JsonValue } from '../../common/index.js';
 import type { Engine } from '../../engine/index.js';
+import type { GitLabClients } from '../../integrations/gitlab/index.js';
 import type {
   GitLabCiIdentity,
   MasterKey,
@@ -13,7 +14,6 @@ import type {
 } from '../../identity/index.js';
 import type { Store } from '../../store/index.js';
 import type { Arns, PageTokens } from '../sfn/index.js';
-import type { ConnectionProbe } from './connection-probe.js';
 
 /** A JSON Schema (2020-12, as OpenAPI 3.1 uses it). */
 export type Schema = JsonObject;
@@ -59,7 +59,8 @@ export interface GitLabRestContext {
   readonly masterKey: MasterKey;
   /** Where GitLab reaches Baton (webhook URLs); undefined when not configured. */
   readonly publicUrl: string | undefined;
-  readonly probe: ConnectionProbe;
+  /** One GitLab client per connection, shared with the tasks and status reports. */
+  readonly clients: GitLabClients;
   /** Verifies CI ID tokens (issuer from the connections, audience from the settings). */
   readonly verifyIdToken: VerifyGitLabIdToken;
 }

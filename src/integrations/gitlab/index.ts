@@ -17,6 +17,7 @@ export { GITLAB_ERRORS, GitLabApiError, errorNameForStatus, redact } from './err
 export type {
   ComparedPaths,
   GitLabHook,
+  GitLabProject,
   GitLabTokenInfo,
   GitLabUser,
   GitLabVersion,
@@ -28,6 +29,7 @@ export {
   compare,
   createHook,
   currentUser,
+  getProject,
   getVersion,
   isTrue,
   listHooks,

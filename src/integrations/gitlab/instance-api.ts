@@ -1,7 +1,8 @@
 /**
  * The instance-level and project-setup calls other parts use: the GitLab version, what the
- * token is and may do, the bot's own user (to recognise its notes), project hooks (install and
- * update, reading back `signing_token_present`), and the changed paths between two commits.
+ * token is and may do, the bot's own user (to recognise its notes), a project's id and full
+ * path, project hooks (install and update, reading back `signing_token_present`), and the
+ * changed paths between two commits.
  */
 import type { JsonObject, JsonValue } from '../../common/index.js';
 import { getOwn, isJsonArray, isJsonObject } from '../../common/index.js';
@@ -25,6 +26,12 @@ export interface GitLabTokenInfo {
 export interface GitLabUser {
   readonly id: number;
   readonly username: string;
+}
+
+export interface GitLabProject {
+  readonly id: number;
+  /** The canonical full path (GitLab's spelling, after any rename). */
+  readonly pathWithNamespace: string;
 }
 
 /** The hook events GitLab can send (API flags of reference/gitlab.md §1.5, the ones Baton uses). */
@@ -109,6 +116,28 @@ export async function currentUser(client: GitLabClient, signal?: AbortSignal): P
   const username = stringField(body, 'username');
   if (id === undefined || username === null) throw malformed('/user', 'id and username');
   return { id, username };
+}
+
+/**
+ * GET /projects/:id: checks that the token can see the project and reads its full path.
+ * @throws GitLabApiError GitLab.NotFound when there is no such project or the token cannot see it
+ */
+export async function getProject(
+  client: GitLabClient,
+  projectId: number,
+  signal?: AbortSignal,
+): Promise<GitLabProject> {
+  const { body } = await client.request({
+    method: 'GET',
+    path: projectPath(projectId),
+    ...signalOf(signal),
+  });
+  const id = numericField(body, 'id');
+  const pathWithNamespace = stringField(body, 'path_with_namespace');
+  if (id === undefined || pathWithNamespace === null) {
+    throw malformed('/projects/:id', 'id and path_with_namespace');
+  }
+  return { id, pathWithNamespace };
 }
 
 /** The project's hooks (all pages). @throws GitLabApiError */

@@ -1,21 +1,41 @@
 /** GitLab connections at /api/v1/connections. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createConnectionLookup, createWebhookSecretLookup } from '../../../src/api/auth/index.js';
+import { getOwn, isJsonObject } from '../../../src/common/index.js';
 import { parseMasterKey } from '../../../src/identity/index.js';
-import type { FakeGitLab, GitLabHarness } from './gitlab-harness.js';
-import { PUBLIC_URL, startFakeGitLab, startGitLabHarness } from './gitlab-harness.js';
+import { GitLabClients } from '../../../src/integrations/gitlab/index.js';
+import type { FakeGitLab, FakeProject } from '../../support/fake-gitlab.js';
+import { startFakeGitLab } from '../../support/fake-gitlab.js';
+import type { GitLabHarness } from './gitlab-harness.js';
+import { PUBLIC_URL, startGitLabHarness } from './gitlab-harness.js';
 import { MASTER_KEY, client } from './rest-client.js';
 
 let h: GitLabHarness;
 let gitlab: FakeGitLab;
+let project: FakeProject;
 const TOKEN = 'glpat-fake-token-0123456789';
 const SECRET = 'hook-secret-value-42';
+const TOKEN_INFO = { name: 'baton', scopes: ['api', 'read_user'], expires_at: '2027-01-01' };
+/** The waits of the GitLab client's retries (it sleeps through none of them here). */
+const retryWaits: number[] = [];
+const MAX_RETRIES = 2;
 let counter = 0;
 let name: string;
 
 beforeAll(async () => {
-  gitlab = await startFakeGitLab();
-  h = await startGitLabHarness();
+  gitlab = await startFakeGitLab({ token: TOKEN });
+  gitlab.version = '19.1.0';
+  gitlab.tokenInfo = TOKEN_INFO;
+  project = gitlab.addProject('my-group/my-project');
+  h = await startGitLabHarness({
+    gitlabClients: new GitLabClients({
+      maxRetries: MAX_RETRIES,
+      sleep: (ms) => {
+        retryWaits.push(ms);
+        return Promise.resolve();
+      },
+    }),
+  });
 });
 afterAll(async () => {
   await h.close();
@@ -241,9 +261,11 @@ describe('connections', () => {
 describe('connection test', () => {
   it('reports the version, the token and each project', async () => {
     await create();
+    gitlab.requests.length = 0;
+    const id = String(project.id);
     const report = await h.admin({
       path: `/api/v1/connections/${name}/test`,
-      body: { projects: ['My-Group/my-project', '20', 'my-group/sub'] },
+      body: { projects: ['My-Group/my-project', id, 'my-group/sub'] },
     });
     expect(report.status).toBe(200);
     expect(report.json).toEqual({
@@ -258,8 +280,8 @@ describe('connection test', () => {
         user: 'baton-bot',
       },
       projects: [
-        { project: 'My-Group/my-project', ok: true, id: '20', path: 'my-group/my-project' },
-        { project: '20', ok: true, id: '20', path: 'my-group/my-project' },
+        { project: 'My-Group/my-project', ok: true, id, path: 'my-group/my-project' },
+        { project: id, ok: true, id, path: 'my-group/my-project' },
         {
           project: 'my-group/sub',
           ok: false,
@@ -267,10 +289,9 @@ describe('connection test', () => {
         },
       ],
     });
-    expect(gitlab.requests.every((r) => r.token === TOKEN)).toBe(true);
-    expect(gitlab.requests.some((r) => r.path === '/api/v4/projects/My-Group%2Fmy-project')).toBe(
-      true,
-    );
+    expect(gitlab.requests.length).toBeGreaterThan(0);
+    expect(gitlab.requests.every((r) => r.token === 'valid')).toBe(true);
+    expect(gitlab.requests.some((r) => r.path === '/projects/My-Group%2Fmy-project')).toBe(true);
     expectNoSecrets(report.text);
   });
 
@@ -282,19 +303,19 @@ describe('connection test', () => {
     expect(refused.text).not.toContain('glpat-wrong');
     name = `gl${++counter}`;
     await create();
-    gitlab.scopes = ['read_api'];
+    gitlab.tokenInfo = { ...TOKEN_INFO, scopes: ['read_api'] };
     try {
       const weak = await h.admin({ method: 'POST', path: `/api/v1/connections/${name}/test` });
       expect(weak.json.token.ok).toBe(false);
       expect(weak.json.token.problem).toContain('needs api');
     } finally {
-      gitlab.scopes = ['api', 'read_user'];
+      gitlab.tokenInfo = TOKEN_INFO;
     }
   });
 
   it('falls back to /user when the instance has no token self endpoint', async () => {
     await create();
-    gitlab.hasTokenSelf = false;
+    gitlab.tokenInfo = undefined;
     try {
       const report = await h.admin({ method: 'POST', path: `/api/v1/connections/${name}/test` });
       expect(report.json.token).toEqual({
@@ -305,8 +326,33 @@ describe('connection test', () => {
         user: 'baton-bot',
       });
     } finally {
-      gitlab.hasTokenSelf = true;
+      gitlab.tokenInfo = TOKEN_INFO;
     }
+  });
+
+  it('goes through the shared GitLab client, which retries what GitLab failed on', async () => {
+    await create();
+    retryWaits.length = 0;
+    gitlab.failNext('GET', /^\/version$/, { status: 502, body: { message: 'Bad Gateway' } });
+    const report = await h.admin({ method: 'POST', path: `/api/v1/connections/${name}/test` });
+    expect(report.json.instance).toEqual({ ok: true, version: '19.1.0' });
+    expect(retryWaits).toHaveLength(1);
+  });
+
+  it('says the instance is failing when it keeps answering 5xx', async () => {
+    await create();
+    // Every attempt fails (the first and MAX_RETRIES retries), so no fault is left over.
+    gitlab.failNext(
+      'GET',
+      /^\/version$/,
+      { status: 503, body: { message: 'upgrading' } },
+      MAX_RETRIES + 1,
+    );
+    const report = await h.admin({ method: 'POST', path: `/api/v1/connections/${name}/test` });
+    expect(report.json).toMatchObject({ ok: false, token: null, projects: [] });
+    expect(report.json.instance.problem).toContain('may be down or upgrading');
+    expect(report.json.instance.problem).toContain('503');
+    expectNoSecrets(report.text);
   });
 
   it('reports an instance that does not answer', async () => {
@@ -347,18 +393,63 @@ describe('hook install', () => {
     expectNoSecrets(first.text);
     const second = await h.admin({
       path: `/api/v1/connections/${name}/hooks`,
-      body: { project: '20' },
+      body: { project: String(project.id) },
     });
-    expect(second.json.action).toBe('updated');
-    const hooks = (gitlab.hooks.get(20) ?? []).filter((hook) => hook.url.endsWith(`/${name}`));
+    expect(second.json).toMatchObject({
+      action: 'updated',
+      hookId: first.json.hookId,
+      project: 'my-group/my-project',
+    });
+    const url = `${PUBLIC_URL}/hooks/gitlab/${name}`;
+    const hooks = [...gitlab.hooks.values()].filter((hook) => hook.fields['url'] === url);
     expect(hooks).toHaveLength(1);
     expect(hooks[0]).toMatchObject({
-      token: SECRET,
-      push_events: true,
-      merge_requests_events: true,
-      releases_events: false,
-      enable_ssl_verification: true,
+      projectId: project.id,
+      tokenSet: true,
+      signingTokenSet: false,
+      fields: {
+        push_events: true,
+        merge_requests_events: true,
+        releases_events: false,
+        enable_ssl_verification: true,
+      },
     });
+    // GitLab resets the secret when a hook changes, so both saves send it.
+    const saves = gitlab.requests.filter(
+      (r) => r.method !== 'GET' && isJsonObject(r.body) && getOwn(r.body, 'url') === url,
+    );
+    expect(saves.map((r) => [r.method, isJsonObject(r.body) && getOwn(r.body, 'token')])).toEqual([
+      ['POST', SECRET],
+      ['PUT', SECRET],
+    ]);
+  });
+
+  it('says what to do when GitLab refuses the hook, without echoing the secret', async () => {
+    await create({ webhookSecret: SECRET });
+    gitlab.failNext('GET', /\/hooks$/, { status: 403, body: { message: '403 Forbidden' } });
+    const listing = await h.admin({
+      path: `/api/v1/connections/${name}/hooks`,
+      body: { project: 'my-group/my-project' },
+    });
+    expect(listing.json).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('Maintainer'),
+    });
+    gitlab.failNext('POST', /\/hooks$/, {
+      status: 422,
+      body: { message: { token: [`${SECRET} is not accepted`] } },
+    });
+    const saving = await h.admin({
+      path: `/api/v1/connections/${name}/hooks`,
+      body: { project: 'my-group/my-project' },
+    });
+    expect(saving.json).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('saving the hook of my-group/my-project'),
+    });
+    expect(saving.json.problem).toContain('422');
+    expectNoSecrets(listing.text + saving.text);
+    expectNoSecrets([...h.plugin.logs, ...h.harness.logs].join('\n'));
   });
 
   it('warns when an instance older than 19.0 drops the signing token', async () => {

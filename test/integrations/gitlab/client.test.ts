@@ -6,6 +6,7 @@ import {
   compare,
   createHook,
   currentUser,
+  getProject,
   getVersion,
   listHooks,
   tokenSelf,
@@ -393,6 +394,18 @@ describe('GitLab instance calls', () => {
       scopes: [],
       expiresAt: null,
     });
+  });
+
+  it('reads a project by id with its canonical path, and says NotFound for one it cannot see', async () => {
+    fake.renameProject(project.id, 'Group/Sub/Renamed');
+    expect(await getProject(client(), project.id)).toEqual({
+      id: project.id,
+      pathWithNamespace: 'Group/Sub/Renamed',
+    });
+    const hidden = fake.addProject('group/hidden', { visible: false });
+    const error = await failure(getProject(client(), hidden.id));
+    expect(error.error).toBe('GitLab.NotFound');
+    expect(error.status).toBe(404);
   });
 
   it('creates and updates a hook, reading back signing_token_present without the tokens', async () => {
