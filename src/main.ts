@@ -20,7 +20,7 @@ import {
 import type { BatonApp } from './api/server/index.js';
 import { ServerMetrics, createApp, createLogger } from './api/server/index.js';
 import type { BatonConfig } from './config/index.js';
-import { describeConfig, publicUrlOf, redactSecrets } from './config/index.js';
+import { describeConfig, redactSecrets } from './config/index.js';
 import { registerRestApi } from './api/rest/index.js';
 import { registerSfnApi } from './api/sfn/index.js';
 import { Engine } from './engine/index.js';
@@ -353,7 +353,7 @@ async function registerSignedApis(
     masterKey,
     forgetKey: (accessKeyId) => keyLookup.forget(accessKeyId),
     // GitLab connections and the CI API (part B): webhook URLs and the CI ID-token audience.
-    publicUrl: publicUrlOf(config),
+    ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
     gitlabClients,
     ...(config.ciAudience === undefined ? {} : { ciAudience: config.ciAudience }),
   });

@@ -41,19 +41,13 @@ export interface BatonConfig {
   /** How long shutdown waits for in-flight requests and tasks, in milliseconds. */
   readonly shutdownTimeoutMs: number;
   /**
-   * Where GitLab and CI jobs reach Baton (webhook URLs, the default CI audience); absent means
-   * `http://<host>:<port>` (see `publicUrlOf`).
+   * Where GitLab and CI jobs reach Baton (webhook URLs, the default CI audience). Absent, hook
+   * install and CI ID tokens are refused with a message saying to set it: a guessed loopback
+   * address would be registered in GitLab, which cannot reach it.
    */
   readonly publicUrl: string | undefined;
   /** The audience CI ID tokens must carry; absent means the public URL. */
   readonly ciAudience: string | undefined;
-}
-
-/** The public URL: the setting, or `http://<host>:<port>` (a bracketed IPv6 host). */
-export function publicUrlOf(config: Pick<BatonConfig, 'publicUrl' | 'host' | 'port'>): string {
-  if (config.publicUrl !== undefined) return config.publicUrl;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return `http://${host}:${config.port}`;
 }
 
 /** Where a value came from, for error messages: `baton.yaml:4:9`, `BATON_PORT`, `--port`. */

@@ -170,3 +170,25 @@ describe('reading CI rules', () => {
     expect(readCiRules({ projects: [] }).ok).toBe(false);
   });
 });
+
+describe('CI access rules: forks', () => {
+  const fork = { sourceProjectId: '99', sourceProjectPath: 'fork/my-project' };
+
+  it("refuses a job running a fork's code in the project unless the rule sets allowForks", () => {
+    const refused = decideCiAccess([rule], ask(fork));
+    expect(refused.allowed).toBe(false);
+    if (!refused.allowed) expect(refused.reason).toContain('allowForks');
+    expect(decideCiAccess([{ ...rule, allowForks: true }], ask(fork)).allowed).toBe(true);
+  });
+
+  it('reads allowForks as a boolean only', () => {
+    expect(
+      readCiRules([{ projects: ['a/b'], workflows: ['w'], actions: ['start'], allowForks: true }]),
+    ).toMatchObject({ ok: true, rules: [{ allowForks: true }] });
+    const bad = readCiRules([
+      { projects: ['a/b'], workflows: ['w'], actions: ['start'], allowForks: 'true' },
+    ]);
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.problems[0]?.pointer).toBe('/0/allowForks');
+  });
+});

@@ -17,6 +17,11 @@ export interface CiAccessRule {
   readonly refs?: readonly string[];
   /** Only jobs on protected refs (the token's ref_protected "true"); default true. */
   readonly protectedRefsOnly?: boolean;
+  /**
+   * Jobs whose code comes from another project (a fork's merge-request pipeline run in this
+   * project: `project_id`, the source, differs from `job_project_id`); default false.
+   */
+  readonly allowForks?: boolean;
   /** Environment globs; when present the job must deploy to one of them. */
   readonly environments?: readonly string[];
   /** Workflow names or globs. */
@@ -49,6 +54,7 @@ const RULE_MEMBERS = [
   'projects',
   'refs',
   'protectedRefsOnly',
+  'allowForks',
   'environments',
   'workflows',
   'actions',
@@ -122,6 +128,10 @@ export function readCiRules(value: unknown): RulesResult {
     if (protectedOnly !== undefined && typeof protectedOnly !== 'boolean') {
       problems.push({ pointer: `${at}/protectedRefsOnly`, message: 'must be true or false' });
     }
+    const allowForks = entries.get('allowForks');
+    if (allowForks !== undefined && typeof allowForks !== 'boolean') {
+      problems.push({ pointer: `${at}/allowForks`, message: 'must be true or false' });
+    }
     if (projects && workflows && actions) {
       rules.push({
         projects,
@@ -130,6 +140,7 @@ export function readCiRules(value: unknown): RulesResult {
         ...(refs === undefined ? {} : { refs }),
         ...(environments === undefined ? {} : { environments }),
         ...(typeof protectedOnly === 'boolean' ? { protectedRefsOnly: protectedOnly } : {}),
+        ...(allowForks === true ? { allowForks } : {}),
       });
     }
   });
@@ -200,6 +211,11 @@ function mismatches(rule: CiAccessRule, request: CiAccessRequest): string[] {
   }
   if (rule.refs !== undefined && !matchesAny(rule.refs, identity.ref)) {
     out.push(`its refs do not match "${identity.ref}"`);
+  }
+  if (identity.sourceProjectId !== identity.projectId && rule.allowForks !== true) {
+    out.push(
+      `the job runs code from another project, ${identity.sourceProjectPath} (a fork's merge request), and the rule does not set allowForks`,
+    );
   }
   if ((rule.protectedRefsOnly ?? true) && !identity.refProtected) {
     out.push(`it allows protected refs only and "${identity.ref}" is not protected`);

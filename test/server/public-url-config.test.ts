@@ -1,7 +1,7 @@
 /** The publicUrl and ciAudience settings (GitLab webhooks and CI ID tokens). */
 import { describe, expect, it } from 'vitest';
 import type { ConfigResult } from '../../src/config/index.js';
-import { loadConfig, publicUrlOf } from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/index.js';
 
 function load(env: Record<string, string>, flags: Record<string, string> = {}): ConfigResult {
   return loadConfig({
@@ -15,11 +15,9 @@ function load(env: Record<string, string>, flags: Record<string, string> = {}): 
 }
 
 describe('publicUrl', () => {
-  it('defaults to http://<host>:<port>', () => {
+  it('is unset unless configured (nothing guesses a loopback address for GitLab)', () => {
     const result = load({});
-    expect(result.ok).toBe(true);
-    if (result.ok) expect(publicUrlOf(result.config)).toBe('http://127.0.0.1:8420');
-    expect(publicUrlOf({ publicUrl: undefined, host: '::1', port: 80 })).toBe('http://[::1]:80');
+    expect(result.ok && result.config.publicUrl).toBeUndefined();
   });
 
   it('reads BATON_PUBLIC_URL and --public-url, dropping a trailing slash', () => {

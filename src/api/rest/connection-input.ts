@@ -167,6 +167,7 @@ function rulesJson(rules: readonly CiAccessRule[]): JsonValue {
     const out: JsonObject = {
       projects: [...rule.projects],
       protectedRefsOnly: rule.protectedRefsOnly ?? true,
+      ...(rule.allowForks === true ? { allowForks: true } : {}),
       workflows: [...rule.workflows],
       actions: [...rule.actions],
     };

@@ -29,6 +29,7 @@ const RULES = [
     actions: ['start'],
   },
   { projects: ['20'], workflows: ['gated'], actions: ['start', 'task'] },
+  { projects: ['20'], workflows: ['fork-ok'], actions: ['start'], allowForks: true },
 ];
 
 const PROTECTED_MAIN = { ref: 'main', ref_protected: 'true', pipeline_id: '1000' };
@@ -52,6 +53,7 @@ beforeAll(async () => {
     ['deploy', PASS_DEFINITION],
     ['gated', ACTIVITY_DEFINITION],
     ['other', PASS_DEFINITION],
+    ['fork-ok', PASS_DEFINITION],
   ] as const) {
     expect((await h.admin({ path: '/api/v1/workflows', body: { name, definition } })).status).toBe(
       201,
@@ -140,7 +142,7 @@ describe('CI API: starting workflows', () => {
     expect((await start(other, { workflow: 'deploy' })).status).toBe(403);
   });
 
-  it('judges a fork merge-request pipeline by the project running the job', async () => {
+  it("judges a fork merge-request pipeline by the project running the job, and refuses a fork's code unless the rule allows forks", async () => {
     const token = await gitlab.mintIdToken({
       ...PROTECTED_MAIN,
       pipeline_id: '1002',
@@ -149,7 +151,11 @@ describe('CI API: starting workflows', () => {
       job_project_id: '20',
       job_project_path: 'my-group/my-project',
     });
-    expect((await start(token, { workflow: 'deploy' })).status).toBe(201);
+    const refused = await start(token, { workflow: 'deploy' });
+    expect(refused.status).toBe(403);
+    expect(refused.json.message).toContain('fork/my-project');
+    expect(refused.json.message).toContain('allowForks');
+    expect((await start(token, { workflow: 'fork-ok' })).status).toBe(201);
   });
 
   it('refuses bad bodies with pointers', async () => {
