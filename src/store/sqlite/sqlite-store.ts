@@ -16,6 +16,9 @@ import { SqlMapRunStore } from '../sql/map-run-store.js';
 import { SqlExecutionStore } from '../sql/execution-store.js';
 import { SqlTagStore } from '../sql/tag-store.js';
 import { SqlWorkflowStore } from '../sql/workflow-store.js';
+// part C: GitLab webhook deliveries and triggers
+import { SqlTriggerStore } from '../sql/trigger-store.js';
+import { SqlWebhookDeliveryStore } from '../sql/webhook-delivery-store.js';
 import type { MigrationReport, Store } from '../store.js';
 
 export interface SqliteStoreOptions {
@@ -58,6 +61,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     activities: new SqlActivityStore(runner),
     mapRuns: new SqlMapRunStore(runner),
     keys: new SqlAccessKeyStore(runner),
+    // part C: GitLab webhook deliveries and triggers
+    deliveries: new SqlWebhookDeliveryStore(runner),
+    triggers: new SqlTriggerStore(runner),
     migrate: (): Promise<MigrationReport> =>
       // BEGIN IMMEDIATE (the runner's transactions) takes SQLite's write lock up front, so a
       // second process starting at the same time waits here and then finds the work done.
