@@ -40,8 +40,9 @@ export interface DeliveryOptions {
   /** Deep-merged into the fixture body (arrays replaced, `undefined` members removed). */
   readonly overrides?: Record<string, unknown>;
   readonly version?: GitLabVersion;
-  readonly secretToken?: string;
-  readonly signingToken?: string;
+  readonly secretToken?: string | undefined;
+  /** Signs the delivery (19.0 only); undefined sends no signature. */
+  readonly signingToken?: string | undefined;
   /** Seconds; default now. */
   readonly timestamp?: number;
   /** Idempotency-Key / webhook-id; default a fresh UUID. */
