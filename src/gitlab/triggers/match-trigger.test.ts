@@ -1,6 +1,6 @@
 /** Every trigger filter, matching and not, against the real fixture payloads. */
 import { describe, expect, it } from 'vitest';
-import type { JsonObject, JsonValue } from '../../common/index.js';
+import type { JsonObject } from '../../common/index.js';
 import type { FixtureName } from '../../../test/support/gitlab-webhooks.js';
 import { FIXTURE_EVENTS, buildDelivery } from '../../../test/support/gitlab-webhooks.js';
 import { readEventFacts } from './event-facts.js';
