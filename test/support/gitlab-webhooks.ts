@@ -107,7 +107,8 @@ export function buildDelivery(name: FixtureName, options: DeliveryOptions = {}):
       headers['webhook-signature'] = signWebhook(options.signingToken, id, timestamp, body);
     }
   }
-  return { event, body, json, headers: { ...headers, ...options.headers }, id };
+  const all = { ...headers, ...options.headers };
+  return { event: all['x-gitlab-event'] ?? event, body, json, headers: all, id };
 }
 
 /** A random signing token as GitLab generates them: `whsec_` + base64 of 32 random bytes. */

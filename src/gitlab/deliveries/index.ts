@@ -14,3 +14,10 @@ export {
 } from './webhook-auth.js';
 export type { DeliveryKey, DeliveryKeySource } from './delivery-key.js';
 export { contentKey, deliveryKeyOf } from './delivery-key.js';
+export type {
+  DeliveryOutcome,
+  DeliveryProcessorOptions,
+  GitLabEvent,
+  OnGitLabEvent,
+} from './delivery-processor.js';
+export { DeliveryProcessor } from './delivery-processor.js';
