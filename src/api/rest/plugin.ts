@@ -13,6 +13,9 @@ import type { Store } from '../../store/index.js';
 import { authRequestFromNode, issueAccessKey } from '../auth/index.js';
 import { Arns, PageTokens } from '../sfn/index.js';
 import { ACTIVITY_ROUTES } from './activity-routes.js';
+// part C: GitLab webhook deliveries and triggers
+import { DELIVERY_ROUTES } from './delivery-routes.js';
+import { TRIGGER_ROUTES } from './trigger-routes.js';
 import type { RestErrorCode } from './errors.js';
 import { ERROR_STATUS, RestError, toRestError } from './errors.js';
 import { EVENT_STREAM_ROUTE } from './event-stream.js';
@@ -72,6 +75,9 @@ export function restRoutes(version = '1.0.0'): readonly RestRoute[] {
     EVENT_STREAM_ROUTE,
     ...ACTIVITY_ROUTES,
     ...KEY_ROUTES,
+    // part C: GitLab webhook deliveries and triggers
+    ...DELIVERY_ROUTES,
+    ...TRIGGER_ROUTES,
   ];
   routes.push(openApiRoute(() => routes, version));
   return routes;
