@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { registerCompletionCommand } from './completion-command.js';
 import { registerDeployCommand } from './deploy-command.js';
+// part C: GitLab webhook deliveries and triggers
+import { registerDeliveriesCommand } from './deliveries-command.js';
+import { registerTriggersCommand } from './triggers-command.js';
 import { registerExecutionCommands } from './execution-commands.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerRunCommand } from './run-command.js';
@@ -31,6 +34,9 @@ export function buildProgram(): Command {
   registerTaskCommands(program);
   registerWorkerCommand(program);
   registerKeysCommand(program);
+  // part C: GitLab webhook deliveries and triggers
+  registerDeliveriesCommand(program);
+  registerTriggersCommand(program);
   registerCompletionCommand(program);
   program.addHelpText(
     'after',

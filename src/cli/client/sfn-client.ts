@@ -113,7 +113,7 @@ export class SfnClient {
    * @throws ClientError on any failure, with a message that says what to do.
    */
   async rest(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     body?: JsonObject,
   ): Promise<JsonObject | undefined> {
