@@ -143,6 +143,7 @@ async function world(open: () => Store): Promise<World> {
           },
         ],
         onError: (error) => w.errors.push(error),
+        triggerCacheMs: 0,
       }),
     deliver: async (name, options = {}, connection = 'default') => {
       const built = buildDelivery(name, options);

@@ -73,6 +73,8 @@ export interface DeliveryProcessorOptions {
   readonly maxAttempts?: number;
   /** How often `run` reconciles QUEUED and SUPERSEDED runs with their executions (default 10 s). */
   readonly reconcileMs?: number;
+  /** How long the list of triggers is reused before it is read again (default 1 s; 0: never). */
+  readonly triggerCacheMs?: number;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -84,6 +86,8 @@ export class DeliveryProcessor {
   private wakeLoop: (() => void) | undefined;
   private wakePending = false;
   private readonly rules = new Map<string, { definition: string; rule: TriggerRule | string }>();
+  private triggerCache:
+    { readonly at: number; readonly triggers: Promise<readonly TriggerRecord[]> } | undefined;
 
   constructor(private readonly options: DeliveryProcessorOptions) {
     this.onError = options.onError ?? (() => undefined);
@@ -160,7 +164,18 @@ export class DeliveryProcessor {
       formatTimestamp(nowMs + (this.options.leaseMs ?? 60_000)),
       limit,
     );
-    for (const delivery of claimed) await this.processClaimed(delivery);
+    // Deliveries of one project are processed in arrival order (QUEUED and SUPERSEDED compare
+    // arrival); different projects side by side, so SQLite commits them together.
+    const groups = new Map<string, WebhookDeliveryRecord[]>();
+    for (const delivery of claimed) {
+      const key = `${delivery.connection}\u0000${projectKeyOf(delivery)}`;
+      groups.set(key, [...(groups.get(key) ?? []), delivery]);
+    }
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        for (const delivery of group) await this.processClaimed(delivery);
+      }),
+    );
     return claimed.length;
   }
 
@@ -326,7 +341,27 @@ export class DeliveryProcessor {
     };
   }
 
-  private async allTriggers(): Promise<TriggerRecord[]> {
+  /**
+   * Every trigger, read at most once per `triggerCacheMs` (default 1 s): a change made through
+   * the API or on another node applies to deliveries processed after that.
+   */
+  private async allTriggers(): Promise<readonly TriggerRecord[]> {
+    const nowMs = this.options.clock.nowMs();
+    const cached = this.triggerCache;
+    if (cached !== undefined && nowMs - cached.at < (this.options.triggerCacheMs ?? 1000)) {
+      return cached.triggers;
+    }
+    const triggers = this.readTriggers();
+    this.triggerCache = { at: nowMs, triggers };
+    try {
+      return await triggers;
+    } catch (error: unknown) {
+      this.triggerCache = undefined;
+      throw error;
+    }
+  }
+
+  private async readTriggers(): Promise<readonly TriggerRecord[]> {
     const all: TriggerRecord[] = [];
     let after: string | undefined;
     do {
@@ -379,6 +414,14 @@ export class DeliveryProcessor {
       signal.removeEventListener('abort', stop);
     }
   }
+}
+
+/** The project a delivery is about, from its body (cheaply: no full parse of its facts). */
+function projectKeyOf(delivery: WebhookDeliveryRecord): string {
+  const parsed = parseJsonText(delivery.body);
+  if (!parsed.ok || !isJsonObject(parsed.value)) return '';
+  const facts = readEventFacts(delivery.event, parsed.value);
+  return String(facts.projectId ?? facts.projectPath ?? '');
 }
 
 function summaryOf(

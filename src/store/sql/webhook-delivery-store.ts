@@ -29,7 +29,16 @@ export class SqlWebhookDeliveryStore implements WebhookDeliveryStore {
   async record(
     delivery: NewWebhookDelivery,
   ): Promise<{ readonly record: WebhookDeliverySummary; readonly duplicate: boolean }> {
-    const inserted = await this.db.query(
+    // A transaction, not a lone statement: on SQLite, deliveries arriving together then share
+    // one group commit (one fsync) instead of paying one each.
+    return this.db.transaction((tx) => this.recordIn(tx, delivery));
+  }
+
+  private async recordIn(
+    db: SqlRunner,
+    delivery: NewWebhookDelivery,
+  ): Promise<{ readonly record: WebhookDeliverySummary; readonly duplicate: boolean }> {
+    const inserted = await db.query(
       `INSERT INTO webhook_deliveries (id, connection, received_at, event, object_kind, dedupe_key,
          key_source, content_key, headers, body, status, attempts)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', 0)
@@ -50,7 +59,7 @@ export class SqlWebhookDeliveryStore implements WebhookDeliveryStore {
     );
     const row = inserted[0];
     if (row !== undefined) return { record: summaryFrom(row), duplicate: false };
-    const [existing] = await this.db.query(
+    const [existing] = await db.query(
       `SELECT ${SUMMARY} FROM webhook_deliveries WHERE connection = ? AND dedupe_key = ?`,
       [delivery.connection, delivery.dedupeKey],
     );
@@ -121,12 +130,15 @@ export class SqlWebhookDeliveryStore implements WebhookDeliveryStore {
   }
 
   async finish(id: string, owner: string, result: FinishDelivery): Promise<boolean> {
-    const rows = await this.db.query(
-      `UPDATE webhook_deliveries
+    // In a transaction for SQLite's group commit (see `record`).
+    const rows = await this.db.transaction((tx) =>
+      tx.query(
+        `UPDATE webhook_deliveries
        SET status = ?, outcome = ?, error = ?, processed_at = ?, lease_owner = NULL, lease_until = NULL
        WHERE id = ? AND status = 'processing' AND lease_owner = ?
        RETURNING id`,
-      [result.status, result.outcome, result.error ?? null, result.now, id, owner],
+        [result.status, result.outcome, result.error ?? null, result.now, id, owner],
+      ),
     );
     return rows.length > 0;
   }
