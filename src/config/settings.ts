@@ -40,6 +40,12 @@ export interface BatonConfig {
   readonly nodeId: string | undefined;
   /** How long shutdown waits for in-flight requests and tasks, in milliseconds. */
   readonly shutdownTimeoutMs: number;
+  // --- part C: GitLab webhooks and triggers ---
+  /** Absolute path of the GitLab triggers file loaded at start-up; absent: none. */
+  readonly triggersFile: string | undefined;
+  /** Largest GitLab webhook body accepted at /hooks/gitlab, in bytes (GitLab sends up to 25 MB). */
+  readonly webhookBodyLimit: number;
+  // --- end part C ---
 }
 
 /** Where a value came from, for error messages: `baton.yaml:4:9`, `BATON_PORT`, `--port`. */
@@ -181,6 +187,12 @@ const readNodeId: Reader<string | undefined> = pattern(
   '1 to 64 letters, digits, ".", "_", ":" or "-"',
 );
 
+const readFilePath: Reader<string | undefined> = (raw, origin) => {
+  const value = typeof raw === 'string' ? raw.trim() : undefined;
+  if (value === undefined || value === '' || value.includes('\0')) return expected('a file path');
+  return ok(isAbsolute(value) ? value : resolve(origin.baseDir, value));
+};
+
 /** Every setting, in the order help and docs list them. */
 export const SETTINGS: readonly Setting[] = [
   {
@@ -291,6 +303,25 @@ export const SETTINGS: readonly Setting[] = [
     defaultText: '10s',
     read: duration(0, 600_000, '10s'),
   },
+  // --- part C: GitLab webhooks and triggers ---
+  {
+    key: 'triggersFile',
+    env: 'BATON_TRIGGERS',
+    flag: '--triggers',
+    description:
+      'GitLab triggers file (YAML or JSON) loaded at start-up; a problem in it stops the start',
+    defaultText: '(unset: triggers only through the API)',
+    read: readFilePath,
+  },
+  {
+    key: 'webhookBodyLimit',
+    env: 'BATON_WEBHOOK_BODY_LIMIT',
+    flag: '--webhook-body-limit',
+    description: 'largest GitLab webhook body accepted at /hooks/gitlab (GitLab sends up to 25 MB)',
+    defaultText: '25mb',
+    read: size(1024, 64 * 1024 * 1024),
+  },
+  // --- end part C ---
 ];
 
 /** The defaults; `dataDir` is relative to the working directory. */
@@ -309,6 +340,9 @@ export function defaultConfig(cwd: string): BatonConfig {
     leaseMs: 60_000,
     nodeId: undefined,
     shutdownTimeoutMs: 10_000,
+    // part C: GitLab webhooks and triggers
+    triggersFile: undefined,
+    webhookBodyLimit: 25 * 1024 * 1024,
   };
 }
 

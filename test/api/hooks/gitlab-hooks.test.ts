@@ -337,4 +337,20 @@ describe('POST /hooks/gitlab/:connection refusals', () => {
     });
     expect((await post('signed', built.body, built.headers)).status).toBe(202);
   });
+
+  it('answers 500 with a request id and no internals when the delivery cannot be recorded', async () => {
+    const record = store.deliveries.record.bind(store.deliveries);
+    store.deliveries.record = () =>
+      Promise.reject(new Error('SQLITE_BUSY: database is locked at /secret/path/baton.db'));
+    try {
+      const answer = await deliver('signed', 'push');
+      expect(answer.status).toBe(500);
+      expect(answer.json).toMatchObject({ code: 'INTERNAL', requestId: expect.any(String) });
+      expect(answer.text).not.toContain('SQLITE_BUSY');
+      expect(answer.text).not.toContain('/secret/path');
+      expect(answer.json['message']).toMatch(/GitLab may send it again/);
+    } finally {
+      store.deliveries.record = record;
+    }
+  });
 });
