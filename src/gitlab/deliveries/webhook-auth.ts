@@ -86,7 +86,11 @@ export function verifySignature(
   for (const entry of signature.split(' ')) {
     const comma = entry.indexOf(',');
     if (comma < 0 || entry.slice(0, comma) !== 'v1') continue;
-    const got = Buffer.from(entry.slice(comma + 1), 'base64');
+    const encoded = entry.slice(comma + 1);
+    // Strict base64 of 32 bytes: Node's decoder skips stray characters, which would let
+    // altered text pass as the same signature.
+    if (!/^[A-Za-z0-9+/]{43}=$/.test(encoded)) continue;
+    const got = Buffer.from(encoded, 'base64');
     // Every entry is compared, so the time taken does not say which one matched.
     if (got.length === expected.length && timingSafeEqual(got, expected)) matched = true;
   }
