@@ -171,7 +171,7 @@ describe('webhook to execution', () => {
       TriggerFileError,
     );
     const kept = await store.triggers.list({ limit: 10 });
-    expect(kept.items.map((t) => [t.name, JSON.parse(t.definition).events])).toEqual([
+    expect(kept.items.map((t): unknown[] => [t.name, JSON.parse(t.definition).events])).toEqual([
       ['a', ['tag_push']],
     ]);
     await expect(
