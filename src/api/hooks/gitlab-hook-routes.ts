@@ -4,8 +4,9 @@
  * token, see gitlab/deliveries/webhook-auth.ts). It authenticates, records the delivery and
  * answers at once (202 `{delivery, duplicate: false}`, or 200 `{delivery, duplicate: true}` for
  * a redelivery); a DeliveryProcessor does the rest asynchronously. Answers stay small: GitLab
- * stores them in its hook log. Order of checks: connection (404), size (413), authentication
- * (401), then the request's shape (400), so nothing about the body is said to a stranger.
+ * stores them in its hook log. Order of checks: size (413, by fastify's body limit, before the
+ * handler), connection (404), authentication (401), then the request's shape (400), so nothing
+ * about the body is said to a stranger.
  */
 import { randomUUID } from 'node:crypto';
 import { TextDecoder } from 'node:util';
