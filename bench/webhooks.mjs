@@ -17,6 +17,7 @@
 // bench/api.mjs), which measures bursts, not 500/s.
 //
 // Run after `npm run build`: node bench/webhooks.mjs [--seconds 10] [--rate 500] [--connections 16]
+//   [--intake-only]
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -36,6 +37,7 @@ async function main() {
       seconds: { type: 'string', default: '10' },
       rate: { type: 'string', default: '500' },
       connections: { type: 'string', default: '16' },
+      'intake-only': { type: 'boolean', default: false },
     },
   });
   const seconds = Number(args.seconds);
@@ -118,7 +120,9 @@ async function main() {
         resolve();
       });
     });
-  const loop = processor.run(stop.signal, sleep, 200);
+  // --intake-only: no processing, to see what acknowledging alone costs.
+  const intakeOnly = args['intake-only'];
+  const loop = intakeOnly ? Promise.resolve() : processor.run(stop.signal, sleep, 200);
 
   const paced = await inWorker({
     url,
@@ -135,7 +139,7 @@ async function main() {
       ...(await store.deliveries.list({ status: 'received' }, { limit: 1 })).items,
       ...(await store.deliveries.list({ status: 'processing' }, { limit: 1 })).items,
     ];
-    if (waiting.length === 0 || Date.now() > deadline) break;
+    if (intakeOnly || waiting.length === 0 || Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const toStart = [];

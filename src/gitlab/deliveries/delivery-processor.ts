@@ -173,7 +173,12 @@ export class DeliveryProcessor {
     }
     await Promise.all(
       [...groups.values()].map(async (group) => {
-        for (const delivery of group) await this.processClaimed(delivery);
+        for (const delivery of group) {
+          // Lets requests waiting on the event loop (new deliveries to acknowledge) go first:
+          // GitLab waits on those, nobody waits on processing.
+          await new Promise((resolve) => setImmediate(resolve));
+          await this.processClaimed(delivery);
+        }
       }),
     );
     return claimed.length;
