@@ -403,7 +403,10 @@ describe.each(backends)('%s: delivery processing', (_label, opener) => {
       const id = await w.deliver('push');
       await w.processor.processDue();
       const outcome = await w.outcome(id);
-      expect(outcome.status).toBe('ignored');
+      expect(outcome.status).toBe('failed');
+      expect((await w.store.deliveries.get(id))?.error).toMatch(
+        /^trigger broken: .*no input.*; trigger gone: .*nope/,
+      );
       expect(outcome.started).toEqual([
         expect.objectContaining({
           trigger: 'broken',

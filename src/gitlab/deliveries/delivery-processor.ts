@@ -189,11 +189,16 @@ export class DeliveryProcessor {
     const now = () => formatTimestamp(this.options.clock.nowMs());
     try {
       const outcome = await this.process(delivery);
+      const begun = outcome.started.some((s) => s.status !== 'failed' && s.status !== 'superseded');
+      const failed = outcome.started.filter((s) => s.status === 'failed');
       await deliveries.finish(delivery.id, this.options.nodeId, {
-        status: outcome.started.some((s) => s.status !== 'failed' && s.status !== 'superseded')
-          ? 'processed'
-          : 'ignored',
+        // A trigger wanted it but could not start anything: failed, so it shows up.
+        status: begun ? 'processed' : failed.length > 0 ? 'failed' : 'ignored',
         outcome: JSON.stringify(outcome),
+        error:
+          begun || failed.length === 0
+            ? null
+            : failed.map((s) => `trigger ${s.trigger}: ${s.reason ?? ''}`).join('; '),
         now: now(),
       });
     } catch (error: unknown) {

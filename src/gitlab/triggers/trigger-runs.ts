@@ -160,6 +160,13 @@ export class TriggerRuns {
     if (started !== undefined) return started;
     const current =
       (await this.options.triggers.getRun(plan.trigger, plan.executionName)) ?? record;
+    if (current.status === 'done' && current.executionArn === null) {
+      return {
+        status: 'failed',
+        executionName: plan.executionName,
+        reason: 'an earlier attempt could not start it (see the server log)',
+      };
+    }
     // Marked running by an earlier attempt that stopped before the start: start it now.
     if (current.status === 'running' && current.executionArn === null)
       return this.startRun(current);
