@@ -59,7 +59,7 @@ describe('readEventFacts', () => {
     const tag = readEventFacts('Pipeline Hook', {
       ...pipeline,
       object_attributes: { ...(pipeline['object_attributes'] as JsonObject), tag: 'false' },
-    } as JsonObject);
+    });
     expect(tag.refType).toBe('branch');
   });
 
