@@ -11,9 +11,11 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { registerGitLabHooks } from './api/hooks/index.js';
 import {
   createConnectionLookup,
   createKeyLookup,
+  createWebhookSecretLookup,
   createLastUseRecorder,
   issueAccessKey,
 } from './api/auth/index.js';
@@ -26,7 +28,10 @@ import { registerSfnApi } from './api/sfn/index.js';
 import { Engine } from './engine/index.js';
 import type { MasterKey } from './identity/index.js';
 import { createSigV4Authenticator, loadMasterKey } from './identity/index.js';
+import { DeliveryProcessor } from './gitlab/deliveries/index.js';
+import { botUsername, comparePaths, wakeSyncTasks } from './gitlab/gitlab-ports.js';
 import { GitLabReporter, createClientReportTarget } from './gitlab/reports/index.js';
+import { loadTriggersFile } from './gitlab/triggers/index.js';
 import { HTTP_INVOKE_RESOURCE, createHttpTaskRunner, routeTasks } from './integrations/index.js';
 import { GitLabClients, createGitLabTaskRunner } from './integrations/gitlab/index.js';
 import { formatTimestamp } from './language/index.js';
@@ -115,6 +120,8 @@ export async function startBaton(
     onError: (error) => logger.warn({ err: safeError(error, config) }, 'metrics: store unreadable'),
   });
   let app: BatonApp | undefined;
+  /** Where this server listens, once it does (status reports link to it without a public URL). */
+  let listening = `http://${config.host}:${config.port}`;
   try {
     const migration = await store.migrate();
     logger.info(
@@ -186,22 +193,75 @@ export async function startBaton(
       logger.info({ accessKeyId: adminCredential.accessKeyId }, 'admin access key created');
     }
     await registerSignedApis(built, { config, engine, store, masterKey, gitlabClients });
-    const context: ApiContext = { config, engine, store, logger };
-    for (const register of options.apis ?? []) await register(built, context);
-    await built.fastify.listen({ host: config.host, port: config.port });
-    const url = urlOf(config.host, built.fastify.server.address() as AddressInfo);
     const reporter = new GitLabReporter({
       store,
       clock: { nowMs: () => Date.now() },
       nodeId,
       target: createClientReportTarget(gitlabClients),
       connections,
-      // The configured public URL; else where this server actually listens (port 0 resolved).
-      publicUrl: config.publicUrl ?? url,
+      // The configured public URL; else where this server actually listens (known once it
+      // listens: port 0 resolved).
+      publicUrl: config.publicUrl ?? '',
+      executionUrl: (arn) =>
+        `${config.publicUrl ?? listening}/api/v1/executions/${encodeURIComponent(arn)}`,
       logger: logger.child({ component: 'gitlab-reports' }),
       random: cryptoRandom,
     });
     const detachReporter = reporter.attach(engine);
+    // GitLab webhooks: recorded and answered at once, processed by the delivery processor
+    // (triggers start executions, Pipeline/Job Hooks wake .sync tasks, starts are reported).
+    const ports = { connections, clients: gitlabClients };
+    const processor = new DeliveryProcessor({
+      store,
+      engine,
+      clock: { nowMs: () => Date.now() },
+      nodeId,
+      region: config.region,
+      account: config.account,
+      compare: comparePaths(ports),
+      botUsername: botUsername(ports),
+      onGitLabEvent: [wakeSyncTasks(store.gitlabWaits, engine)],
+      onExecutionStarted: [
+        async (started) => {
+          const { projectId, sha, ref, report } = started;
+          if (!report.commitStatus && !report.mergeRequestNote) return;
+          if (projectId === undefined || sha === undefined || ref === undefined) return;
+          await reporter.track({
+            executionArn: started.executionArn,
+            connection: started.connection,
+            projectId,
+            sha,
+            ref,
+            ...(started.mergeRequestIid === undefined
+              ? {}
+              : { mergeRequestIid: started.mergeRequestIid }),
+            report,
+          });
+        },
+      ],
+      onError: (error) =>
+        logger.error({ err: safeError(error, config) }, 'gitlab deliveries: processing failed'),
+    });
+    await registerGitLabHooks(built.fastify, {
+      secrets: createWebhookSecretLookup(store.gitlabConnections, masterKey),
+      deliveries: store.deliveries,
+      clock: { nowMs: () => Date.now() },
+      bodyLimitBytes: config.webhookBodyLimit,
+      onRecorded: () => processor.wake(),
+    });
+    if (config.triggersFile !== undefined) {
+      const loaded = await loadTriggersFile({
+        file: config.triggersFile,
+        store: store.triggers,
+        now: now(),
+      });
+      logger.info({ file: config.triggersFile, ...loaded }, 'triggers file loaded');
+    }
+    const context: ApiContext = { config, engine, store, logger };
+    for (const register of options.apis ?? []) await register(built, context);
+    await built.fastify.listen({ host: config.host, port: config.port });
+    const url = urlOf(config.host, built.fastify.server.address() as AddressInfo);
+    listening = url;
 
     // The background loops: the engine, and the purge of executions past their retention.
     const stop = new AbortController();
@@ -209,6 +269,9 @@ export async function startBaton(
     const loops = Promise.all([
       supervise('engine', logger, config, stop.signal, () =>
         engine.run(stop.signal, abortableSleep, config.pollIntervalMs),
+      ),
+      supervise('gitlab-deliveries', logger, config, stop.signal, () =>
+        processor.run(stop.signal, abortableSleep, config.pollIntervalMs),
       ),
       supervise('gitlab-reports', logger, config, stop.signal, () =>
         reporter.run(stop.signal, abortableSleep),

@@ -3,6 +3,9 @@ import { registerCiCommand } from './ci-command.js';
 import { registerCompletionCommand } from './completion-command.js';
 import { registerConnectionsCommand } from './connections-command.js';
 import { registerDeployCommand } from './deploy-command.js';
+// part C: GitLab webhook deliveries and triggers
+import { registerDeliveriesCommand } from './deliveries-command.js';
+import { registerTriggersCommand } from './triggers-command.js';
 import { registerExecutionCommands } from './execution-commands.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerRunCommand } from './run-command.js';
@@ -35,6 +38,9 @@ export function buildProgram(): Command {
   registerKeysCommand(program);
   registerConnectionsCommand(program);
   registerCiCommand(program);
+  // part C: GitLab webhook deliveries and triggers
+  registerDeliveriesCommand(program);
+  registerTriggersCommand(program);
   registerCompletionCommand(program);
   program.addHelpText(
     'after',

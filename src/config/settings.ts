@@ -48,6 +48,12 @@ export interface BatonConfig {
   readonly publicUrl: string | undefined;
   /** The audience CI ID tokens must carry; absent means the public URL. */
   readonly ciAudience: string | undefined;
+  // --- part C: GitLab webhooks and triggers ---
+  /** Absolute path of the GitLab triggers file loaded at start-up; absent: none. */
+  readonly triggersFile: string | undefined;
+  /** Largest GitLab webhook body accepted at /hooks/gitlab, in bytes (GitLab sends up to 25 MB). */
+  readonly webhookBodyLimit: number;
+  // --- end part C ---
 }
 
 /** Where a value came from, for error messages: `baton.yaml:4:9`, `BATON_PORT`, `--port`. */
@@ -212,6 +218,12 @@ const readPublicUrl: Reader<string | undefined> = (raw) => {
   return ok(`${url.origin}${url.pathname.replace(/\/+$/, '')}`);
 };
 
+const readFilePath: Reader<string | undefined> = (raw, origin) => {
+  const value = typeof raw === 'string' ? raw.trim() : undefined;
+  if (value === undefined || value === '' || value.includes('\0')) return expected('a file path');
+  return ok(isAbsolute(value) ? value : resolve(origin.baseDir, value));
+};
+
 /** Every setting, in the order help and docs list them. */
 export const SETTINGS: readonly Setting[] = [
   {
@@ -327,7 +339,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'BATON_PUBLIC_URL',
     flag: '--public-url',
     description: 'URL where GitLab and CI jobs reach Baton (webhook URLs, the CI audience)',
-    defaultText: 'http://<host>:<port>',
+    defaultText: '(unset: no hook install, no CI ID tokens)',
     read: readPublicUrl,
   },
   {
@@ -343,6 +355,25 @@ export const SETTINGS: readonly Setting[] = [
         : expected('1 to 1024 characters without spaces, e.g. https://baton.example.com');
     },
   },
+  // --- part C: GitLab webhooks and triggers ---
+  {
+    key: 'triggersFile',
+    env: 'BATON_TRIGGERS',
+    flag: '--triggers',
+    description:
+      'GitLab triggers file (YAML or JSON) loaded at start-up; a problem in it stops the start',
+    defaultText: '(unset: triggers only through the API)',
+    read: readFilePath,
+  },
+  {
+    key: 'webhookBodyLimit',
+    env: 'BATON_WEBHOOK_BODY_LIMIT',
+    flag: '--webhook-body-limit',
+    description: 'largest GitLab webhook body accepted at /hooks/gitlab (GitLab sends up to 25 MB)',
+    defaultText: '25mb',
+    read: size(1024, 64 * 1024 * 1024),
+  },
+  // --- end part C ---
 ];
 
 /** The defaults; `dataDir` is relative to the working directory. */
@@ -363,6 +394,9 @@ export function defaultConfig(cwd: string): BatonConfig {
     shutdownTimeoutMs: 10_000,
     publicUrl: undefined,
     ciAudience: undefined,
+    // part C: GitLab webhooks and triggers
+    triggersFile: undefined,
+    webhookBodyLimit: 25 * 1024 * 1024,
   };
 }
 

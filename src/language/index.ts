@@ -36,3 +36,5 @@ export { executionOfToken, sameToken } from './execution/task-token.js';
 export { parseJsonText, MAX_JSON_TEXT_DEPTH } from './json-text.js';
 export type { JsonTextResult } from './json-text.js';
 export { isActivityResource } from './execution/state-handlers.js';
+// JSONata with Baton's evaluation limits, for expressions outside definitions (GitLab triggers).
+export { checkJsonataSyntax, compileJsonata } from './jsonata/expression.js';

@@ -51,6 +51,21 @@ export type {
   WorkflowStore,
   WorkflowType,
   WorkflowVersion,
+  // --- part C: GitLab webhook deliveries and triggers ---
+  DeliveryFilter,
+  DeliveryStatus,
+  FinishDelivery,
+  NewTriggerRun,
+  NewWebhookDelivery,
+  TriggerRecord,
+  TriggerRunRecord,
+  TriggerRunStatus,
+  TriggerSource,
+  TriggerStore,
+  WebhookDeliveryRecord,
+  WebhookDeliveryStore,
+  WebhookDeliverySummary,
+  // --- end part C ---
 } from './store.js';
 export { MAX_TAGS_PER_RESOURCE, MAX_VERSIONS_PER_WORKFLOW } from './store.js';
 export { StoreError } from './errors.js';

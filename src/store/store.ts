@@ -759,8 +759,204 @@ export interface Store {
   readonly gitlabWaits: GitLabWaitStore;
   /** GitLab connections and CI-started executions (part B). */
   readonly gitlabConnections: GitLabConnectionStore;
+  // --- GitLab webhook deliveries and triggers (issue 5, part C) ---
+  readonly deliveries: WebhookDeliveryStore;
+  readonly triggers: TriggerStore;
+  // --- end part C ---
   close(): Promise<void>;
 }
 
 /** Most versions one workflow may have (AWS: 1,000). */
 export const MAX_VERSIONS_PER_WORKFLOW = 1000;
+
+// --- GitLab webhook deliveries and triggers (issue 5, part C) ---------------------------------
+
+export type DeliveryStatus = 'received' | 'processing' | 'processed' | 'ignored' | 'failed';
+
+/** A webhook delivery as received: what GitLab sent, minus its secret headers. */
+export interface NewWebhookDelivery {
+  readonly id: string;
+  readonly connection: string;
+  readonly receivedAt: string;
+  /** `X-Gitlab-Event`. */
+  readonly event: string;
+  /** The body's `object_kind` (absent for member, subgroup and project events). */
+  readonly objectKind: string | null;
+  /** What redeliveries share (see gitlab/deliveries/delivery-key.ts). */
+  readonly dedupeKey: string;
+  readonly keySource: string;
+  readonly contentKey: string;
+  /** JSON text: the kept headers by lower-case name. */
+  readonly headers: string;
+  /** The body exactly as received. */
+  readonly body: string;
+}
+
+/** A delivery without its headers and body, as lists show it. */
+export interface WebhookDeliverySummary {
+  readonly id: string;
+  readonly connection: string;
+  readonly receivedAt: string;
+  readonly event: string;
+  readonly objectKind: string | null;
+  readonly dedupeKey: string;
+  readonly keySource: string;
+  readonly contentKey: string;
+  readonly status: DeliveryStatus;
+  /** Times it was claimed for processing. */
+  readonly attempts: number;
+  /** JSON text: what it started, or why nothing (see gitlab/deliveries). */
+  readonly outcome: string | null;
+  /** The last processing error, for one that failed or waits for a retry. */
+  readonly error: string | null;
+  readonly processedAt: string | null;
+}
+
+export interface WebhookDeliveryRecord extends WebhookDeliverySummary {
+  readonly headers: string;
+  readonly body: string;
+  readonly leaseOwner: string | null;
+  readonly leaseUntil: string | null;
+}
+
+export interface DeliveryFilter {
+  readonly connection?: string;
+  readonly status?: DeliveryStatus;
+  readonly event?: string;
+}
+
+export interface FinishDelivery {
+  readonly status: 'processed' | 'ignored' | 'failed';
+  readonly outcome: string;
+  readonly error?: string | null;
+  readonly now: string;
+}
+
+/** Webhook deliveries: recorded on receipt, then claimed and finished by the processor. */
+export interface WebhookDeliveryStore {
+  /**
+   * Records a delivery, or finds the one already recorded with the same connection and dedupe
+   * key (`duplicate: true`; nothing is written then).
+   */
+  record(
+    delivery: NewWebhookDelivery,
+  ): Promise<{ readonly record: WebhookDeliverySummary; readonly duplicate: boolean }>;
+  get(id: string): Promise<WebhookDeliveryRecord | undefined>;
+  /** Newest first. */
+  list(filter: DeliveryFilter, page: PageRequest): Promise<Page<WebhookDeliverySummary>>;
+  /**
+   * Leases up to `limit` deliveries that wait for processing (received, or processing with a
+   * lease that ran out), oldest first, to `owner` until `leaseUntil`. Two nodes claiming at
+   * once never get the same delivery.
+   */
+  claim(
+    now: string,
+    owner: string,
+    leaseUntil: string,
+    limit: number,
+  ): Promise<readonly WebhookDeliveryRecord[]>;
+  /** Ends processing. Returns false (and writes nothing) when `owner` no longer holds it. */
+  finish(id: string, owner: string, result: FinishDelivery): Promise<boolean>;
+  /**
+   * Gives a delivery back after a transient failure: claimable again at `retryAt`. Returns
+   * false when `owner` no longer holds it.
+   */
+  postpone(id: string, owner: string, retryAt: string, error: string): Promise<boolean>;
+  /** The earliest instant a delivery can next be claimed, if any waits. */
+  nextClaimAt(): Promise<string | undefined>;
+}
+
+export type TriggerSource = 'file' | 'api';
+
+export interface TriggerRecord {
+  readonly name: string;
+  readonly source: TriggerSource;
+  /** JSON text of the rule (validated by gitlab/triggers before it is stored). */
+  readonly definition: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export type TriggerRunStatus = 'queued' | 'running' | 'done';
+
+export interface NewTriggerRun {
+  readonly trigger: string;
+  readonly executionName: string;
+  readonly concurrencyKey: string;
+  readonly mode: 'QUEUED' | 'SUPERSEDED';
+  /** Orders runs by arrival; compared as text. */
+  readonly seq: string;
+  readonly status: 'queued' | 'running';
+  /** JSON text: everything needed to start the execution later. */
+  readonly request: string;
+  readonly deliveryId: string;
+  readonly now: string;
+}
+
+export interface TriggerRunRecord extends Omit<NewTriggerRun, 'status' | 'now'> {
+  readonly status: TriggerRunStatus;
+  readonly executionArn: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** Triggers, and the runs QUEUED and SUPERSEDED triggers coordinate. */
+export interface TriggerStore {
+  /** Creates or replaces a trigger. */
+  put(trigger: {
+    readonly name: string;
+    readonly source: TriggerSource;
+    readonly definition: string;
+    readonly now: string;
+  }): Promise<{ readonly record: TriggerRecord; readonly created: boolean }>;
+  get(name: string): Promise<TriggerRecord | undefined>;
+  /** Ordered by name. */
+  list(page: PageRequest): Promise<Page<TriggerRecord>>;
+  /** Returns whether it existed. Its runs stay until they end. */
+  delete(name: string): Promise<boolean>;
+  /**
+   * Makes the file's triggers exactly `triggers`, in one transaction: each is created or
+   * replaced (a trigger of the same name made through the API included), and file triggers
+   * no longer listed are removed. API triggers of other names are untouched.
+   */
+  replaceFileTriggers(
+    triggers: readonly { readonly name: string; readonly definition: string }[],
+    now: string,
+  ): Promise<{ readonly created: number; readonly updated: number; readonly removed: number }>;
+
+  /** Records a run unless one of that trigger and execution name exists (then returns it). */
+  addRun(
+    run: NewTriggerRun,
+  ): Promise<{ readonly record: TriggerRunRecord; readonly created: boolean }>;
+  getRun(trigger: string, executionName: string): Promise<TriggerRunRecord | undefined>;
+  /** The runs of one key, in arrival order, optionally of one status. */
+  runsOfKey(
+    trigger: string,
+    concurrencyKey: string,
+    status?: TriggerRunStatus,
+  ): Promise<readonly TriggerRunRecord[]>;
+  /** The run that started `executionArn`, if a trigger coordinates it. */
+  runOfExecution(executionArn: string): Promise<TriggerRunRecord | undefined>;
+  /**
+   * For a QUEUED key: marks its oldest queued run running and returns it, unless a run of the
+   * key is running already (then undefined). Two nodes racing get at most one run.
+   */
+  startNextRun(
+    trigger: string,
+    concurrencyKey: string,
+    now: string,
+  ): Promise<TriggerRunRecord | undefined>;
+  /** Updates a run's status and execution ARN. */
+  updateRun(
+    trigger: string,
+    executionName: string,
+    change: {
+      readonly status: TriggerRunStatus;
+      readonly executionArn?: string;
+      readonly now: string;
+    },
+  ): Promise<void>;
+  /** Runs that are running, and the first queued run of each key with none running. */
+  pendingRuns(limit: number): Promise<readonly TriggerRunRecord[]>;
+}
+// --- end part C --------------------------------------------------------------------------------

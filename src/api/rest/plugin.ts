@@ -18,6 +18,9 @@ import { ACTIVITY_ROUTES } from './activity-routes.js';
 import { CI_ROUTES } from './ci-routes.js';
 import { authenticateCiCaller } from './ci-auth.js';
 import { CONNECTION_ROUTES } from './connection-routes.js';
+// part C: GitLab webhook deliveries and triggers
+import { DELIVERY_ROUTES } from './delivery-routes.js';
+import { TRIGGER_ROUTES } from './trigger-routes.js';
 import type { RestErrorCode } from './errors.js';
 import { ERROR_STATUS, RestError, toRestError } from './errors.js';
 import { EVENT_STREAM_ROUTE } from './event-stream.js';
@@ -95,6 +98,9 @@ export function restRoutes(version = '1.0.0'): readonly RestRoute[] {
     ...KEY_ROUTES,
     ...CONNECTION_ROUTES,
     ...CI_ROUTES,
+    // part C: GitLab webhook deliveries and triggers
+    ...DELIVERY_ROUTES,
+    ...TRIGGER_ROUTES,
   ];
   routes.push(openApiRoute(() => routes, version));
   return routes;

@@ -17,6 +17,9 @@ import { SqlMapRunStore } from '../sql/map-run-store.js';
 import { SqlExecutionStore, WORK_CHANNEL } from '../sql/execution-store.js';
 import { SqlTagStore } from '../sql/tag-store.js';
 import { SqlWorkflowStore } from '../sql/workflow-store.js';
+// part C: GitLab webhook deliveries and triggers
+import { SqlTriggerStore } from '../sql/trigger-store.js';
+import { SqlWebhookDeliveryStore } from '../sql/webhook-delivery-store.js';
 import type { MigrationReport, Store } from '../store.js';
 
 export interface PostgresStoreOptions {
@@ -51,6 +54,9 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     gitlabWaits: new SqlGitLabWaitStore(runner),
     gitlabConnections: new SqlGitLabConnectionStore(runner),
     gitlabReports: new SqlGitLabReportStore(runner),
+    // part C: GitLab webhook deliveries and triggers
+    deliveries: new SqlWebhookDeliveryStore(runner),
+    triggers: new SqlTriggerStore(runner),
     migrate: async (): Promise<MigrationReport> => {
       await checkServerVersion(runner);
       return applyMigrations(

@@ -19,6 +19,9 @@ import { SqlMapRunStore } from '../sql/map-run-store.js';
 import { SqlExecutionStore } from '../sql/execution-store.js';
 import { SqlTagStore } from '../sql/tag-store.js';
 import { SqlWorkflowStore } from '../sql/workflow-store.js';
+// part C: GitLab webhook deliveries and triggers
+import { SqlTriggerStore } from '../sql/trigger-store.js';
+import { SqlWebhookDeliveryStore } from '../sql/webhook-delivery-store.js';
 import type { MigrationReport, Store } from '../store.js';
 
 export interface SqliteStoreOptions {
@@ -64,6 +67,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     gitlabWaits: new SqlGitLabWaitStore(runner),
     gitlabConnections: new SqlGitLabConnectionStore(runner),
     gitlabReports: new SqlGitLabReportStore(runner),
+    // part C: GitLab webhook deliveries and triggers
+    deliveries: new SqlWebhookDeliveryStore(runner),
+    triggers: new SqlTriggerStore(runner),
     migrate: (): Promise<MigrationReport> =>
       // BEGIN IMMEDIATE (the runner's transactions) takes SQLite's write lock up front, so a
       // second process starting at the same time waits here and then finds the work done.
