@@ -261,6 +261,10 @@ describe('matchTrigger: /baton run commands', () => {
     expect(
       await check(rule, 'note_merge_request', note('Looks good.\n/baton run w\nthanks')),
     ).toEqual(yes);
+    // Lines ending in \r\n, as comments posted through the API may have.
+    expect(
+      await check(rule, 'note_merge_request', note('Looks good.\r\n/baton run w\r\nthanks')),
+    ).toEqual(yes);
     expect(
       await check(
         { events: ['note'], command: 'deploy-prod' },

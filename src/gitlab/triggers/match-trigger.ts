@@ -35,7 +35,8 @@ const NO: (reason: string) => MatchResult = (reason) => ({ matched: false, reaso
 const YES: MatchResult = { matched: true };
 
 /** The `/baton run <word>` line of a comment: on its own line, nothing after the word. */
-const COMMAND_LINE = /^[ \t]*\/baton[ \t]+run[ \t]+(\S+)[ \t]*$/gm;
+/** `/baton run WORD` alone on a line (notes posted through the API may end lines in \r\n). */
+const COMMAND_LINE = /^[ \t]*\/baton[ \t]+run[ \t]+(\S+)[ \t]*\r?$/gm;
 
 /**
  * Checks every filter of `rule` against the event.

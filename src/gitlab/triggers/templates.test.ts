@@ -29,7 +29,15 @@ describe('renderTemplate', () => {
     expect(await renderTemplate('{{ $substringAfter(event.ref, "refs/heads/") }}', scope)).toBe(
       'feature/x',
     );
-    expect(await renderTemplate('n-{{ event.missing }}-{{ 1 + 2 }}', scope)).toBe('n--3');
+    expect(await renderTemplate('n-{{ 1 + 2 }}', scope)).toBe('n-3');
+  });
+
+  it('refuses a part with no value (different events would share one name)', async () => {
+    for (const template of ['n-{{ event.missing }}', 'n-{{ checkout_sha }}', 'n-{{ null }}']) {
+      await expect(renderTemplate(template, scope)).rejects.toThrow(
+        /has no value for this event.*event\.checkout_sha/,
+      );
+    }
   });
 
   it('reports an expression that fails, naming it', async () => {

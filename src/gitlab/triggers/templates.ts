@@ -88,12 +88,14 @@ export async function renderTemplate(template: string, scope: TemplateScope): Pr
     if ('text' in part) out += part.text;
     else {
       const value = await evaluateExpression(part.expression, scope);
-      out +=
-        value === undefined || value === null
-          ? ''
-          : typeof value === 'string'
-            ? value
-            : JSON.stringify(value);
+      if (value === undefined || value === null || value === '') {
+        // An empty part would give different events the same execution name, and the second
+        // would silently start nothing: refuse instead.
+        throw new TemplateError(
+          `{{ ${part.expression} }} has no value for this event. Expressions see { event, headers, connection }, with the webhook body as event (e.g. {{ event.checkout_sha }}).`,
+        );
+      }
+      out += typeof value === 'string' ? value : JSON.stringify(value);
     }
   }
   return out;
