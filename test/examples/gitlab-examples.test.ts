@@ -1,21 +1,32 @@
 /**
  * examples/gitlab/: the failure paths of the GitLab workflows (retries on transient GitLab
- * errors, rollback on a failed job or pipeline), and triggers.yaml: every rule uses the fields
- * docs/gitlab.md documents, names a workflow that exists, and its JSONata input and name
- * templates turn the real GitLab payloads (../shared/reference/gitlab-fixtures) into the input
- * the workflow reads and a valid execution name.
+ * errors, rollback on a failed job or pipeline), and triggers.yaml read by the server's own
+ * parser (readTriggersText): each rule names a workflow that exists, the real matcher
+ * (matchTrigger) takes or refuses GitLab's documented payloads
+ * (../shared/reference/gitlab-fixtures) for the reasons it should, and its input mapping and
+ * name templates turn them into the input the workflow reads and a valid execution name.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
-import { LineCounter, parseDocument } from 'yaml';
-import type { JsonValue } from '../../src/common/index.js';
+import type { JsonObject, JsonValue } from '../../src/common/index.js';
 import { isJsonObject } from '../../src/common/index.js';
 import { readDefinitionText } from '../../src/definition-source/index.js';
 import type { StateMachineDefinition } from '../../src/language/index.js';
 import { validateDefinition } from '../../src/language/definition/index.js';
+import type { MatchPorts, TriggerRule } from '../../src/gitlab/triggers/index.js';
+import {
+  TriggerFileError,
+  matchTrigger,
+  parseTriggerRule,
+  readEventFacts,
+  readTriggersText,
+  renderTemplate,
+  toExecutionName,
+} from '../../src/gitlab/triggers/index.js';
+import type { TemplateScope } from '../../src/gitlab/triggers/templates.js';
+import { evaluateExpression } from '../../src/gitlab/triggers/templates.js';
 import { parseMockTable, runLocal } from '../../src/local/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -121,152 +132,263 @@ describe('examples/gitlab/mr-checks.asl.yaml', () => {
   });
 });
 
-/** The rule fields of the triggers file (docs/gitlab.md, "Triggers"). */
-const RULE_FIELDS = new Set([
-  'name',
-  'connection',
-  'workflow',
-  'events',
-  'projects',
-  'refs',
-  'paths',
-  'mergeRequest',
-  'pipeline',
-  'command',
-  'input',
-  'executionName',
-  'concurrency',
-  'report',
-]);
-const EVENTS = new Set([
-  'push',
-  'tag_push',
-  'merge_request',
-  'pipeline',
-  'build',
-  'deployment',
-  'note',
-  'release',
-]);
-const EXECUTION_NAME = /^[A-Za-z0-9_.-]{1,80}$/;
-
-interface Rule {
-  readonly [field: string]: unknown;
-}
-
-function triggers(): { rules: Rule[]; where: (path: (string | number)[]) => string } {
+/** The triggers file, read by the server's own parser (a problem fails with file:line:col). */
+function triggers(): TriggerRule[] {
   const text = readFileSync(join(dir, 'triggers.yaml'), 'utf8');
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
-  const errors = doc.errors.map(
-    (e) => `triggers.yaml:${e.linePos?.[0].line}:${e.linePos?.[0].col} ${e.message}`,
-  );
-  expect(errors).toEqual([]);
-  const value: unknown = doc.toJS();
-  const list = isJsonObject(value) ? (value as { triggers?: unknown }).triggers : undefined;
-  if (!Array.isArray(list)) return expect.fail('triggers.yaml: a top-level `triggers:` list');
-  const where = (path: (string | number)[]) => {
-    const node = doc.getIn(['triggers', ...path], true) as { range?: [number, number] } | undefined;
-    const at = node?.range === undefined ? undefined : lines.linePos(node.range[0]);
-    return `triggers.yaml:${at?.line ?? '?'}:${at?.col ?? '?'}`;
-  };
-  return { rules: list as Rule[], where };
+  return readTriggersText(text, 'examples/gitlab/triggers.yaml').map((loaded) => {
+    const result = parseTriggerRule(JSON.parse(loaded.definition) as JsonValue);
+    if (!result.ok) return expect.fail(`${loaded.name}: ${JSON.stringify(result.problems)}`);
+    return result.rule;
+  });
 }
 
-async function evaluate(expression: string, payload: JsonValue): Promise<unknown> {
-  return (await jsonata(expression).evaluate(payload)) as unknown;
+function rule(name: string): TriggerRule {
+  return triggers().find((r) => r.name === name) ?? expect.fail(`no trigger ${name}`);
 }
 
-/** Fills a `{{ expression }}` template from a payload. */
-async function fill(template: string, payload: JsonValue): Promise<string> {
-  let out = '';
-  let last = 0;
-  for (const match of template.matchAll(/\{\{(.+?)\}\}/g)) {
-    out += template.slice(last, match.index) + String(await evaluate(match[1] ?? '', payload));
-    last = (match.index ?? 0) + match[0].length;
-  }
-  return out + template.slice(last);
-}
-
-/** The real payload each event's example rule is checked against. */
-const FIXTURE: Readonly<Record<string, string>> = {
-  push: 'push.json',
-  tag_push: 'tag_push.json',
-  merge_request: 'merge_request.json',
-  note: 'note_merge_request.json',
-  pipeline: 'pipeline.json',
+/** The real payload and X-Gitlab-Event of each event kind. */
+const FIXTURE: Readonly<Record<string, { file: string; header: string }>> = {
+  push: { file: 'push.json', header: 'Push Hook' },
+  tag_push: { file: 'tag_push.json', header: 'Tag Push Hook' },
+  merge_request: { file: 'merge_request.json', header: 'Merge Request Hook' },
+  note: { file: 'note_merge_request.json', header: 'Note Hook' },
+  pipeline: { file: 'pipeline.json', header: 'Pipeline Hook' },
 };
 
+type Edit = (body: Record<string, any>) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * A fixture made to fit the example rule: GitLab's documented payloads are for other projects
+ * and branches, so the fields the rule filters on are set to what the rule wants, and `edit`
+ * changes more.
+ */
+function eventFor(trigger: TriggerRule, edit: Edit = () => undefined) {
+  const event = trigger.events[0] ?? expect.fail(`${trigger.name} has no event`);
+  const fixture = FIXTURE[event] ?? expect.fail(`no fixture for ${event}`);
+  const body = readJson(join(fixtures, fixture.file)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body['project'].path_with_namespace = trigger.projects?.[0]?.pattern;
+  const attributes = body['object_attributes'];
+  switch (event) {
+    case 'push':
+      body['ref'] = 'refs/heads/main';
+      // push.json lists 2 of its 4 commits; here they are all there (the compare API is not asked).
+      body['total_commits_count'] = body['commits'].length;
+      body['commits'][0].modified = ['src/app.ts', 'README.md'];
+      break;
+    case 'tag_push':
+      body['ref'] = 'refs/tags/v2.3.0';
+      break;
+    case 'merge_request':
+      attributes.action = 'update';
+      attributes.target_branch = 'main';
+      attributes.labels = [{ title: 'ci::baton' }];
+      break;
+    case 'note':
+      attributes.note = 'Looks good.\n/baton run mr-checks\n';
+      break;
+    case 'pipeline':
+      attributes.ref = 'main';
+      attributes.status = 'failed';
+      break;
+    case 'job':
+    case 'deployment':
+    case 'release':
+      return expect.fail(`the examples have no ${event} rule`);
+  }
+  edit(body);
+  return { header: fixture.header, body: body as JsonObject };
+}
+
+const ports: MatchPorts = {
+  compare: () => Promise.reject(new Error('the examples carry every changed file')),
+  botUsername: () => Promise.resolve('baton-bot'),
+};
+
+async function match(trigger: TriggerRule, event: { header: string; body: JsonObject }) {
+  return matchTrigger(trigger, 'default', readEventFacts(event.header, event.body), ports);
+}
+
+function scopeOf(event: { header: string; body: JsonObject }): TemplateScope {
+  return {
+    event: event.body,
+    headers: { event: event.header, instance: 'https://gitlab.example.com' },
+    connection: 'default',
+  };
+}
+
 describe('examples/gitlab/triggers.yaml', () => {
-  it('uses only documented rule fields, known events and existing workflows', () => {
-    const { rules, where } = triggers();
-    expect(rules.length).toBeGreaterThanOrEqual(4);
-    const names = new Set<string>();
-    rules.forEach((rule, i) => {
-      for (const field of Object.keys(rule)) {
-        expect(RULE_FIELDS.has(field), `${where([i, field])} unknown field ${field}`).toBe(true);
-      }
-      expect(typeof rule['name'], `${where([i])} needs a name`).toBe('string');
-      expect(names.has(String(rule['name'])), `${where([i, 'name'])} duplicate name`).toBe(false);
-      names.add(String(rule['name']));
-      expect(
-        existsSync(join(dir, `${String(rule['workflow'])}.asl.yaml`)),
-        where([i, 'workflow']),
-      ).toBe(true);
-      const events = rule['events'];
-      expect(
-        Array.isArray(events) && events.every((e) => EVENTS.has(String(e))),
-        where([i, 'events']),
-      ).toBe(true);
-      const concurrency = rule['concurrency'] as { mode?: unknown } | undefined;
-      expect(['QUEUED', 'SUPERSEDED', 'PARALLEL']).toContain(concurrency?.mode);
-    });
+  it('loads with the server parser and names workflows that exist', () => {
+    const rules = triggers();
+    expect(rules.map((r) => r.name)).toEqual([
+      'release-main',
+      'release-tags',
+      'mr-checks',
+      'mr-checks-on-demand',
+      'retry-failed-main',
+    ]);
+    for (const r of rules) {
+      expect(existsSync(join(dir, `${r.workflow.name}.asl.yaml`)), r.name).toBe(true);
+    }
+    expect(rule('mr-checks-on-demand').command).toBe('mr-checks');
   });
 
-  it('compiles every input mapping and template as JSONata', () => {
-    const { rules, where } = triggers();
-    rules.forEach((rule, i) => {
-      expect(() => jsonata(String(rule['input'])), where([i, 'input'])).not.toThrow();
-      for (const template of [
-        rule['executionName'],
-        (rule['concurrency'] as { key?: unknown }).key,
-      ]) {
-        if (typeof template !== 'string') continue;
-        for (const match of template.matchAll(/\{\{(.+?)\}\}/g)) {
-          expect(() => jsonata(match[1] ?? ''), where([i])).not.toThrow();
-        }
-      }
-    });
+  it('is refused by the same parser, at its line, when a rule is broken', () => {
+    const text = readFileSync(join(dir, 'triggers.yaml'), 'utf8');
+    const broken = text.replace('command: true', 'command: /baton run mr-checks');
+    expect(broken).not.toBe(text);
+    const line = broken.split('\n').findIndex((l) => l.includes('command: /baton')) + 1;
+    expect(() => readTriggersText(broken, 'triggers.yaml')).toThrow(TriggerFileError);
+    expect(() => readTriggersText(broken, 'triggers.yaml')).toThrow(
+      new RegExp(`triggers\\.yaml:${line}:\\d+: /triggers/3/command must be true`),
+    );
   });
 
-  it.skipIf(!existsSync(fixtures))(
-    'turns the real GitLab payloads into the input each workflow reads and a valid execution name',
-    async () => {
-      const { rules, where } = triggers();
-      for (const [i, rule] of rules.entries()) {
-        const event = String((rule['events'] as unknown[])[0]);
-        const fixture = FIXTURE[event];
-        if (fixture === undefined) continue;
-        const payload = readJson(join(fixtures, fixture));
-        const input = await evaluate(String(rule['input']), payload);
-        expect(isJsonObject(input as JsonValue), `${where([i, 'input'])} gives an object`).toBe(
-          true,
-        );
-        for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
-          expect(
-            value,
-            `${where([i, 'input'])} leaves ${key} empty for ${fixture}`,
-          ).not.toBeUndefined();
-          expect(value, `${where([i, 'input'])} leaves ${key} empty for ${fixture}`).not.toBe('');
+  describe.skipIf(!existsSync(fixtures))('against the GitLab payloads', () => {
+    it.each(triggers().map((r) => r.name))(
+      '%s matches its event and gives the input its workflow reads and a stable name',
+      async (name) => {
+        const trigger = rule(name);
+        const event = eventFor(trigger);
+        expect(await match(trigger, event)).toEqual({ matched: true });
+        const scope = scopeOf(event);
+        const input = await evaluateExpression(trigger.input ?? '', scope);
+        if (!isJsonObject(input ?? null)) return expect.fail(`${name}: input is not an object`);
+        const reads = readFileSync(join(dir, `${trigger.workflow.name}.asl.yaml`), 'utf8');
+        for (const [key, value] of Object.entries(input as JsonObject)) {
+          expect(value, `${name} leaves ${key} empty`).not.toBeUndefined();
+          expect(value, `${name} leaves ${key} empty`).not.toBe('');
+          expect(reads, `${trigger.workflow.name} reads $.${key}`).toContain(`$.${key}`);
         }
-        // The workflow reads these members of its input.
-        const reads = readFileSync(join(dir, `${String(rule['workflow'])}.asl.yaml`), 'utf8');
-        for (const key of Object.keys(input as Record<string, unknown>)) {
-          expect(reads, `${String(rule['workflow'])} reads $.${key}`).toContain(`$.${key}`);
+        const rendered = await renderTemplate(trigger.nameTemplate ?? '', scope);
+        expect(toExecutionName(rendered, 'fallback'), `${name} needs no cleaning`).toBe(rendered);
+        expect(rendered).toMatch(/^[a-z]+-[A-Za-z0-9.-]+$/);
+        if (trigger.concurrency.key !== undefined) {
+          expect(await renderTemplate(trigger.concurrency.key, scope)).toMatch(/\d/);
         }
-        const name = await fill(String(rule['executionName']), payload);
-        expect(name, `${where([i, 'executionName'])} gives "${name}"`).toMatch(EXECUTION_NAME);
+      },
+    );
+
+    it('release-main: main only, and not for a push that changes only docs', async () => {
+      const trigger = rule('release-main');
+      const docsOnly: Edit = (body) => {
+        for (const commit of body['commits']) {
+          commit.added = ['docs/guide.md'];
+          commit.modified = ['README.md'];
+          commit.removed = [];
+        }
+      };
+      expect(await match(trigger, eventFor(trigger, docsOnly))).toEqual({
+        matched: false,
+        reason: expect.stringContaining('no changed file passes the paths filter') as string,
+      });
+      const other: Edit = (body) => {
+        body['ref'] = 'refs/heads/feature/x';
+      };
+      expect(await match(trigger, eventFor(trigger, other))).toEqual({
+        matched: false,
+        reason: "branch feature/x matches none of 'main'",
+      });
+    });
+
+    it('release-main: asks the compare API when GitLab left commits out', async () => {
+      const trigger = rule('release-main');
+      const many: Edit = (body) => {
+        body['total_commits_count'] = 40;
+        for (const commit of body['commits']) commit.modified = ['docs/x.md'];
+      };
+      const asked: string[] = [];
+      const result = await matchTrigger(
+        trigger,
+        'default',
+        readEventFacts('Push Hook', eventFor(trigger, many).body),
+        {
+          ...ports,
+          compare: (_connection, _project, from, to) => {
+            asked.push(`${from}..${to}`);
+            return Promise.resolve(['src/app.ts']);
+          },
+        },
+      );
+      expect(result).toEqual({ matched: true });
+      expect(asked).toHaveLength(1);
+    });
+
+    it('release-tags: refuses release candidates and other projects', async () => {
+      const trigger = rule('release-tags');
+      const rc: Edit = (body) => {
+        body['ref'] = 'refs/tags/v2.3.0-rc1';
+      };
+      expect(await match(trigger, eventFor(trigger, rc))).toEqual({
+        matched: false,
+        reason: "tag v2.3.0-rc1 excluded by 'v*-rc*'",
+      });
+      const elsewhere: Edit = (body) => {
+        body['project'].path_with_namespace = 'jsmith/example';
+      };
+      expect(await match(trigger, eventFor(trigger, elsewhere))).toEqual({
+        matched: false,
+        reason: expect.stringContaining('project jsmith/example matches none of') as string,
+      });
+    });
+
+    it('mr-checks: needs the label, a wanted action and the main target', async () => {
+      const trigger = rule('mr-checks');
+      const cases: [Edit, string][] = [
+        [(b) => (b['object_attributes'].labels = []), 'merge request lacks label ci::baton'],
+        [
+          (b) => (b['object_attributes'].action = 'close'),
+          'merge request action close is not one of open, reopen, update',
+        ],
+        [
+          (b) => (b['object_attributes'].target_branch = 'develop'),
+          "target branch develop matches none of 'main'",
+        ],
+      ];
+      for (const [edit, reason] of cases) {
+        expect(await match(trigger, eventFor(trigger, edit))).toEqual({ matched: false, reason });
       }
-    },
-  );
+    });
+
+    it('mr-checks-on-demand: only a "/baton run mr-checks" line by someone else', async () => {
+      const trigger = rule('mr-checks-on-demand');
+      const cases: [Edit, string][] = [
+        [
+          (b) => (b['object_attributes'].note = 'please /baton run mr-checks'),
+          'comment has no "/baton run mr-checks" line',
+        ],
+        [
+          (b) => (b['object_attributes'].note = '/baton run release'),
+          'comment has no "/baton run mr-checks" line',
+        ],
+        [(b) => (b['object_attributes'].system = true), 'system notes never carry commands'],
+        [
+          (b) => (b['user'].username = 'Baton-Bot'),
+          "comment is by the connection's own user baton-bot",
+        ],
+      ];
+      for (const [edit, reason] of cases) {
+        expect(await match(trigger, eventFor(trigger, edit))).toEqual({ matched: false, reason });
+      }
+    });
+
+    it('retry-failed-main: failed pipelines only', async () => {
+      const trigger = rule('retry-failed-main');
+      const succeeded: Edit = (body) => {
+        body['object_attributes'].status = 'success';
+      };
+      expect(await match(trigger, eventFor(trigger, succeeded))).toEqual({
+        matched: false,
+        reason: 'pipeline status success is not one of failed',
+      });
+    });
+
+    it('a rule listening to another connection is not asked', async () => {
+      const trigger = rule('release-main');
+      const facts = readEventFacts('Push Hook', eventFor(trigger).body);
+      expect(await matchTrigger(trigger, 'other', facts, ports)).toEqual({
+        matched: false,
+        reason: 'listens to connection default',
+      });
+    });
+  });
 });
