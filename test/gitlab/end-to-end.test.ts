@@ -166,7 +166,7 @@ describe('GitLab end to end', () => {
     );
     expect(done?.status).toBe('SUCCEEDED');
     expect(Date.now() - sent).toBeLessThan(4500);
-    expect(done.output).toEqual({ id: pipeline.id, status: 'success' });
+    expect(done?.output).toEqual({ id: pipeline.id, status: 'success' });
 
     const statuses = await eventually(
       () => Promise.resolve(fake.statuses.filter((s) => s.sha === SHA)),

@@ -1,7 +1,7 @@
 /** /api/v1/triggers and /api/v1/deliveries: admin only, rules checked, deliveries with outcomes. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Harness } from './rest-client.js';
-import { client, startServer } from './rest-client.js';
+import { client, eventually, startServer } from './rest-client.js';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -111,27 +111,17 @@ describe('/api/v1/deliveries', () => {
       });
       expect(status).toBe('received');
     }
-    const claimed = await store.deliveries.claim(
-      '2026-01-01T00:00:10.000Z',
-      'n',
-      '2026-01-01T00:01:00.000Z',
-      1,
+    // The server's own delivery processor takes them: no trigger wants them.
+    await eventually(
+      () => store.deliveries.list({}, { limit: 10 }),
+      (page) => page.items.every((d) => d.status !== 'received' && d.status !== 'processing'),
     );
-    await store.deliveries.finish(claimed[0]?.id ?? '', 'n', {
-      status: 'ignored',
-      outcome: JSON.stringify({
-        summary: 'no trigger for event Push Hook on project g/p',
-        started: [],
-        skipped: [],
-      }),
-      now: '2026-01-01T00:00:11.000Z',
-    });
     const call = client(harness);
     const all = await call({ path: '/api/v1/deliveries' });
     expect(all.json.deliveries.map((d: { id: string }) => d.id)).toEqual(['d2', 'd1']);
     expect(all.json.deliveries[1]).toMatchObject({
       status: 'ignored',
-      summary: 'no trigger for event Push Hook on project g/p',
+      summary: expect.stringMatching(/^no trigger for event Push Hook/),
     });
     expect(all.json.deliveries[1]).not.toHaveProperty('body');
     const pushes = await call({
@@ -156,7 +146,7 @@ describe('/api/v1/deliveries', () => {
       id: 'd1',
       headers: { 'x-gitlab-event': 'Push Hook' },
       body: { object_kind: 'push' },
-      outcome: { summary: 'no trigger for event Push Hook on project g/p' },
+      outcome: { summary: expect.stringMatching(/^no trigger for event Push Hook/) },
     });
     expect((await call({ path: '/api/v1/deliveries/nope' })).status).toBe(404);
     expect((await call({ path: '/api/v1/deliveries', query: [['status', 'done']] })).status).toBe(
