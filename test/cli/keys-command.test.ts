@@ -36,7 +36,7 @@ describe('baton keys', () => {
     // Only the admin manages keys.
     const refused = await baton(asNew, 'keys', 'list');
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('only the admin key may manage keys');
+    expect(refused.stderr).toContain('Only an admin key may call GET /api/v1/keys');
 
     const listed = await baton(env, 'keys', 'list', '--output', 'table');
     expect(listed.code).toBe(0);

@@ -123,16 +123,18 @@ export const CI_ROUTES: readonly RestRoute[] = [
         const previous = await call.context.store.executions.get(arn);
         if (previous !== undefined) return ok(executionDetail(previous), 200);
       }
-      const { execution, created } = await call.context.engine.start({
-        workflow,
-        name: executionName,
-        input,
-      });
-      // After the start: a crash in between leaves an unowned execution that the retried call
-      // (same default name) claims here.
-      if (created || owner === undefined) {
+      if (owner === undefined) {
+        // Claim the name before starting, so a crash between the two leaves the execution to
+        // this job's retried call; and never adopt an execution someone else started (an
+        // admin, a trigger) under this name: a CI job could otherwise read it.
+        if ((await call.context.store.executions.get(arn)) !== undefined) {
+          throw new RestError(
+            'CONFLICT',
+            `An execution named ${executionName} of workflow ${workflow} exists and was not started through the CI API; choose another name.`,
+          );
+        }
         await call.context.store.gitlabConnections.putCiExecution({
-          executionArn: execution.id,
+          executionArn: arn,
           connection: connection.name,
           projectId: identity.projectId,
           projectPath: identity.projectPath,
@@ -143,6 +145,11 @@ export const CI_ROUTES: readonly RestRoute[] = [
           createdAt: formatTimestamp(call.context.clock.nowMs()),
         });
       }
+      const { execution, created } = await call.context.engine.start({
+        workflow,
+        name: executionName,
+        input,
+      });
       return ok(executionDetail(execution), created ? 201 : 200);
     },
   },

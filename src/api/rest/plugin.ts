@@ -204,7 +204,7 @@ export const restApiPlugin: FastifyPluginAsync<RestApiOptions> = (app, options) 
           if (route.adminOnly === true && principal.name !== ADMIN) {
             throw new RestError(
               'FORBIDDEN',
-              `Only an admin key may manage keys; this request was signed by a key of ${JSON.stringify(principal.name)}.`,
+              `Only an admin key may call ${route.method} /api/v1${route.path}; this request was signed by a key of ${JSON.stringify(principal.name)}. Use a key named admin (baton keys create admin, as an admin).`,
             );
           }
           const result = await route.handle({

@@ -164,9 +164,7 @@ export class SfnClient {
       kind,
       response.status === 401
         ? `the server refused the request's signature or key (${text2}): check ${CREDENTIAL_HINT}`
-        : response.status === 403
-          ? `${text2}: only the admin key may manage keys`
-          : text2,
+        : text2,
       typeof code === 'string' ? code : undefined,
     );
   }

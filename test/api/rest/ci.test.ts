@@ -116,6 +116,27 @@ describe('CI API: starting workflows', () => {
     expect((await h.bearer(token, { path: foreign })).status).toBe(404);
   });
 
+  it('never adopts an execution started otherwise under the name a job asks for', async () => {
+    // An admin started ci-1003-302 with the same (empty) input through the signed API; the
+    // job's start must not take it over (and so could not read it through /ci either).
+    const admin = await h.admin({
+      path: '/api/v1/executions',
+      body: { workflow: 'deploy', name: 'ci-1003-302', input: {} },
+    });
+    expect(admin.status).toBe(201);
+    const token = await gitlab.mintIdToken({ ...PROTECTED_MAIN, pipeline_id: '1003' });
+    const refused = await start(token, { workflow: 'deploy', input: {} });
+    expect(refused.status).toBe(409);
+    expect(refused.json.message).toContain('not started through the CI API');
+    expect(
+      await h.harness.server.store.gitlabConnections.getCiExecution(
+        admin.json.executionArn as string,
+      ),
+    ).toBeUndefined();
+    const path = `/api/v1/ci/executions/${encodeURIComponent(admin.json.executionArn as string)}`;
+    expect((await h.bearer(token, { path })).status).toBe(404);
+  });
+
   it('denies by default, with what would allow it', async () => {
     const token = await gitlab.mintIdToken(PROTECTED_MAIN);
     const denied = await start(token, { workflow: 'other' });

@@ -78,7 +78,13 @@ describe('who may manage keys', () => {
       const answer = await call(request);
       expect(answer.status).toBe(403);
       expect(answer.json.code).toBe('FORBIDDEN');
+      expect(answer.json.message).toContain('Only an admin key may call');
+      expect(answer.json.message).toContain('"bob"');
     }
+    // The same for the other admin-only routes, naming the route refused.
+    const triggers = await call({ path: '/api/v1/triggers' });
+    expect(triggers.status).toBe(403);
+    expect(triggers.json.message).toContain('GET /api/v1/triggers');
   });
 
   it('answers 401 to an unsigned request and to a wrong secret', async () => {
