@@ -15,7 +15,7 @@ export function openApiPath(path: string): string {
 
 const ERROR_RESPONSES: Readonly<Record<string, string>> = {
   400: 'VALIDATION (details list every problem with a JSON pointer), INVALID_JSON or INVALID_TOKEN.',
-  401: 'UNAUTHENTICATED: the request is not signed with an active Baton access key (SigV4).',
+  401: 'UNAUTHENTICATED: the request is not signed with an active Baton access key (SigV4), or, on /ci routes, carries no valid GitLab CI ID token.',
   404: 'NOT_FOUND.',
   413: 'PAYLOAD_TOO_LARGE.',
   500: 'INTERNAL: the requestId identifies the failure in the server logs.',
@@ -33,7 +33,7 @@ export function buildOpenApi(routes: readonly RestRoute[], version: string): Jso
       title: 'Baton native REST API',
       version,
       description:
-        'Everything beyond the Step Functions API that the CLI and a web UI need. Every request is signed with AWS Signature Version 4 (service `states`) using a Baton access key.',
+        'Everything beyond the Step Functions API that the CLI and a web UI need. Requests are signed with AWS Signature Version 4 (service `states`) using a Baton access key, except the /ci routes, which take a GitLab CI job ID token as a Bearer token (and nothing else).',
     },
     servers: [{ url: '/' }],
     security: [{ sigv4: [] }],
@@ -45,6 +45,13 @@ export function buildOpenApi(routes: readonly RestRoute[], version: string): Jso
           name: 'Authorization',
           description:
             'AWS Signature Version 4 (AWS4-HMAC-SHA256) with a Baton access key, service `states`.',
+        },
+        gitlabIdToken: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            "A GitLab CI job's ID token (id_tokens in .gitlab-ci.yml) whose aud is Baton's audience; the connection's CI rules decide what it may do.",
         },
       },
       schemas: { Error: ERROR_SCHEMA },
@@ -90,9 +97,12 @@ function operation(route: RestRoute): JsonObject {
           };
   }
   const errors = ['400', '401', '404', '413', '500'];
-  if (route.adminOnly === true) {
+  if (route.adminOnly === true || route.auth === 'gitlab-id-token') {
     responses['403'] = {
-      description: 'FORBIDDEN: only a principal named admin may manage keys.',
+      description:
+        route.auth === 'gitlab-id-token'
+          ? "FORBIDDEN: no CI rule of the token's connection allows this job the action."
+          : 'FORBIDDEN: only a principal named admin may call this route.',
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
     };
   }
@@ -108,6 +118,7 @@ function operation(route: RestRoute): JsonObject {
   return {
     operationId: route.operationId,
     summary: route.summary,
+    ...(route.auth === 'gitlab-id-token' ? { security: [{ gitlabIdToken: [] }] } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.body === undefined
       ? {}

@@ -76,6 +76,26 @@ describe('GET /api/v1/openapi.json', () => {
     }
   });
 
+  it('declares Bearer ID tokens on the /ci routes only, SigV4 everywhere else', async () => {
+    const doc = (await document()) as Document & {
+      paths: Record<string, Record<string, Operation & { security?: unknown }>>;
+    };
+    expect(doc.components).toMatchObject({
+      securitySchemes: { gitlabIdToken: { type: 'http', scheme: 'bearer' } },
+    });
+    const bearer = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([, operation]) => operation.security !== undefined)
+        .map(([method, operation]) => {
+          expect(operation.security).toEqual([{ gitlabIdToken: [] }]);
+          expect(Object.keys(operation.responses)).toContain('403');
+          return `${method.toUpperCase()} ${path}`;
+        }),
+    );
+    expect(bearer.length).toBeGreaterThan(0);
+    expect(bearer.every((route) => route.includes(' /api/v1/ci/'))).toBe(true);
+  });
+
   it('is signed like every other route', async () => {
     const unsigned = await send(harness.server, undefined, { path: '/api/v1/openapi.json' });
     expect(unsigned.status).toBe(401);
