@@ -5,7 +5,10 @@
  * case-insensitive path, 301 for renamed projects, pipeline variables refused by
  * `ci_pipeline_variables_minimum_override_role: no_one_allowed`, the commit-status
  * "Cannot transition status" 400, cancel answering 200 in any state, retry making a new job,
- * offset pagination with Link and x-next-page, and fault injection (`failNext`). It also serves
+ * offset pagination with Link and x-next-page, and fault injection (`failNext`). Groups answer
+ * GET /groups/:id (id or %2F-encoded, case-insensitive full path) and have hooks like projects
+ * (GET/POST/PUT /groups/:id/hooks, the same quirks), refused with 403 when the token's user is
+ * not an Owner or the instance lacks Premium (`hooksAllowed: false`). It also serves
  * a JWKS and an OpenID discovery document when `jwks` is set, and builds Pipeline Hook bodies
  * from the real fixture.
  */
@@ -31,6 +34,25 @@ export interface FakeProject {
   visible: boolean;
   /** Jobs every new pipeline gets. */
   jobTemplate: readonly FakeJobTemplate[];
+}
+
+export interface FakeGroup {
+  readonly id: number;
+  readonly path: string;
+  /** False: the token cannot see it (404, as GitLab answers). */
+  visible: boolean;
+  /** False: /groups/:id/hooks answers 403 (not an Owner, or GitLab Free). */
+  hooksAllowed: boolean;
+}
+
+/** A project or group hook: exactly one of projectId and groupId is set. */
+export interface FakeHook {
+  readonly id: number;
+  readonly projectId: number | null;
+  readonly groupId: number | null;
+  fields: JsonObject;
+  tokenSet: boolean;
+  signingTokenSet: boolean;
 }
 
 export interface FakeJobTemplate {
@@ -117,16 +139,9 @@ export interface FakeGitLab {
     number,
     { id: number; projectId: number; name: string; state: string }
   >;
-  readonly hooks: Map<
-    number,
-    {
-      id: number;
-      projectId: number;
-      fields: JsonObject;
-      tokenSet: boolean;
-      signingTokenSet: boolean;
-    }
-  >;
+  readonly groups: Map<number, FakeGroup>;
+  /** Project and group hooks by id (ids are unique across both, as in GitLab). */
+  readonly hooks: Map<number, FakeHook>;
   /** Changed paths answered by the compare endpoint, per `from...to`. */
   readonly compares: Map<string, string[]>;
   /** Served at /oauth/discovery/keys when set. */
@@ -140,6 +155,7 @@ export interface FakeGitLab {
     settings?: Partial<Omit<FakeProject, 'id' | 'path' | 'oldPaths'>>,
   ): FakeProject;
   renameProject(id: number, newPath: string): void;
+  addGroup(path: string, settings?: Partial<Omit<FakeGroup, 'id' | 'path'>>): FakeGroup;
   addEnvironment(projectId: number, name: string): number;
   /** The next `times` requests matching method and path (raw, after /api/v4) get `fault`. */
   failNext(method: string, path: RegExp, fault: Fault, times?: number): void;
@@ -189,6 +205,7 @@ export async function startFakeGitLab(options: { token?: string } = {}): Promise
     statuses: [],
     deployments: new Map(),
     environments: new Map(),
+    groups: new Map(),
     hooks: new Map(),
     compares: new Map(),
     jwks: undefined,
@@ -211,6 +228,16 @@ export async function startFakeGitLab(options: { token?: string } = {}): Promise
       const project = mustGet(fake.projects, id);
       project.oldPaths.push(project.path);
       project.path = newPath;
+    },
+    addGroup(path, settings = {}) {
+      const group: FakeGroup = {
+        id: newId(),
+        path,
+        visible: settings.visible ?? true,
+        hooksAllowed: settings.hooksAllowed ?? true,
+      };
+      fake.groups.set(group.id, group);
+      return group;
     },
     addEnvironment(projectId, name) {
       const id = newId();
@@ -652,14 +679,18 @@ export async function startFakeGitLab(options: { token?: string } = {}): Promise
     [
       'GET',
       /^\/hooks$/,
-      (ctx, project) =>
-        sendPage(
-          ctx,
-          [...fake.hooks.values()].filter((h) => h.projectId === project.id).map(hookJson),
-        ),
+      (ctx, project) => listHooks(ctx, { projectId: project.id, groupId: null }),
     ],
-    ['POST', /^\/hooks$/, (ctx, project) => saveHook(ctx, project, undefined)],
-    ['PUT', /^\/hooks\/(\d+)$/, (ctx, project, [id]) => saveHook(ctx, project, Number(id))],
+    [
+      'POST',
+      /^\/hooks$/,
+      (ctx, project) => saveHook(ctx, { projectId: project.id, groupId: null }, undefined),
+    ],
+    [
+      'PUT',
+      /^\/hooks\/(\d+)$/,
+      (ctx, project, [id]) => saveHook(ctx, { projectId: project.id, groupId: null }, Number(id)),
+    ],
     [
       'GET',
       /^\/repository\/compare$/,
@@ -685,18 +716,26 @@ export async function startFakeGitLab(options: { token?: string } = {}): Promise
     ],
   ];
 
-  function saveHook(ctx: Context, project: FakeProject, id: number | undefined): void {
+  type HookOwner = Pick<FakeHook, 'projectId' | 'groupId'>;
+  const ownedBy = (hook: FakeHook, owner: HookOwner): boolean =>
+    hook.projectId === owner.projectId && hook.groupId === owner.groupId;
+
+  function listHooks(ctx: Context, owner: HookOwner): void {
+    sendPage(ctx, [...fake.hooks.values()].filter((h) => ownedBy(h, owner)).map(hookJson));
+  }
+
+  function saveHook(ctx: Context, owner: HookOwner, id: number | undefined): void {
     const body = isJsonObject(ctx.body) ? ctx.body : {};
     const existing = id === undefined ? undefined : fake.hooks.get(id);
-    if (id !== undefined && existing?.projectId !== project.id)
+    if (id !== undefined && (existing === undefined || !ownedBy(existing, owner)))
       return send(ctx, 404, { message: '404 Not found' });
     if (typeof getOwn(body, 'url') !== 'string') return send(ctx, 400, { error: 'url is missing' });
     const { token: secret, signing_token: signing, ...fields } = body;
     const hookId = id ?? newId();
     const signingSupported = Number(fake.version.split('.')[0]) >= 19;
-    const hook = {
+    const hook: FakeHook = {
       id: hookId,
-      projectId: project.id,
+      ...owner,
       fields: { ...existing?.fields, ...fields },
       tokenSet: typeof secret === 'string' ? secret !== '' : (existing?.tokenSet ?? false),
       // Before 19.0 an unknown signing_token parameter is ignored.
@@ -708,24 +747,63 @@ export async function startFakeGitLab(options: { token?: string } = {}): Promise
     send(ctx, id === undefined ? 201 : 200, hookJson(hook));
   }
 
-  const hookJson = (hook: {
-    id: number;
-    projectId: number;
-    fields: JsonObject;
-    tokenSet: boolean;
-    signingTokenSet: boolean;
-  }): JsonObject => {
+  const hookJson = (hook: FakeHook): JsonObject => {
     const signingSupported = Number(fake.version.split('.')[0]) >= 19;
     return {
       ...hook.fields,
       id: hook.id,
-      project_id: hook.projectId,
+      ...(hook.groupId === null ? { project_id: hook.projectId } : { group_id: hook.groupId }),
       alert_status: 'executable',
       ...(signingSupported
         ? { token_present: hook.tokenSet, signing_token_present: hook.signingTokenSet }
         : {}),
     };
   };
+
+  /** GET /groups/:id and the group hooks routes; false when `apiPath` is no group path. */
+  function handleGroup(ctx: Context, apiPath: string): boolean {
+    const match = /^\/groups\/([^/]+)(\/.*)?$/.exec(apiPath);
+    if (match === null) return false;
+    const group = findGroup(match[1] ?? '');
+    if (group === undefined || !group.visible) {
+      send(ctx, 404, { message: '404 Group Not Found' });
+      return true;
+    }
+    const rest = match[2] ?? '';
+    const owner: HookOwner = { projectId: null, groupId: group.id };
+    if (ctx.method === 'GET' && rest === '') {
+      send(ctx, 200, {
+        id: group.id,
+        name: group.path.split('/').at(-1) ?? group.path,
+        path: group.path.split('/').at(-1) ?? group.path,
+        full_path: group.path,
+        web_url: `${fake.url}/groups/${group.path}`,
+      });
+      return true;
+    }
+    const hooks = /^\/hooks(?:\/(\d+))?$/.exec(rest);
+    if (hooks === null) {
+      send(ctx, 404, { error: '404 Not Found' });
+      return true;
+    }
+    if (!group.hooksAllowed) {
+      send(ctx, 403, { message: '403 Forbidden' });
+      return true;
+    }
+    const hookId = hooks[1] === undefined ? undefined : Number(hooks[1]);
+    if (ctx.method === 'GET' && hookId === undefined) listHooks(ctx, owner);
+    else if (ctx.method === 'POST' && hookId === undefined) saveHook(ctx, owner, undefined);
+    else if (ctx.method === 'PUT' && hookId !== undefined) saveHook(ctx, owner, hookId);
+    else send(ctx, 404, { error: '404 Not Found' });
+    return true;
+  }
+
+  function findGroup(raw: string): FakeGroup | undefined {
+    const key = decodeURIComponent(raw);
+    if (/^\d+$/.test(key)) return fake.groups.get(Number(key));
+    const lower = key.toLowerCase();
+    return [...fake.groups.values()].find((group) => group.path.toLowerCase() === lower);
+  }
 
   const noteJson = (note: { id: number; body: string; mrIid: number } | undefined): JsonObject =>
     note === undefined
@@ -862,6 +940,7 @@ export async function startFakeGitLab(options: { token?: string } = {}): Promise
       if (fake.tokenInfo === undefined) return void send(ctx, 404, { message: '404 Not Found' });
       return void send(ctx, 200, { id: 1, active: true, revoked: false, ...fake.tokenInfo });
     }
+    if (handleGroup(ctx, apiPath)) return;
     const match = /^\/projects\/([^/]+)(\/.*)?$/.exec(apiPath);
     if (match === null) return void send(ctx, 404, { error: '404 Not Found' });
     const found = findProject(match[1] ?? '');

@@ -3,8 +3,8 @@
  * through the shared GitLab client of the connection (retries, timeouts and token redaction
  * are the client's): check that the instance answers (`GET /version`), what the token may do
  * (`GET /personal_access_tokens/self`, or `GET /user` when GitLab cannot describe the token)
- * and that projects exist; and install or update a project hook (found by URL, so it is never
- * duplicated), checking `signing_token_present` afterwards (GitLab 19.0+; older instances
+ * and that projects exist; and install or update a project or group hook (found by URL, so it is
+ * never duplicated), checking `signing_token_present` afterwards (GitLab 19.0+; older instances
  * silently ignore a signing token, reference §1.3). Every problem says how to fix it.
  */
 import type { JsonObject, JsonValue } from '../../common/index.js';
@@ -12,20 +12,27 @@ import { getOwn, isJsonObject } from '../../common/index.js';
 import type {
   GitLabClient,
   GitLabErrorName,
+  GitLabHook,
   GitLabTokenInfo,
   GitLabUser,
   HookEventFlag,
+  HookSettings,
 } from '../../integrations/gitlab/index.js';
 import {
   GITLAB_ERRORS,
   GitLabApiError,
+  createGroupHook,
   createHook,
   currentUser,
+  getGroup,
   getProject,
   getVersion,
+  listGroupHooks,
   listHooks,
+  parseGroupRef,
   redact,
   tokenSelf,
+  updateGroupHook,
   updateHook,
 } from '../../integrations/gitlab/index.js';
 
@@ -163,19 +170,91 @@ async function projectReport(client: GitLabClient, project: string): Promise<Jso
   };
 }
 
+/** Where the hook goes: a project, or a group (Premium; it hears every project below it). */
+export type HookTarget =
+  | { readonly kind: 'project'; readonly project: string }
+  | { readonly kind: 'group'; readonly group: string };
+
 export interface HookRequest {
-  readonly project: string;
+  readonly target: HookTarget;
   readonly url: string;
   readonly events: readonly string[];
   readonly secretToken?: string;
   readonly signingToken?: string;
 }
 
+/** The hooks API of one project or group: the same calls under another prefix. */
+interface HookOwner {
+  /** `project` or `group`, as the answer names it. */
+  readonly kind: 'project' | 'group';
+  /** The canonical full path. */
+  readonly path: string;
+  readonly list: () => Promise<readonly GitLabHook[]>;
+  readonly create: (settings: HookSettings) => Promise<GitLabHook>;
+  readonly update: (hookId: number, settings: HookSettings) => Promise<GitLabHook>;
+  /** What to say when listing or saving hooks failed. */
+  readonly problem: (error: GitLabApiError, doing: string) => string;
+}
+
+/** Finds the project or group: its hooks calls, or (a string) what to say when it cannot. */
+async function hookOwner(client: GitLabClient, target: HookTarget): Promise<HookOwner | string> {
+  if (target.kind === 'project') {
+    const found = await attempt(
+      client.resolveProject(target.project).then((id) => getProject(client, id)),
+    );
+    if (!found.ok) return notFoundOr(client, found.error, target.project);
+    const { id, pathWithNamespace } = found.value;
+    return {
+      kind: 'project',
+      path: pathWithNamespace,
+      list: () => listHooks(client, id),
+      create: (settings) => createHook(client, id, settings),
+      update: (hookId, settings) => updateHook(client, id, hookId, settings),
+      problem: (error, doing) => problemOf(client, error, `${doing} of ${target.project}`),
+    };
+  }
+  const parsed = parseGroupRef(target.group, { instanceUrl: client.connection.baseUrl });
+  if (!parsed.ok) return parsed.message;
+  const found = await attempt(getGroup(client, parsed.ref));
+  if (!found.ok) return groupProblem(client, found.error, target.group, 'find');
+  const { id, fullPath } = found.value;
+  return {
+    kind: 'group',
+    path: fullPath,
+    list: () => listGroupHooks(client, id),
+    create: (settings) => createGroupHook(client, id, settings),
+    update: (hookId, settings) => updateGroupHook(client, id, hookId, settings),
+    problem: (error, doing) => groupProblem(client, error, fullPath, doing),
+  };
+}
+
 /**
- * Creates or updates the hook for `request.url` on the project. Problem texts never carry the
- * webhook secret or signing token, even if GitLab quoted them back.
- * @returns `{ ok, action: created|updated, hookId, project, events, warnings }`, or
- *   `{ ok: false, problem }`.
+ * A failed group call. GitLab's group webhooks API needs GitLab Premium or Ultimate and the
+ * Owner role on the group, or an administrator (its "Prerequisites"); a 404 from the hooks
+ * list of a group that exists means an edition without group hooks.
+ */
+function groupProblem(
+  client: GitLabClient,
+  error: GitLabApiError,
+  group: string,
+  doing: string,
+): string {
+  if (error.error === GITLAB_ERRORS.notFound) {
+    return doing === 'find'
+      ? `No group at ${group} (or the token cannot see it): check the full path (a user's namespace or a project is not a group), and add the token's user to the group.`
+      : `GitLab has no group hooks for ${group} (404 on ${doing}): group webhooks need GitLab Premium or Ultimate. On GitLab Free install a project hook for each project instead (--project).`;
+  }
+  if (error.error === GITLAB_ERRORS.forbidden) {
+    return `GitLab forbids ${doing === 'find' ? 'reading' : doing} group ${group} (403): group hooks need the Owner role on the group (or an administrator's token) and GitLab Premium or Ultimate. Make the token's user an Owner of ${group}, or install project hooks instead (--project).`;
+  }
+  return problemOf(client, error, `${doing === 'find' ? 'reading' : doing} group ${group}`);
+}
+
+/**
+ * Creates or updates the hook for `request.url` on the project or group. Problem texts never
+ * carry the webhook secret or signing token, even if GitLab quoted them back.
+ * @returns `{ ok, action: created|updated, hookId, project | group, url, events, warnings }`,
+ *   or `{ ok: false, problem }`.
  */
 export async function installHook(client: GitLabClient, request: HookRequest): Promise<JsonObject> {
   const secrets = [request.secretToken ?? '', request.signingToken ?? ''];
@@ -183,17 +262,13 @@ export async function installHook(client: GitLabClient, request: HookRequest): P
     ok: false,
     problem: redact(problem, secrets),
   });
-  const project = await attempt(
-    client.resolveProject(request.project).then((id) => getProject(client, id)),
-  );
-  if (!project.ok) return failed(notFoundOr(client, project.error, request.project));
-  const { id: projectId, pathWithNamespace } = project.value;
-  const hooks = await attempt(listHooks(client, projectId));
-  if (!hooks.ok) {
-    return failed(problemOf(client, hooks.error, `listing the hooks of ${request.project}`));
-  }
+  const owner = await hookOwner(client, request.target);
+  if (typeof owner === 'string') return failed(owner);
+  const { list, create, update, problem, kind, path } = owner;
+  const hooks = await attempt(list());
+  if (!hooks.ok) return failed(problem(hooks.error, 'listing the hooks'));
   const existing = hooks.value.find((hook) => hook.url === request.url);
-  const settings = {
+  const settings: HookSettings = {
     url: request.url,
     enableSslVerification: true,
     events: Object.fromEntries(
@@ -203,13 +278,9 @@ export async function installHook(client: GitLabClient, request: HookRequest): P
     ...(request.signingToken === undefined ? {} : { signingToken: request.signingToken }),
   };
   const saved = await attempt(
-    existing === undefined
-      ? createHook(client, projectId, settings)
-      : updateHook(client, projectId, existing.id, settings),
+    existing === undefined ? create(settings) : update(existing.id, settings),
   );
-  if (!saved.ok) {
-    return failed(problemOf(client, saved.error, `saving the hook of ${request.project}`));
-  }
+  if (!saved.ok) return failed(problem(saved.error, 'saving the hook'));
   const warnings: string[] = [];
   if (request.signingToken !== undefined && saved.value.signingTokenPresent !== true) {
     warnings.push(
@@ -220,7 +291,7 @@ export async function installHook(client: GitLabClient, request: HookRequest): P
     ok: true,
     action: existing === undefined ? 'created' : 'updated',
     hookId: String(saved.value.id),
-    project: pathWithNamespace,
+    [kind]: path,
     url: request.url,
     events: [...request.events],
     warnings,

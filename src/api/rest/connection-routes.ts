@@ -1,15 +1,18 @@
 /**
  * GitLab connections (`baton connections`): create, list, show, update (rotate the token or the
- * webhook secrets, change CI rules), delete, test against GitLab, and install the project hook.
+ * webhook secrets, change CI rules), delete, test against GitLab, and install the project or
+ * group hook.
  * Admin only. Secrets are sealed before they reach the store and never come back: answers say
  * only whether a secret is set, except a signing token Baton generated, shown once.
  */
 import type { JsonObject } from '../../common/index.js';
 import { projectReferenceProblem } from '../../identity/index.js';
 import type { GitLabClient } from '../../integrations/gitlab/index.js';
+import { parseGroupRef } from '../../integrations/gitlab/index.js';
 import { formatTimestamp } from '../../language/index.js';
 import type { GitLabConnectionChange, GitLabConnectionRecord } from '../../store/index.js';
 import { openConnectionSecret, sealConnectionSecret } from '../auth/index.js';
+import type { HookTarget } from './connection-checks.js';
 import {
   DEFAULT_HOOK_EVENTS,
   HOOK_EVENTS,
@@ -330,26 +333,28 @@ export const CONNECTION_ROUTES: readonly RestRoute[] = [
     path: '/connections/:name/hooks',
     operationId: 'installConnectionHook',
     summary:
-      "Installs or updates the project hook that sends GitLab events to this connection's webhook URL.",
+      "Installs or updates the project or group hook that sends GitLab events to this connection's webhook URL (exactly one of project and group).",
     adminOnly: true,
     params: NAME_PARAM,
     body: {
       required: true,
       schema: {
         type: 'object',
-        required: ['project'],
         properties: {
           project: { type: 'string', description: 'Full path or numeric id.' },
+          group: {
+            type: 'string',
+            description:
+              'Full path (acme, acme/platform) or numeric id; instead of project. GitLab Premium, Owner role.',
+          },
           events: { type: 'array', items: { enum: Object.keys(HOOK_EVENTS) } },
         },
       },
     },
     responses: { 200: { description: 'What was done.', schema: { type: 'object' } } },
     handle: async (call) => {
-      const fields = new Fields(parseJsonBody(call.body), 'body', ['project', 'events']);
-      const project = fields.string('project', { required: true, min: 1, max: 2048 });
-      const problem = project === '' ? undefined : projectReferenceProblem(project);
-      if (problem !== undefined) fields.problem('project', problem);
+      const fields = new Fields(parseJsonBody(call.body), 'body', ['project', 'group', 'events']);
+      const target = readHookTarget(fields);
       const events = readEvents(fields);
       fields.check();
       const record = await existing(call);
@@ -385,8 +390,9 @@ export const CONNECTION_ROUTES: readonly RestRoute[] = [
           `Connection ${record.name} has neither a webhook secret nor a signing token, so anyone could send it events: set one first (baton connections update ${record.name} --webhook-secret-env VAR, or --signing-token generate).`,
         );
       }
+      if (target === undefined) throw new RestError('VALIDATION', 'body: project or group');
       const result = await installHook(gitlabClient(call, record), {
-        project,
+        target,
         url: webhookUrl(base, record.name),
         events,
         ...(secretToken === undefined ? {} : { secretToken }),
@@ -425,6 +431,37 @@ function readProjects(fields: Fields): readonly string[] {
     else fields.problemAt(`/projects/${index}`, problem ?? 'is not valid');
   });
   return out;
+}
+
+/** Exactly one of `project` (a project path or id) and `group` (a group path or id). */
+function readHookTarget(fields: Fields): HookTarget | undefined {
+  const project = fields.string('project', { min: 1, max: 2048 });
+  const group = fields.string('group', { min: 1, max: 2048 });
+  if (fields.has('project') && fields.has('group')) {
+    fields.problem(
+      'group',
+      'give project or group, not both: a group hook already hears every project in the group',
+    );
+    return undefined;
+  }
+  if (!fields.has('project') && !fields.has('group')) {
+    fields.problem(
+      'project',
+      'is required, or group instead: a project path or id (group/project), or a group path or id (group, group/subgroup)',
+    );
+    return undefined;
+  }
+  if (project !== undefined && project !== '') {
+    const problem = projectReferenceProblem(project);
+    if (problem === undefined) return { kind: 'project', project };
+    fields.problem('project', problem);
+  }
+  if (group !== undefined && group !== '') {
+    const parsed = parseGroupRef(group);
+    if (parsed.ok) return { kind: 'group', group };
+    fields.problem('group', parsed.message);
+  }
+  return undefined;
 }
 
 function readEvents(fields: Fields): readonly string[] {

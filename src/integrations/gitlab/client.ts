@@ -113,6 +113,12 @@ export function projectPath(project: ProjectRef | number, rest = ''): string {
   return `/projects/${encodeProjectId(ref)}${rest}`;
 }
 
+/** Builds `/groups/:id` plus `rest`, the id or full path encoded once (every `/` as %2F). */
+export function groupPath(group: ProjectRef | number, rest = ''): string {
+  const ref: ProjectRef = typeof group === 'number' ? { kind: 'id', id: group } : group;
+  return `/groups/${encodeProjectId(ref)}${rest}`;
+}
+
 /** Creates the client for one connection. Never throws; its calls throw GitLabApiError. */
 export function createGitLabClient(
   connection: GitLabConnection,

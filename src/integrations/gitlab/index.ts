@@ -10,12 +10,13 @@ export type {
   GitLabResponse,
   QueryValue,
 } from './client.js';
-export { createGitLabClient, numericField, projectPath } from './client.js';
+export { createGitLabClient, groupPath, numericField, projectPath } from './client.js';
 export { GitLabClients } from './clients.js';
 export type { GitLabApiErrorDetails, GitLabErrorName } from './errors.js';
 export { GITLAB_ERRORS, GitLabApiError, errorNameForStatus, redact } from './errors.js';
 export type {
   ComparedPaths,
+  GitLabGroup,
   GitLabHook,
   GitLabProject,
   GitLabTokenInfo,
@@ -27,19 +28,23 @@ export type {
 export {
   HOOK_EVENT_FLAGS,
   compare,
+  createGroupHook,
   createHook,
   currentUser,
+  getGroup,
   getProject,
   getVersion,
   isTrue,
+  listGroupHooks,
   listHooks,
   tokenSelf,
+  updateGroupHook,
   updateHook,
 } from './instance-api.js';
 export type { CreatedPipeline, PipelineWaits, WaitTarget, Waiter } from './pipeline-waits.js';
 export { waiterOf } from './pipeline-waits.js';
 export type { ProjectRef, ProjectRefOptions, ProjectRefParse } from './project-path.js';
-export { encodeProjectId, parseProjectRef } from './project-path.js';
+export { encodeProjectId, parseGroupRef, parseProjectRef } from './project-path.js';
 export type { GitLabTaskRunner, GitLabTaskRunnerOptions } from './tasks/gitlab-task-runner.js';
 export {
   DEFAULT_CONNECTION,

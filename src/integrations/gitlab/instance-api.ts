@@ -1,14 +1,16 @@
 /**
  * The instance-level and project-setup calls other parts use: the GitLab version, what the
- * token is and may do, the bot's own user (to recognise its notes), a project's id and full
- * path, project hooks (install and update, reading back `signing_token_present`), and the
- * changed paths between two commits.
+ * token is and may do, the bot's own user (to recognise its notes), a project's or group's id
+ * and full path, project and group hooks (install and update, reading back
+ * `signing_token_present`; the two APIs differ only in their `/projects/:id` or `/groups/:id`
+ * prefix), and the changed paths between two commits.
  */
 import type { JsonObject, JsonValue } from '../../common/index.js';
 import { getOwn, isJsonArray, isJsonObject } from '../../common/index.js';
 import type { GitLabClient } from './client.js';
-import { numericField, projectPath } from './client.js';
+import { groupPath, numericField, projectPath } from './client.js';
 import { GITLAB_ERRORS, GitLabApiError } from './errors.js';
+import type { ProjectRef } from './project-path.js';
 
 export interface GitLabVersion {
   readonly version: string;
@@ -32,6 +34,12 @@ export interface GitLabProject {
   readonly id: number;
   /** The canonical full path (GitLab's spelling, after any rename). */
   readonly pathWithNamespace: string;
+}
+
+export interface GitLabGroup {
+  readonly id: number;
+  /** The canonical full path, `top/sub` (GitLab's spelling). */
+  readonly fullPath: string;
 }
 
 /** The hook events GitLab can send (API flags of reference/gitlab.md §1.5, the ones Baton uses). */
@@ -140,50 +148,111 @@ export async function getProject(
   return { id, pathWithNamespace };
 }
 
+/**
+ * GET /groups/:id (Premium or not: every tier has groups): checks that the token can see the
+ * group and reads its id and full path. A path is encoded once (`acme%2Fplatform`).
+ * @throws GitLabApiError GitLab.NotFound when there is no such group or the token cannot see it
+ */
+export async function getGroup(
+  client: GitLabClient,
+  group: ProjectRef | number,
+  signal?: AbortSignal,
+): Promise<GitLabGroup> {
+  const { body } = await client.request({
+    method: 'GET',
+    path: groupPath(group),
+    ...signalOf(signal),
+  });
+  const id = numericField(body, 'id');
+  const fullPath = stringField(body, 'full_path');
+  if (id === undefined || fullPath === null) throw malformed('/groups/:id', 'id and full_path');
+  return { id, fullPath };
+}
+
 /** The project's hooks (all pages). @throws GitLabApiError */
-export async function listHooks(
+export function listHooks(
   client: GitLabClient,
   projectId: number,
   signal?: AbortSignal,
 ): Promise<readonly GitLabHook[]> {
-  const list = await client.list({
-    method: 'GET',
-    path: projectPath(projectId, '/hooks'),
-    ...signalOf(signal),
-  });
-  return list.items.map(hookFrom);
+  return listHooksAt(client, projectPath(projectId), signal);
+}
+
+/** The group's hooks (all pages; Premium). @throws GitLabApiError */
+export function listGroupHooks(
+  client: GitLabClient,
+  groupId: number,
+  signal?: AbortSignal,
+): Promise<readonly GitLabHook[]> {
+  return listHooksAt(client, groupPath(groupId), signal);
 }
 
 /** POST /projects/:id/hooks. @throws GitLabApiError */
-export async function createHook(
+export function createHook(
   client: GitLabClient,
   projectId: number,
   settings: HookSettings,
   signal?: AbortSignal,
 ): Promise<GitLabHook> {
-  const { body } = await client.request({
-    method: 'POST',
-    path: projectPath(projectId, '/hooks'),
-    body: hookBody(settings),
-    ...signalOf(signal),
-  });
-  return hookFrom(body ?? null);
+  return saveHookAt(client, 'POST', projectPath(projectId, '/hooks'), settings, signal);
+}
+
+/** POST /groups/:id/hooks (Premium). @throws GitLabApiError */
+export function createGroupHook(
+  client: GitLabClient,
+  groupId: number,
+  settings: HookSettings,
+  signal?: AbortSignal,
+): Promise<GitLabHook> {
+  return saveHookAt(client, 'POST', groupPath(groupId, '/hooks'), settings, signal);
 }
 
 /**
  * PUT /projects/:id/hooks/:hook_id. GitLab resets the secret token when the URL changes, so
  * the token is always sent again. @throws GitLabApiError
  */
-export async function updateHook(
+export function updateHook(
   client: GitLabClient,
   projectId: number,
   hookId: number,
   settings: HookSettings,
   signal?: AbortSignal,
 ): Promise<GitLabHook> {
+  return saveHookAt(client, 'PUT', projectPath(projectId, `/hooks/${hookId}`), settings, signal);
+}
+
+/** PUT /groups/:id/hooks/:hook_id, as {@link updateHook}. @throws GitLabApiError */
+export function updateGroupHook(
+  client: GitLabClient,
+  groupId: number,
+  hookId: number,
+  settings: HookSettings,
+  signal?: AbortSignal,
+): Promise<GitLabHook> {
+  return saveHookAt(client, 'PUT', groupPath(groupId, `/hooks/${hookId}`), settings, signal);
+}
+
+/** The hooks under `owner` (`/projects/:id` or `/groups/:id`), all pages. */
+async function listHooksAt(
+  client: GitLabClient,
+  owner: string,
+  signal: AbortSignal | undefined,
+): Promise<readonly GitLabHook[]> {
+  const list = await client.list({ method: 'GET', path: `${owner}/hooks`, ...signalOf(signal) });
+  return list.items.map(hookFrom);
+}
+
+/** Creates (POST) or updates (PUT) the hook at `path`. */
+async function saveHookAt(
+  client: GitLabClient,
+  method: 'POST' | 'PUT',
+  path: string,
+  settings: HookSettings,
+  signal: AbortSignal | undefined,
+): Promise<GitLabHook> {
   const { body } = await client.request({
-    method: 'PUT',
-    path: projectPath(projectId, `/hooks/${hookId}`),
+    method,
+    path,
     body: hookBody(settings),
     ...signalOf(signal),
   });
