@@ -205,6 +205,7 @@ Examples:
   $ baton connections list
   $ baton connections test default --project my-group/my-project
   $ baton connections hook install default --project my-group/my-project --events push,pipeline
+  $ baton connections hook install default --group my-group
   $ baton connections update default --token-file ~/.config/baton/gitlab-token
   $ baton connections delete default`,
     );
@@ -314,28 +315,37 @@ Examples:
   const hook = connections.command('hook').description("Manage the connection's GitLab hooks");
   const install = hook
     .command('install <name>')
-    .description('Install or update the project hook that sends events to this connection')
-    .requiredOption('--project <PATH>', 'project full path or numeric id')
+    .description('Install or update the project or group hook that sends events to this connection')
+    .option('--project <PATH>', 'project full path or numeric id')
+    .option(
+      '--group <PATH>',
+      'group full path or numeric id, instead of --project (GitLab Premium; Owner role)',
+    )
     .option(
       '--events <LIST>',
       'comma-separated: push,tag_push,merge_request,note,pipeline,job,deployment,release',
     );
   addOutputOption(addConnectionOptions(install)).action(
-    async (name: string, flags: RemoteFlags & { project: string; events?: string }) => {
+    async (
+      name: string,
+      flags: RemoteFlags & { project?: string; group?: string; events?: string },
+    ) => {
       await runRemote('connections hook install', flags, async (context) => {
+        const target = hookTarget(flags);
         const events = flags.events
           ?.split(',')
           .map((e) => e.trim())
           .filter((e) => e !== '');
         const result =
           (await context.client.rest('POST', connectionPath(name, '/hooks'), {
-            project: flags.project,
+            ...target,
             ...(events === undefined ? {} : { events }),
           })) ?? {};
         if (context.format === 'json') printJson(context, result);
         else if (result['ok'] === true) {
+          const [kind, given] = Object.entries(target)[0] ?? ['project', ''];
           context.out(
-            `${field(result, 'action') ?? 'saved'} hook ${field(result, 'hookId') ?? ''} on ${field(result, 'project') ?? flags.project} -> ${field(result, 'url') ?? ''}`,
+            `${field(result, 'action') ?? 'saved'} hook ${field(result, 'hookId') ?? ''} on ${kind} ${field(result, kind) ?? given} -> ${field(result, 'url') ?? ''}`,
           );
         } else context.err(field(result, 'problem') ?? 'GitLab refused the hook');
         const warnings = result['warnings'];
@@ -346,6 +356,23 @@ Examples:
         return result['ok'] === true ? EXIT_OK : EXIT_FAILED;
       });
     },
+  );
+}
+
+/** Exactly one of --project and --group. @throws CliUsageError */
+function hookTarget(flags: {
+  readonly project?: string;
+  readonly group?: string;
+}): { project: string } | { group: string } {
+  if (flags.project !== undefined && flags.group !== undefined) {
+    throw new CliUsageError(
+      'give --project PATH or --group PATH, not both (a group hook already hears every project in the group)',
+    );
+  }
+  if (flags.project !== undefined) return { project: flags.project };
+  if (flags.group !== undefined) return { group: flags.group };
+  throw new CliUsageError(
+    'say where to install the hook: --project PATH (group/project or id) or --group PATH (group, group/subgroup or id)',
   );
 }
 

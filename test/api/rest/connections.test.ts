@@ -500,3 +500,202 @@ describe('hook install', () => {
     });
   });
 });
+
+describe('group hook install', () => {
+  const hooksPath = () => `/api/v1/connections/${name}/hooks`;
+  const groupHooks = (url: string) =>
+    [...gitlab.hooks.values()].filter((hook) => hook.fields['url'] === url);
+
+  it('creates the group hook once and updates it after (by path, other case, or id)', async () => {
+    const group = gitlab.addGroup('acme/platform');
+    await create({ webhookSecret: SECRET });
+    const first = await h.admin({
+      path: hooksPath(),
+      body: { group: 'acme/platform', events: ['push', 'merge_request'] },
+    });
+    expect(first.status).toBe(200);
+    expect(first.json).toEqual({
+      connection: name,
+      ok: true,
+      action: 'created',
+      hookId: expect.any(String),
+      group: 'acme/platform',
+      url: `${PUBLIC_URL}/hooks/gitlab/${name}`,
+      events: ['push', 'merge_request'],
+      warnings: [],
+    });
+    expectNoSecrets(first.text);
+    for (const again of ['ACME/Platform', String(group.id)]) {
+      const second = await h.admin({ path: hooksPath(), body: { group: again } });
+      expect(second.json).toMatchObject({
+        ok: true,
+        action: 'updated',
+        hookId: first.json.hookId,
+        group: 'acme/platform',
+      });
+    }
+    const url = `${PUBLIC_URL}/hooks/gitlab/${name}`;
+    const hooks = groupHooks(url);
+    expect(hooks).toHaveLength(1);
+    expect(hooks[0]).toMatchObject({
+      groupId: group.id,
+      projectId: null,
+      tokenSet: true,
+      fields: { push_events: true, merge_requests_events: true, pipeline_events: true },
+    });
+    // The group is looked up by its path encoded once, and every save sends the secret again.
+    const paths = gitlab.requests.map((r) => r.path);
+    expect(paths).toContain('/groups/acme%2Fplatform');
+    expect(paths.some((p) => p.includes('%252F') || p.startsWith('/groups/acme/'))).toBe(false);
+    const saves = gitlab.requests.filter(
+      (r) => r.method !== 'GET' && isJsonObject(r.body) && getOwn(r.body, 'url') === url,
+    );
+    expect(
+      saves.map((r) => [r.method, r.path, isJsonObject(r.body) && getOwn(r.body, 'token')]),
+    ).toEqual([
+      ['POST', `/groups/${group.id}/hooks`, SECRET],
+      ['PUT', `/groups/${group.id}/hooks/${first.json.hookId}`, SECRET],
+      ['PUT', `/groups/${group.id}/hooks/${first.json.hookId}`, SECRET],
+    ]);
+  });
+
+  it('keeps the project hook and the group hook apart (one each, same URL)', async () => {
+    gitlab.addGroup('my-group');
+    await create({ webhookSecret: SECRET });
+    const onProject = await h.admin({
+      path: hooksPath(),
+      body: { project: 'my-group/my-project' },
+    });
+    const onGroup = await h.admin({ path: hooksPath(), body: { group: 'my-group' } });
+    expect(onProject.json).toMatchObject({ action: 'created', project: 'my-group/my-project' });
+    expect(onGroup.json).toMatchObject({ action: 'created', group: 'my-group' });
+    expect(onGroup.json).not.toHaveProperty('project');
+    expect(onGroup.json.hookId).not.toBe(onProject.json.hookId);
+    expect(groupHooks(`${PUBLIC_URL}/hooks/gitlab/${name}`)).toHaveLength(2);
+  });
+
+  it('refuses project and group together, and neither, before calling GitLab', async () => {
+    await create({ webhookSecret: SECRET });
+    const before = gitlab.requests.length;
+    const both = await h.admin({
+      path: hooksPath(),
+      body: { project: 'my-group/my-project', group: 'my-group' },
+    });
+    expect(both.status).toBe(400);
+    expect(both.json.details).toEqual([
+      expect.objectContaining({ pointer: '/group', message: expect.stringContaining('not both') }),
+    ]);
+    const neither = await h.admin({ path: hooksPath(), body: { events: ['push'] } });
+    expect(neither.status).toBe(400);
+    expect(neither.json.details).toEqual([
+      expect.objectContaining({
+        pointer: '/project',
+        message: expect.stringContaining('or group instead'),
+      }),
+    ]);
+    const empty = await h.admin({ path: hooksPath(), body: { group: '' } });
+    expect(empty.status).toBe(400);
+    expect(empty.json.details).toHaveLength(1);
+    const number = await h.admin({ path: hooksPath(), body: { group: 42 } });
+    expect(number.json.details[0]).toMatchObject({
+      pointer: '/group',
+      message: 'must be a string',
+    });
+    expect(gitlab.requests.length).toBe(before);
+  });
+
+  it.each([
+    ['https://gitlab.example.com/groups/acme/platform/-/hooks', 'group path "acme/platform"'],
+    ['https://gitlab.example.com/acme/platform', 'group path "acme/platform"'],
+    ['acme/web/-/tree/main', 'before /-/ (here "acme/web"'],
+    ['git@gitlab.example.com:acme/web.git', 'its group "acme"'],
+    ['acme%2Fplatform', 'plain slashes, "acme/platform"'],
+    ['/acme/platform/', 'use "acme/platform"'],
+    ['acme//platform', 'use "acme/platform"'],
+    [' acme', 'whitespace around it'],
+    ['acme/blob/main', 'not allowed in group paths'],
+    ['groups', 'reserved GitLab route'],
+    [Array.from({ length: 22 }, (_, i) => `g${i}`).join('/'), 'at most 21'],
+  ])('refuses the group %s with the path to use', async (group, hint) => {
+    await create({ webhookSecret: SECRET });
+    const answer = await h.admin({ path: hooksPath(), body: { group } });
+    expect(answer.status).toBe(400);
+    expect(answer.json.details).toHaveLength(1);
+    expect(answer.json.details[0].pointer).toBe('/group');
+    expect(answer.json.details[0].message).toContain(hint);
+  });
+
+  it('says there is no group (or the token cannot see it) on a 404', async () => {
+    gitlab.addGroup('hidden-group', { visible: false });
+    await create({ webhookSecret: SECRET });
+    for (const group of ['hidden-group', 'no-such-group/sub']) {
+      const answer = await h.admin({ path: hooksPath(), body: { group } });
+      expect(answer.status).toBe(200);
+      expect(answer.json).toMatchObject({ ok: false });
+      expect(answer.json.problem).toMatch(
+        new RegExp(`^No group at ${group} \\(or the token cannot see it\\)`),
+      );
+    }
+  });
+
+  it('says a 403 needs the Owner role and Premium, and a 404 on the hooks needs Premium', async () => {
+    gitlab.addGroup('locked', { hooksAllowed: false });
+    gitlab.addGroup('free-tier');
+    await create({ webhookSecret: SECRET });
+    const forbidden = await h.admin({ path: hooksPath(), body: { group: 'locked' } });
+    expect(forbidden.json).toMatchObject({ ok: false });
+    expect(forbidden.json.problem).toContain('(403)');
+    expect(forbidden.json.problem).toContain('Owner role');
+    expect(forbidden.json.problem).toContain('Premium');
+    expect(forbidden.json.problem).toContain('--project');
+    gitlab.failNext('GET', /^\/groups\/\d+\/hooks$/, {
+      status: 404,
+      body: { error: '404 Not Found' },
+    });
+    const missing = await h.admin({ path: hooksPath(), body: { group: 'free-tier' } });
+    expect(missing.json.problem).toContain('no group hooks for free-tier');
+    expect(missing.json.problem).toContain('Premium');
+    gitlab.failNext('GET', /^\/groups\/free-tier$/, { status: 403, body: { message: '403' } });
+    const unreadable = await h.admin({ path: hooksPath(), body: { group: 'free-tier' } });
+    expect(unreadable.json.problem).toContain('forbids reading group free-tier (403)');
+  });
+
+  it('warns when GitLab older than 19.0 drops the signing token of a group hook', async () => {
+    gitlab.addGroup('signed');
+    await create({ generateSigningToken: true });
+    gitlab.version = '18.11.0';
+    try {
+      const answer = await h.admin({ path: hooksPath(), body: { group: 'signed' } });
+      expect(answer.json).toMatchObject({ ok: true, group: 'signed' });
+      expect(answer.json.warnings[0]).toContain('older than 19.0');
+    } finally {
+      gitlab.version = '19.1.0';
+    }
+    const kept = await h.admin({ path: hooksPath(), body: { group: 'signed' } });
+    expect(kept.json).toMatchObject({ action: 'updated', warnings: [] });
+    const hook = groupHooks(`${PUBLIC_URL}/hooks/gitlab/${name}`)[0];
+    expect(hook).toMatchObject({ signingTokenSet: true });
+  });
+
+  it('never answers or logs the secrets, even when GitLab quotes them back', async () => {
+    gitlab.addGroup('echoing');
+    const created = await create({ webhookSecret: SECRET, generateSigningToken: true });
+    const signing = String(created.json.signingToken);
+    gitlab.failNext('POST', /^\/groups\/\d+\/hooks$/, {
+      status: 422,
+      body: { message: { token: [`${SECRET} and ${signing} are not accepted`] } },
+    });
+    const refused = await h.admin({ path: hooksPath(), body: { group: 'echoing' } });
+    expect(refused.json).toMatchObject({ ok: false });
+    expect(refused.json.problem).toContain('saving the hook');
+    expect(refused.json.problem).toContain('422');
+    const saved = await h.admin({ path: hooksPath(), body: { group: 'echoing' } });
+    expect(saved.json).toMatchObject({ ok: true, action: 'created' });
+    const sent = gitlab.requests.filter(
+      (r) => r.method === 'POST' && r.path.startsWith('/groups/'),
+    );
+    expect(sent.at(-1)?.body).toMatchObject({ token: SECRET, signing_token: signing });
+    expectNoSecrets(refused.text + saved.text, signing);
+    expectNoSecrets([...h.plugin.logs, ...h.harness.logs].join('\n'), signing);
+  });
+});

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { encodeProjectId, parseProjectRef } from '../../../src/integrations/gitlab/project-path.js';
+import {
+  encodeProjectId,
+  parseGroupRef,
+  parseProjectRef,
+} from '../../../src/integrations/gitlab/project-path.js';
 
 const instanceUrl = 'https://gitlab.example.com';
 
@@ -183,5 +187,63 @@ describe('encodeProjectId', () => {
   it('encodes every slash of a path once, and ids as digits', () => {
     expect(encodeProjectId({ kind: 'path', path: 'g/sub/p.x' })).toBe('g%2Fsub%2Fp.x');
     expect(encodeProjectId({ kind: 'id', id: 17 })).toBe('17');
+  });
+});
+
+describe('group paths', () => {
+  function groupRejection(input: unknown): string {
+    const parsed = parseGroupRef(input, { instanceUrl });
+    if (parsed.ok) return expect.fail(`expected ${JSON.stringify(input)} to be rejected`);
+    return parsed.message;
+  }
+
+  it.each(['acme', 'acme/platform', '_legacy.group/sub', Array(21).fill('g').join('/')])(
+    'accepts %s (one segment or more, the legacy charset included)',
+    (input) => {
+      expect(parseGroupRef(input)).toEqual({ ok: true, ref: { kind: 'path', path: input } });
+    },
+  );
+
+  it('accepts numeric ids, as text or number', () => {
+    expect(parseGroupRef('42')).toEqual({ ok: true, ref: { kind: 'id', id: 42 } });
+    expect(parseGroupRef(42)).toEqual({ ok: true, ref: { kind: 'id', id: 42 } });
+    expect(groupRejection(-1)).toContain('A group id must be a positive whole number');
+  });
+
+  it.each([
+    [
+      'https://gitlab.example.com/groups/acme/platform',
+      'link to a group page: use the group path "acme/platform"',
+    ],
+    ['https://gitlab.example.com/groups/acme/-/settings/integrations', 'group path "acme"'],
+    ['https://gitlab.example.com/acme', 'group\'s web address: use the group path "acme"'],
+    [
+      'https://gitlab.example.com/acme/web/-/blob/main/x',
+      'not a group path. Use only the part before /-/ (here "acme/web", or its group',
+    ],
+    [
+      'https://gitlab.example.com/-/ide/project/acme/web/edit/main/-/',
+      'Web IDE link to the project "acme/web", not a group',
+    ],
+    ['https://gitlab.example.com/-/profile', 'not a group URL'],
+    ['https://other.example.com/acme', 'on other.example.com'],
+    [
+      'ssh://git@gitlab.example.com/acme/web.git',
+      'clone URL of the project "acme/web", not a group: give its group "acme"',
+    ],
+    ['acme.git', 'give a group path'],
+    ['acme/platform.atom', 'use the group path "acme/platform"'],
+    ['acme/-/x', 'not a group path'],
+    ['acme/tree/main', 'not allowed in group paths'],
+    ['api', 'reserved GitLab route'],
+    ['', 'The group is empty'],
+    [Array(22).fill('g').join('/'), 'at most 21'],
+  ])('refuses %s, saying what to give', (input, hint) => {
+    expect(groupRejection(input)).toContain(hint);
+  });
+
+  it('keeps the project rules and messages for projects', () => {
+    expect(rejection('acme')).toContain('namespace/project');
+    expect(parseProjectRef(Array(22).fill('g').join('/')).ok).toBe(true);
   });
 });
