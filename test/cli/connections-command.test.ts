@@ -1,16 +1,19 @@
 /**
  * `baton connections` and `baton ci` against a real server: secrets only from the environment,
- * files or stdin (argv is refused, before any request), never printed; a CI job's ID token
- * starts a workflow and waits for it.
+ * files or stdin (argv is refused, before any request), never printed; `hook install` on a
+ * project or a group of a fake GitLab; a CI job's ID token starts a workflow and waits for it.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getOwn, isJsonObject } from '../../src/common/index.js';
 import { createLogger } from '../../src/api/server/index.js';
 import { defaultConfig } from '../../src/config/index.js';
 import type { BatonServer } from '../../src/main.js';
 import { startBaton } from '../../src/main.js';
+import type { FakeGitLab } from '../support/fake-gitlab.js';
+import { startFakeGitLab } from '../support/fake-gitlab.js';
 import type { FakeGitLabIssuer, JwksServer } from '../support/gitlab-oidc.js';
 import { createFakeIssuer, serveJwks } from '../support/gitlab-oidc.js';
 import { baton, cleanEnv, ensureBuilt, json } from './client-harness.js';
@@ -174,6 +177,121 @@ describe('baton connections', () => {
     expect(ran.code).toBe(1);
     expect(ran.stdout).toContain('could not connect');
     expect((await baton({ env }, 'connections', 'delete', 'dead')).code).toBe(0);
+  });
+});
+
+describe('baton connections hook install', () => {
+  const HOOK_SECRET = 'cli-hook-secret-value-77';
+  let fake: FakeGitLab;
+  let hookEnv: NodeJS.ProcessEnv;
+  const url = `${PUBLIC_URL}/hooks/gitlab/hooked`;
+
+  beforeAll(async () => {
+    fake = await startFakeGitLab({ token: TOKEN });
+    fake.addProject('acme/web');
+    fake.addGroup('acme');
+    fake.addGroup('acme/platform');
+    fake.addGroup('locked', { hooksAllowed: false });
+    hookEnv = { ...env, HOOK_SECRET };
+    const created = await baton(
+      { env: hookEnv },
+      'connections',
+      'create',
+      'hooked',
+      '--gitlab-url',
+      fake.url,
+      '--token-env',
+      'GITLAB_TOKEN',
+      '--webhook-secret-env',
+      'HOOK_SECRET',
+    );
+    expect(created.code, created.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+
+  function install(...args: string[]) {
+    return baton({ env: hookEnv }, 'connections', 'hook', 'install', 'hooked', ...args);
+  }
+  function expectNoSecret(ran: { stdout: string; stderr: string }) {
+    for (const text of [ran.stdout, ran.stderr]) {
+      expect(text).not.toContain(HOOK_SECRET);
+      expect(text).not.toContain(TOKEN);
+    }
+  }
+
+  it('installs a group hook, then updates it instead of adding a second', async () => {
+    const first = await install('--group', 'acme/platform', '--output', 'table');
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^created hook \d+ on group acme\/platform -> /);
+    expect(first.stdout).toContain(url);
+    const second = await install(
+      '--group',
+      'Acme/Platform',
+      '--events',
+      'push',
+      '--output',
+      'json',
+    );
+    expect(second.code, second.stderr).toBe(0);
+    const answer = json(second) as Record<string, unknown>;
+    expect(answer).toMatchObject({
+      ok: true,
+      action: 'updated',
+      group: 'acme/platform',
+      events: ['push'],
+    });
+    const hooks = [...fake.hooks.values()].filter((hook) => hook.fields['url'] === url);
+    expect(hooks).toHaveLength(1);
+    expect(hooks[0]).toMatchObject({
+      projectId: null,
+      tokenSet: true,
+      fields: { push_events: true, pipeline_events: false },
+    });
+    const tokens = fake.requests
+      .filter((r) => r.method !== 'GET' && r.path.startsWith('/groups/'))
+      .map((r) => (isJsonObject(r.body) ? getOwn(r.body, 'token') : undefined));
+    expect(tokens).toEqual([HOOK_SECRET, HOOK_SECRET]);
+    expectNoSecret(first);
+    expectNoSecret(second);
+  });
+
+  it('still installs a project hook with --project', async () => {
+    const ran = await install('--project', 'acme/web', '--output', 'table');
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).toMatch(/^created hook \d+ on project acme\/web -> /);
+  });
+
+  it('refuses --project with --group, and neither, with exit 2 before any request', async () => {
+    const before = fake.requests.length;
+    const both = await install('--project', 'acme/web', '--group', 'acme');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--project PATH or --group PATH, not both');
+    const neither = await install('--events', 'push');
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain('--project PATH');
+    expect(neither.stderr).toContain('--group PATH');
+    expect(fake.requests.length).toBe(before);
+  });
+
+  it('refuses a group URL with the path to use (exit 2)', async () => {
+    const ran = await install('--group', `${fake.url}/groups/acme/platform/-/hooks`);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain('/group');
+    expect(ran.stderr).toContain('"acme/platform"');
+  });
+
+  it('exits 1 with what GitLab said: no group (404), Owner role and Premium (403)', async () => {
+    const missing = await install('--group', 'nobody-here', '--output', 'table');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('No group at nobody-here (or the token cannot see it)');
+    const locked = await install('--group', 'locked', '--output', 'table');
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toContain('Owner role');
+    expect(locked.stderr).toContain('Premium');
+    expectNoSecret(missing);
+    expectNoSecret(locked);
   });
 });
 
