@@ -213,6 +213,20 @@ describe.each(backends)('%s: delivery processing', (_label, opener) => {
   };
 
   it(
+    'takes small batches while deliveries arrive, larger ones when intake is quiet',
+    withWorld(async (w) => {
+      for (let i = 0; i < 25; i++) {
+        await w.deliver('push', { overrides: { checkout_sha: `${i}`.padStart(40, 'a') } });
+      }
+      w.processor.wake(); // a delivery was just recorded on this node
+      expect(await w.processor.processDue()).toBe(2);
+      w.clock.ms += 1000; // quiet since
+      expect(await w.processor.processDue()).toBe(20);
+      expect(await w.processor.processDue()).toBe(3);
+    }),
+  );
+
+  it(
     "starts the trigger's workflow with the event as input, and records what it started",
     withWorld(async (w) => {
       await w.trigger({

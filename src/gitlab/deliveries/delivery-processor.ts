@@ -79,12 +79,16 @@ export interface DeliveryProcessorOptions {
 }
 
 const MAX_RETRY_DELAY_MS = 5 * 60_000;
+/** A delivery recorded this recently means intake is busy (see processDue). */
+const BUSY_MS = 100;
 
 export class DeliveryProcessor {
   readonly runs: TriggerRuns;
   private readonly onError: (error: unknown) => void;
   private wakeLoop: (() => void) | undefined;
   private wakePending = false;
+  /** When this node last recorded a delivery (wake): processing yields to intake after it. */
+  private lastRecordedMs = -Infinity;
   private readonly rules = new Map<string, { definition: string; rule: TriggerRule | string }>();
   private triggerCache:
     { readonly at: number; readonly triggers: Promise<readonly TriggerRecord[]> } | undefined;
@@ -105,6 +109,7 @@ export class DeliveryProcessor {
 
   /** A delivery was recorded on this node: a napping `run` looks at once. */
   wake(): void {
+    this.lastRecordedMs = this.options.clock.nowMs();
     if (this.wakeLoop) this.wakeLoop();
     else this.wakePending = true;
   }
@@ -156,12 +161,15 @@ export class DeliveryProcessor {
   }
 
   /**
-   * Claims and processes the deliveries waiting now. Returns how many it claimed. Small
-   * batches keep the event loop free for acknowledging new deliveries (GitLab waits on those;
-   * nobody waits on processing): with 20 at a time the ack p99 at 500/s was 11-13 ms, with 5
-   * it is 9-10 ms (BENCHMARKS.md).
+   * Claims and processes the deliveries waiting now. Returns how many it claimed. While
+   * deliveries are arriving (one recorded in the last BUSY_MS), batches are small so the event
+   * loop stays free to acknowledge them (GitLab waits on those; nobody waits on processing):
+   * at 500/s, batches of 20 gave an ack p99 of 11-13 ms, of 5 9-10 ms, of 2 9.1-9.5 ms
+   * (BENCHMARKS.md). When quiet, larger batches drain a backlog faster.
    */
-  async processDue(limit = 5): Promise<number> {
+  async processDue(
+    limit = this.options.clock.nowMs() - this.lastRecordedMs < BUSY_MS ? 2 : 20,
+  ): Promise<number> {
     const nowMs = this.options.clock.nowMs();
     const claimed = await this.options.store.deliveries.claim(
       formatTimestamp(nowMs),
