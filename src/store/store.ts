@@ -720,8 +720,11 @@ export interface GitLabConnectionStore {
   update(name: string, change: GitLabConnectionChange): Promise<GitLabConnectionRecord>;
   /** @throws StoreError NOT_FOUND */
   delete(name: string): Promise<void>;
-  /** Records (or replaces) who started an execution through the CI API. */
-  putCiExecution(record: CiExecutionRecord): Promise<void>;
+  /**
+   * Records who starts an execution through the CI API, unless someone already did: the first
+   * claim on an execution ARN stays. Returns the record stored (the caller's, or the earlier).
+   */
+  claimCiExecution(record: CiExecutionRecord): Promise<CiExecutionRecord>;
   getCiExecution(executionArn: string): Promise<CiExecutionRecord | undefined>;
 }
 // --- end GitLab connections ---------------------------------------------------------------

@@ -151,10 +151,11 @@ describe.each(stores)('%s: GitLab connections', (_label, open) => {
       createdAt: T1,
     };
     expect(await store.gitlabConnections.getCiExecution(arn)).toBeUndefined();
-    await store.gitlabConnections.putCiExecution(record);
+    expect(await store.gitlabConnections.claimCiExecution(record)).toEqual(record);
     expect(await store.gitlabConnections.getCiExecution(arn)).toEqual(record);
+    // A second claim (another project racing for the same name) does not take it over.
     const again = { ...record, projectId: '21', userLogin: null, createdAt: T2 };
-    await store.gitlabConnections.putCiExecution(again);
-    expect(await store.gitlabConnections.getCiExecution(arn)).toEqual(again);
+    expect(await store.gitlabConnections.claimCiExecution(again)).toEqual(record);
+    expect(await store.gitlabConnections.getCiExecution(arn)).toEqual(record);
   });
 });

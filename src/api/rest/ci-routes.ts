@@ -133,7 +133,7 @@ export const CI_ROUTES: readonly RestRoute[] = [
             `An execution named ${executionName} of workflow ${workflow} exists and was not started through the CI API; choose another name.`,
           );
         }
-        await call.context.store.gitlabConnections.putCiExecution({
+        const claimed = await call.context.store.gitlabConnections.claimCiExecution({
           executionArn: arn,
           connection: connection.name,
           projectId: identity.projectId,
@@ -144,6 +144,13 @@ export const CI_ROUTES: readonly RestRoute[] = [
           userLogin: identity.userLogin ?? null,
           createdAt: formatTimestamp(call.context.clock.nowMs()),
         });
+        // Another job (of another project) claimed the name in the same instant.
+        if (claimed.projectId !== identity.projectId || claimed.jobId !== identity.jobId) {
+          throw new RestError(
+            'CONFLICT',
+            `An execution named ${executionName} of workflow ${workflow} was started by another job; choose another name.`,
+          );
+        }
       }
       const { execution, created } = await call.context.engine.start({
         workflow,

@@ -124,13 +124,10 @@ export class SqlGitLabConnectionStore implements GitLabConnectionStore {
     if (rows.length === 0) throw notFound(name);
   }
 
-  async putCiExecution(r: CiExecutionRecord): Promise<void> {
+  async claimCiExecution(r: CiExecutionRecord): Promise<CiExecutionRecord> {
     await this.db.query(
       `INSERT INTO gitlab_ci_executions (${CI_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (execution_arn) DO UPDATE SET connection = excluded.connection,
-         project_id = excluded.project_id, project_path = excluded.project_path,
-         ref = excluded.ref, pipeline_id = excluded.pipeline_id, job_id = excluded.job_id,
-         user_login = excluded.user_login, created_at = excluded.created_at`,
+       ON CONFLICT (execution_arn) DO NOTHING`,
       [
         r.executionArn,
         r.connection,
@@ -143,6 +140,9 @@ export class SqlGitLabConnectionStore implements GitLabConnectionStore {
         r.createdAt,
       ],
     );
+    const stored = await this.getCiExecution(r.executionArn);
+    if (stored === undefined) throw new Error('a claimed CI execution row vanished');
+    return stored;
   }
 
   async getCiExecution(executionArn: string): Promise<CiExecutionRecord | undefined> {
