@@ -16,6 +16,7 @@ import {
   addConnectionOptions,
   addOutputOption,
   field,
+  listAll,
   printFields,
   printJson,
   printTable,
@@ -249,15 +250,7 @@ Examples:
   const list = connections.command('list').description('List connections (never their secrets)');
   addOutputOption(addConnectionOptions(list)).action(async (flags: RemoteFlags) => {
     await runRemote('connections list', flags, async (context) => {
-      const all: JsonObject[] = [];
-      let nextToken: string | undefined;
-      do {
-        const query = nextToken === undefined ? '' : `?nextToken=${encodeURIComponent(nextToken)}`;
-        const page = (await context.client.rest('GET', `/connections${query}`)) ?? {};
-        const items = page['connections'];
-        if (Array.isArray(items)) all.push(...items.filter(isObject));
-        nextToken = field(page, 'nextToken');
-      } while (nextToken !== undefined);
+      const all = await listAll(context, '/connections', 'connections');
       if (context.format === 'json') printJson(context, all);
       else
         printTable(

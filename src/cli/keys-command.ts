@@ -4,13 +4,13 @@
  */
 import type { Command } from 'commander';
 import type { JsonObject } from '../common/index.js';
-import { isObject } from './client/sfn-client.js';
 import type { RemoteContext, RemoteFlags } from './remote-command.js';
 import {
   EXIT_OK,
   addConnectionOptions,
   addOutputOption,
   field,
+  listAll,
   printFields,
   printJson,
   printTable,
@@ -54,15 +54,7 @@ Examples:
   const list = keys.command('list').description('List the keys (never their secrets)');
   addOutputOption(addConnectionOptions(list)).action(async (flags: RemoteFlags) => {
     await runRemote('keys list', flags, async (context) => {
-      const all: JsonObject[] = [];
-      let nextToken: string | undefined;
-      do {
-        const query = nextToken === undefined ? '' : `?nextToken=${encodeURIComponent(nextToken)}`;
-        const page = (await context.client.rest('GET', `/keys${query}`)) ?? {};
-        const items = page['keys'];
-        if (Array.isArray(items)) all.push(...items.filter(isObject));
-        nextToken = field(page, 'nextToken');
-      } while (nextToken !== undefined);
+      const all = await listAll(context, '/keys', 'keys');
       if (context.format === 'json') printJson(context, all);
       else printKeys(context, all);
       return EXIT_OK;

@@ -14,7 +14,7 @@ import { Option } from 'commander';
 import type { JsonObject } from '../common/index.js';
 import type { ConnectionFlags } from './client/connection.js';
 import { resolveConnection } from './client/connection.js';
-import { ClientError, SfnClient } from './client/sfn-client.js';
+import { ClientError, SfnClient, isObject } from './client/sfn-client.js';
 import { CliUsageError } from './json-argument.js';
 
 export type OutputFormat = 'json' | 'table';
@@ -187,4 +187,25 @@ export function formatDate(value: unknown): string | undefined {
 export function field(object: JsonObject, name: string): string | undefined {
   const value = object[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Every item of a paged REST list (`GET /api/v1<path>` answering `{<key>: [...], nextToken?}`),
+ * following nextToken to the end.
+ */
+export async function listAll(
+  context: RemoteContext,
+  path: string,
+  key: string,
+): Promise<JsonObject[]> {
+  const all: JsonObject[] = [];
+  let nextToken: string | undefined;
+  do {
+    const query = nextToken === undefined ? '' : `?nextToken=${encodeURIComponent(nextToken)}`;
+    const page = (await context.client.rest('GET', `${path}${query}`)) ?? {};
+    const items = page[key];
+    if (Array.isArray(items)) all.push(...items.filter(isObject));
+    nextToken = field(page, 'nextToken');
+  } while (nextToken !== undefined);
+  return all;
 }

@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { JsonObject } from '../common/index.js';
 import { readTriggersText } from '../gitlab/triggers/trigger-file.js';
 import { TriggerFileError } from '../gitlab/triggers/trigger-file.js';
 import { isObject } from './client/sfn-client.js';
@@ -16,6 +15,7 @@ import {
   addConnectionOptions,
   addOutputOption,
   field,
+  listAll,
   printJson,
   printTable,
   runRemote,
@@ -38,15 +38,7 @@ Examples:
   const list = triggers.command('list').description('List the triggers');
   addOutputOption(addConnectionOptions(list)).action(async (flags: RemoteFlags) => {
     await runRemote('triggers list', flags, async (context) => {
-      const all: JsonObject[] = [];
-      let nextToken: string | undefined;
-      do {
-        const query = nextToken === undefined ? '' : `?nextToken=${encodeURIComponent(nextToken)}`;
-        const page = (await context.client.rest('GET', `/triggers${query}`)) ?? {};
-        const items = page['triggers'];
-        if (Array.isArray(items)) all.push(...items.filter(isObject));
-        nextToken = field(page, 'nextToken');
-      } while (nextToken !== undefined);
+      const all = await listAll(context, '/triggers', 'triggers');
       if (context.format === 'json') printJson(context, all);
       else
         printTable(
