@@ -12,3 +12,5 @@ export {
 } from './json.js';
 export { assertNever } from './assert-never.js';
 export type { Clock } from './clock.js';
+export type { Sleep } from './napper.js';
+export { Napper } from './napper.js';

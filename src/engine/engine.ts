@@ -10,7 +10,7 @@
  * that runs out, and another node runs it again with the same idempotency key).
  */
 import type { Clock, JsonValue } from '../common/index.js';
-import { assertNever } from '../common/index.js';
+import { Napper, assertNever } from '../common/index.js';
 import type { TaskOutcome, TaskRunner } from '../integrations/index.js';
 import type {
   Command,
@@ -161,9 +161,8 @@ export class Engine {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly definitions = new Map<string, StateMachineDefinition>();
   private readonly listeners = new Set<EngineListener>();
-  /** Wakes the napping run loop (see `nap`); `wakePending` keeps a wake-up that came between naps. */
-  private wakeLoop: (() => void) | undefined;
-  private wakePending = false;
+  /** The run loop's pause between polls, woken by new work. */
+  private readonly napper = new Napper();
   /** Workers long-polling an activity on this node, woken when this node schedules its task. */
   private readonly activityWaiters = new Map<string, Set<() => void>>();
 
@@ -445,7 +444,9 @@ export class Engine {
         const dueMs = next === undefined ? undefined : parseTimestamp(next);
         const wait =
           dueMs === undefined ? pollMs : Math.min(pollMs, dueMs - this.options.clock.nowMs());
-        if (wait > 0) await this.nap(wait, signal, sleep);
+        // Wakes early when this node commits new work, another node announces some, or one of
+        // this node's tasks finishes (its commit usually schedules work).
+        if (wait > 0) await this.napper.nap(wait, signal, sleep, [...this.inFlight]);
       }
       await this.idle();
     } finally {
@@ -453,39 +454,9 @@ export class Engine {
     }
   }
 
-  /**
-   * Sleeps up to `ms`, waking early when this node commits new work, another node announces
-   * some, or one of this node's tasks finishes (its commit usually schedules work).
-   */
-  private async nap(
-    ms: number,
-    signal: AbortSignal,
-    sleep: (ms: number, signal: AbortSignal) => Promise<void>,
-  ): Promise<void> {
-    if (this.wakePending) {
-      this.wakePending = false;
-      return;
-    }
-    const nap = new AbortController();
-    const stop = () => nap.abort();
-    signal.addEventListener('abort', stop, { once: true });
-    const woken = new Promise<void>((resolve) => {
-      this.wakeLoop = resolve;
-    });
-    try {
-      await Promise.race([sleep(ms, nap.signal).catch(() => undefined), woken, ...this.inFlight]);
-    } finally {
-      this.wakeLoop = undefined;
-      this.wakePending = false;
-      nap.abort(); // ends the sleep's timer
-      signal.removeEventListener('abort', stop);
-    }
-  }
-
   /** New work exists: a napping run loop looks at once; a busy one looks before its next nap. */
   private wake(): void {
-    if (this.wakeLoop) this.wakeLoop();
-    else this.wakePending = true;
+    this.napper.wake();
   }
 
   private onWork(topic: string): void {

@@ -7,7 +7,7 @@
  * put the delivery back with a growing delay; after `maxAttempts` it is marked failed.
  */
 import type { Clock, JsonObject, JsonValue } from '../../common/index.js';
-import { isJsonObject } from '../../common/index.js';
+import { Napper, isJsonObject } from '../../common/index.js';
 import type { Engine } from '../../engine/index.js';
 import { formatTimestamp, parseJsonText, parseTimestamp } from '../../language/index.js';
 import type { Store, TriggerRecord, WebhookDeliveryRecord } from '../../store/index.js';
@@ -85,8 +85,7 @@ const BUSY_MS = 100;
 export class DeliveryProcessor {
   readonly runs: TriggerRuns;
   private readonly onError: (error: unknown) => void;
-  private wakeLoop: (() => void) | undefined;
-  private wakePending = false;
+  private readonly napper = new Napper();
   /** When this node last recorded a delivery (wake): processing yields to intake after it. */
   private lastRecordedMs = -Infinity;
   private readonly rules = new Map<string, { definition: string; rule: TriggerRule | string }>();
@@ -110,8 +109,7 @@ export class DeliveryProcessor {
   /** A delivery was recorded on this node: a napping `run` looks at once. */
   wake(): void {
     this.lastRecordedMs = this.options.clock.nowMs();
-    if (this.wakeLoop) this.wakeLoop();
-    else this.wakePending = true;
+    this.napper.wake();
   }
 
   /**
@@ -153,7 +151,7 @@ export class DeliveryProcessor {
         const dueMs = next === undefined ? undefined : parseTimestamp(next);
         const wait =
           dueMs === undefined ? pollMs : Math.min(pollMs, dueMs - this.options.clock.nowMs());
-        if (wait > 0) await this.nap(wait, signal, sleep);
+        if (wait > 0) await this.napper.nap(wait, signal, sleep);
       }
     } finally {
       unfollow();
@@ -411,31 +409,6 @@ export class DeliveryProcessor {
           : result.problems.map((p) => `${p.pointer} ${p.message}`).join('; ');
     this.rules.set(record.name, { definition: record.definition, rule });
     return rule;
-  }
-
-  private async nap(
-    ms: number,
-    signal: AbortSignal,
-    sleep: (ms: number, signal: AbortSignal) => Promise<void>,
-  ): Promise<void> {
-    if (this.wakePending) {
-      this.wakePending = false;
-      return;
-    }
-    const nap = new AbortController();
-    const stop = () => nap.abort();
-    signal.addEventListener('abort', stop, { once: true });
-    const woken = new Promise<void>((resolve) => {
-      this.wakeLoop = resolve;
-    });
-    try {
-      await Promise.race([sleep(ms, nap.signal).catch(() => undefined), woken]);
-    } finally {
-      this.wakeLoop = undefined;
-      this.wakePending = false;
-      nap.abort();
-      signal.removeEventListener('abort', stop);
-    }
   }
 }
 
