@@ -2,9 +2,12 @@
  * The GitLab reporter against a real engine and store, with an in-memory GitLab that can fail:
  * state mapping, one note created then updated, coalescing, unchanged -> no call, retry after a
  * failure, restart catch-up, leases between nodes, and secrets kept out of GitLab and the logs.
+ * Note creation is idempotent: a note created just before a crash (or whose POST answer was
+ * lost) is found by its hidden marker and adopted, through the in-memory GitLab and through the
+ * real client target against the fake GitLab server (only the token user's notes count).
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
 import type {
   CommitStatusRequest,
@@ -12,12 +15,21 @@ import type {
   GitLabReporterOptions,
   ReportConnection,
 } from '../../src/gitlab/reports/index.js';
-import { GitLabReporter, ReportRequestError } from '../../src/gitlab/reports/index.js';
+import {
+  GitLabReporter,
+  ReportRequestError,
+  carriesNoteMarker,
+  noteMarker,
+} from '../../src/gitlab/reports/index.js';
+import { NOTE_SEARCH_LIMIT, createClientReportTarget } from '../../src/gitlab/reports/index.js';
+import { GitLabClients } from '../../src/integrations/gitlab/index.js';
 import type { TaskOutcome, TaskRunner } from '../../src/integrations/index.js';
 import type { Store } from '../../src/store/index.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { dropAll, freshPostgresUrl, freshSqlitePath } from '../support/databases.js';
+import type { FakeGitLab as FakeGitLabServer, FakeProject } from '../support/fake-gitlab.js';
+import { FAKE_GITLAB_USER, startFakeGitLab } from '../support/fake-gitlab.js';
 
 afterAll(dropAll);
 
@@ -46,10 +58,16 @@ type Call =
   | { kind: 'create'; iid: number; body: string }
   | { kind: 'update'; iid: number; noteId: number; body: string };
 
-/** In-memory GitLab: records calls; `failNext` makes the next calls throw. */
+/**
+ * In-memory GitLab: records calls; `failNext` makes the next calls throw. Every note here is
+ * the token user's (only the reporter writes them); who wrote a note is checked by the client
+ * target, tested against the fake GitLab server below.
+ */
 class FakeGitLab implements GitLabReportTarget {
   readonly calls: Call[] = [];
   readonly notes = new Map<number, string>();
+  /** The markers notes were searched for. */
+  readonly finds: string[] = [];
   private nextId = 3_000_000_000;
   private failures: Error[] = [];
   failNext(...errors: Error[]): void {
@@ -80,6 +98,18 @@ class FakeGitLab implements GitLabReportTarget {
     this.notes.set(id, body);
     this.calls.push({ kind: 'create', iid, body });
     return Promise.resolve({ id });
+  }
+  findMergeRequestNote(
+    _c: ReportConnection,
+    _p: string,
+    _iid: number,
+    marker: string,
+  ): Promise<{ id: number } | undefined> {
+    this.maybeFail();
+    this.finds.push(marker);
+    const newestFirst = [...this.notes].sort(([a], [b]) => b - a);
+    const found = newestFirst.find(([, body]) => carriesNoteMarker(body, marker));
+    return Promise.resolve(found === undefined ? undefined : { id: found[0] });
   }
   updateMergeRequestNote(
     _c: ReportConnection,
@@ -615,6 +645,296 @@ describe('GitLab reporter', () => {
     t.advance(30_000);
     await t.reporter.tick();
     expect(t.gitlab.noteCalls()).toHaveLength(3);
+  });
+});
+
+/** Makes the store's next `finish` fail, as if Baton died right after GitLab answered. */
+function crashBeforeStoring(store: Store): void {
+  vi.spyOn(store.gitlabReports, 'finish').mockRejectedValueOnce(new Error('process killed'));
+}
+
+/** A reporter on the same store and target, as after a restart on another node. */
+function restartedReporter(
+  t: Awaited<ReturnType<typeof setup>>,
+  extra: Partial<GitLabReporterOptions> = {},
+) {
+  return new GitLabReporter({
+    store: t.store,
+    clock: t.clock,
+    nodeId: 'reporter-2',
+    target: t.gitlab,
+    connections: () => Promise.resolve(CONNECTION),
+    publicUrl: 'https://baton.example.com/',
+    logger: { warn: () => undefined, info: () => undefined },
+    random: () => 0.5,
+    ...extra,
+  });
+}
+
+describe('GitLab reporter: one note per execution, even across crashes', () => {
+  it('adopts the note a crashed attempt created instead of creating a second one', async () => {
+    const t = await setup();
+    const arn = await t.start();
+    await t.track(arn);
+    await t.settle();
+    crashBeforeStoring(t.store);
+    await expect(t.reporter.tick()).rejects.toThrow('process killed');
+    expect(t.gitlab.notes.size).toBe(1);
+    expect((await t.store.gitlabReports.get(arn))?.noteId).toBeNull();
+    t.advance(61_000); // the crashed node's lease runs out
+    expect(await restartedReporter(t).tick()).toBe(1);
+    expect(t.gitlab.notes.size).toBe(1);
+    expect(t.gitlab.noteCalls().map((c) => c.kind)).toEqual(['create', 'update']);
+    const [noteId] = [...t.gitlab.notes.keys()];
+    expect((await t.store.gitlabReports.get(arn))?.noteId).toBe(noteId);
+    expect(t.gitlab.finds).toEqual([noteMarker(arn), noteMarker(arn)]);
+    // Later changes keep updating that note.
+    t.tasks.pipeline = { ok: true, output: {} };
+    t.advance(10_000);
+    await t.settle();
+    t.advance(10_000);
+    await t.reporter.tick();
+    expect(t.gitlab.notes.size).toBe(1);
+    expect(t.gitlab.notes.get(noteId ?? 0)).toContain('✅ Succeeded');
+  });
+
+  it('adopts the note GitLab created when the answer to the POST was lost', async () => {
+    const t = await setup();
+    const arn = await t.start();
+    await t.track(arn);
+    await t.settle();
+    const create = t.gitlab.createMergeRequestNote.bind(t.gitlab);
+    t.gitlab.createMergeRequestNote = async (...args) => {
+      await create(...args);
+      throw new FakeGitLabError('GitLab.Timeout', 'no answer in 30 s');
+    };
+    await t.reporter.tick();
+    expect((await t.store.gitlabReports.get(arn))?.attempts).toBe(1);
+    t.gitlab.createMergeRequestNote = create;
+    t.advance(60_000);
+    await t.reporter.tick();
+    expect(t.gitlab.notes.size).toBe(1);
+    expect(t.gitlab.noteCalls().map((c) => c.kind)).toEqual(['create', 'update']);
+    expect(await t.store.gitlabReports.get(arn)).toMatchObject({
+      noteId: [...t.gitlab.notes.keys()][0],
+      attempts: 0,
+      lastError: null,
+    });
+    expect(t.logs.some((l) => l.message.includes('adopted the note'))).toBe(true);
+  });
+
+  it('looks for a lost note before re-creating a deleted one', async () => {
+    const t = await setup();
+    const arn = await t.start();
+    await t.track(arn);
+    await t.settle();
+    await t.reporter.tick();
+    t.gitlab.notes.clear(); // deleted in GitLab
+    t.tasks.pipeline = { ok: true, output: {} };
+    t.advance(10_000);
+    await t.settle();
+    crashBeforeStoring(t.store); // the re-created note's id is lost too
+    t.advance(10_000);
+    await expect(t.reporter.tick()).rejects.toThrow('process killed');
+    t.advance(61_000);
+    await restartedReporter(t).tick();
+    expect(t.gitlab.notes.size).toBe(1);
+    expect(t.gitlab.noteCalls().map((c) => c.kind)).toEqual(['create', 'create', 'update']);
+    expect((await t.store.gitlabReports.get(arn))?.noteId).toBe([...t.gitlab.notes.keys()][0]);
+  });
+
+  it('puts one stable marker in every note body, a different one per execution', async () => {
+    const t = await setup();
+    const first = await t.start('a');
+    const second = await t.start('b');
+    await t.track(first);
+    await t.track(second);
+    await t.settle();
+    await t.reporter.tick();
+    t.tasks.pipeline = { ok: true, output: {} };
+    t.advance(10_000);
+    await t.settle();
+    t.advance(10_000);
+    await t.reporter.tick();
+    const bodies = t.gitlab.noteCalls().map((c) => (c.kind === 'status' ? '' : c.body));
+    expect(bodies).toHaveLength(4);
+    expect(new Set(bodies).size).toBe(4); // each body changed...
+    const markers = bodies.map((body) => body.split('\n').at(-1));
+    // ...and every one ends with its execution's marker, the same before and after.
+    expect(markers.sort()).toEqual(
+      [noteMarker(first), noteMarker(first), noteMarker(second), noteMarker(second)].sort(),
+    );
+    expect(noteMarker(first)).not.toBe(noteMarker(second));
+    for (const body of bodies) {
+      expect(body.split('\n').filter((line) => line.startsWith('<!--'))).toHaveLength(1);
+    }
+  });
+
+  it('cannot be led to adopt another execution’s note through an injected marker', async () => {
+    const t = await setup();
+    const attacker = await t.start('attacker');
+    const victim = 'arn:aws:states:local:000000000000:execution:deploy:victim';
+    await t.track(attacker);
+    await t.settle();
+    await t.reporter.tick();
+    t.tasks.pipeline = {
+      ok: false,
+      error: noteMarker(victim),
+      cause: `failed\n${noteMarker(victim)}\n\n${noteMarker(victim)}\n`,
+    };
+    t.advance(10_000);
+    await t.settle();
+    t.advance(10_000);
+    await t.reporter.tick();
+    const attackerNote = [...t.gitlab.notes.values()][0] ?? '';
+    expect(attackerNote).toContain('❌ Failed');
+    expect(carriesNoteMarker(attackerNote, noteMarker(victim))).toBe(false);
+    // The victim's report starts: it finds no note of its own and creates one.
+    await t.track(victim);
+    t.advance(10_000);
+    await t.reporter.tick();
+    expect(t.gitlab.notes.size).toBe(2);
+    expect([...t.gitlab.notes.values()][0]).toBe(attackerNote);
+    expect((await t.store.gitlabReports.get(victim))?.noteId).toBe([...t.gitlab.notes.keys()][1]);
+  });
+
+  it('retries when looking for the note fails, and creates nothing meanwhile', async () => {
+    const t = await setup();
+    const arn = await t.start();
+    await t.track(arn);
+    await t.settle();
+    t.gitlab.failNext(
+      new FakeGitLabError('GitLab.ServerError', 'status ok'),
+      new FakeGitLabError('GitLab.ServerError', '502 listing notes'),
+    );
+    // The first failure hits the commit status; a second round gets to the listing.
+    await t.reporter.tick();
+    t.advance(60_000);
+    await t.reporter.tick();
+    expect(t.gitlab.notes.size).toBe(0);
+    expect(await t.store.gitlabReports.get(arn)).toMatchObject({
+      attempts: 2,
+      lastError: 'GitLab.ServerError: 502 listing notes',
+    });
+    t.advance(60_000);
+    await t.reporter.tick();
+    expect(t.gitlab.notes.size).toBe(1);
+  });
+});
+
+describe('GitLab reporter through the API client, against a fake GitLab', () => {
+  let server: FakeGitLabServer;
+  let project: FakeProject;
+  let connection: ReportConnection;
+  beforeEach(async () => {
+    server = await startFakeGitLab();
+    project = server.addProject('group/app');
+    connection = { name: 'default', baseUrl: server.url, token: server.token };
+  });
+  afterEach(() => server.close());
+
+  const viaClient = async () => {
+    const target = createClientReportTarget(new GitLabClients({ maxRetries: 0 }));
+    const t = await setup({
+      reporter: { target, connections: () => Promise.resolve(connection) },
+    });
+    const arn = await t.start();
+    await t.track(arn, { projectId: project.id });
+    await t.settle();
+    const mrNotes = () => [...server.notes.values()].filter((n) => n.mrIid === 7);
+    const requests = (method: string, path: RegExp) =>
+      server.requests.filter((r) => r.method === method && path.test(r.path));
+    return { t, arn, target, mrNotes, requests };
+  };
+
+  it('adopts the note GitLab holds after a crash: one note, found by the bot user', async () => {
+    const { t, arn, target, mrNotes, requests } = await viaClient();
+    crashBeforeStoring(t.store);
+    await expect(t.reporter.tick()).rejects.toThrow('process killed');
+    expect(mrNotes()).toHaveLength(1);
+    t.advance(61_000);
+    await restartedReporter(t, {
+      target,
+      connections: () => Promise.resolve(connection),
+    }).tick();
+    const notes = mrNotes();
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.body.split('\n').at(-1)).toBe(noteMarker(arn));
+    expect((await t.store.gitlabReports.get(arn))?.noteId).toBe(notes[0]?.id);
+    expect(requests('POST', /\/notes$/)).toHaveLength(1);
+    expect(requests('PUT', /\/notes\/\d+$/)).toHaveLength(1);
+    const listings = requests('GET', /\/merge_requests\/7\/notes$/);
+    expect(listings).toHaveLength(2);
+    expect(listings[0]?.query).toContain('sort=desc');
+    expect(listings[0]?.query).toContain('order_by=created_at');
+    expect(requests('GET', /^\/user$/)).toHaveLength(1); // learnt once per client
+  });
+
+  it('never adopts a note with the marker written by another user, nor a system note', async () => {
+    const { t, arn, mrNotes } = await viaClient();
+    const planted = `Looks like Baton's!\n\n${noteMarker(arn)}`;
+    const mallory = server.addNote(project.id, 7, planted, { id: 666, username: 'mallory' });
+    const system = server.addNote(project.id, 7, planted, FAKE_GITLAB_USER, true);
+    await t.reporter.tick();
+    expect(mrNotes()).toHaveLength(3);
+    expect(mallory.body).toBe(planted);
+    expect(system.body).toBe(planted);
+    const noteId = (await t.store.gitlabReports.get(arn))?.noteId;
+    expect(noteId).not.toBe(mallory.id);
+    expect(noteId).not.toBe(system.id);
+    expect(server.notes.get(noteId ?? 0)?.author).toEqual(FAKE_GITLAB_USER);
+  });
+
+  it('does not adopt the bot’s note for another execution', async () => {
+    const { t, arn, mrNotes } = await viaClient();
+    const other = noteMarker(arn.replace(/run-1$/, 'run-2'));
+    const theirs = server.addNote(project.id, 7, `other run\n\n${other}`);
+    await t.reporter.tick();
+    expect(mrNotes()).toHaveLength(2);
+    expect(theirs.body).toBe(`other run\n\n${other}`);
+  });
+
+  it('reads a bounded number of the newest notes, then creates', async () => {
+    const { t, arn, mrNotes, requests } = await viaClient();
+    const lost = server.addNote(project.id, 7, `lost\n\n${noteMarker(arn)}`);
+    for (let i = 0; i < NOTE_SEARCH_LIMIT; i++)
+      server.addNote(project.id, 7, `comment ${i}`, { id: 8, username: 'reviewer' });
+    await t.reporter.tick();
+    expect(requests('GET', /\/merge_requests\/7\/notes$/)).toHaveLength(
+      Math.ceil(NOTE_SEARCH_LIMIT / 100),
+    );
+    expect(mrNotes()).toHaveLength(NOTE_SEARCH_LIMIT + 2);
+    expect((await t.store.gitlabReports.get(arn))?.noteId).not.toBe(lost.id);
+  });
+
+  it('finds its own note among many, newest first, across pages', async () => {
+    const { t, arn, mrNotes } = await viaClient();
+    const lost = server.addNote(project.id, 7, `lost\n\n${noteMarker(arn)}`);
+    for (let i = 0; i < 150; i++)
+      server.addNote(project.id, 7, `comment ${i}`, { id: 8, username: 'reviewer' });
+    await t.reporter.tick();
+    expect(mrNotes()).toHaveLength(151);
+    expect((await t.store.gitlabReports.get(arn))?.noteId).toBe(lost.id);
+    expect(lost.body).toContain('Running');
+  });
+
+  it('refuses to search for anything but a marker', async () => {
+    const { target } = await viaClient();
+    await expect(
+      target.findMergeRequestNote(connection, String(project.id), 7, 'x'),
+    ).rejects.toThrow('Not a Baton note marker.');
+    expect(server.requests.filter((r) => r.path.includes('/notes'))).toHaveLength(0);
+  });
+
+  it('keeps trying when GET /user fails, and reports once it answers', async () => {
+    const { t, arn, mrNotes } = await viaClient();
+    server.failNext('GET', /^\/user$/, { status: 503 });
+    await t.reporter.tick();
+    expect(mrNotes()).toHaveLength(0);
+    expect((await t.store.gitlabReports.get(arn))?.lastError).toMatch(/^GitLab\.ServerError/);
+    t.advance(60_000);
+    await t.reporter.tick();
+    expect(mrNotes()).toHaveLength(1);
   });
 });
 

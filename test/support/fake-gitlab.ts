@@ -5,7 +5,9 @@
  * case-insensitive path, 301 for renamed projects, pipeline variables refused by
  * `ci_pipeline_variables_minimum_override_role: no_one_allowed`, the commit-status
  * "Cannot transition status" 400, cancel answering 200 in any state, retry making a new job,
- * offset pagination with Link and x-next-page, and fault injection (`failNext`). Groups answer
+ * offset pagination with Link and x-next-page, and fault injection (`failNext`). Merge-request
+ * notes are created, updated and listed (newest first by default), each with its author (notes
+ * made through the API are by FAKE_GITLAB_USER; `addNote` plants others'). Groups answer
  * GET /groups/:id (id or %2F-encoded, case-insensitive full path) and have hooks like projects
  * (GET/POST/PUT /groups/:id/hooks, the same quirks), refused with 403 when the token's user is
  * not an Owner or the instance lacks Premium (`hooksAllowed: false`). It also serves
@@ -97,6 +99,20 @@ export type Fault =
     }
   | 'hang';
 
+/** The token's user, as GET /user answers; notes created through the API are by this user. */
+export const FAKE_GITLAB_USER = { id: 7, username: 'baton-bot' } as const;
+
+/** A merge-request note; ids grow with creation time, which is how listings sort them. */
+export interface FakeNote {
+  readonly id: number;
+  readonly projectId: number;
+  readonly mrIid: number;
+  body: string;
+  readonly author: { readonly id: number; readonly username: string };
+  /** A system note ("added 1 commit", ...); GitLab lists those with the comments. */
+  readonly system?: boolean;
+}
+
 export interface LoggedRequest {
   readonly method: string;
   /** The raw path after /api/v4, as sent (still %-encoded). */
@@ -114,7 +130,7 @@ export interface FakeGitLab {
   readonly projects: Map<number, FakeProject>;
   readonly pipelines: Map<number, FakePipeline>;
   readonly jobs: Map<number, FakeJob>;
-  readonly notes: Map<number, { id: number; projectId: number; mrIid: number; body: string }>;
+  readonly notes: Map<number, FakeNote>;
   readonly statuses: {
     projectId: number;
     sha: string;
@@ -157,6 +173,14 @@ export interface FakeGitLab {
   renameProject(id: number, newPath: string): void;
   addGroup(path: string, settings?: Partial<Omit<FakeGroup, 'id' | 'path'>>): FakeGroup;
   addEnvironment(projectId: number, name: string): number;
+  /** Adds a note as if `author` wrote it in GitLab (default: the token's user). */
+  addNote(
+    projectId: number,
+    mrIid: number,
+    body: string,
+    author?: { id: number; username: string },
+    system?: boolean,
+  ): FakeNote;
   /** The next `times` requests matching method and path (raw, after /api/v4) get `fault`. */
   failNext(method: string, path: RegExp, fault: Fault, times?: number): void;
   setPipelineStatus(id: number, status: string, options?: { failedJobs?: readonly string[] }): void;
@@ -243,6 +267,11 @@ export async function startFakeGitLab(options: { token?: string } = {}): Promise
       const id = newId();
       fake.environments.set(id, { id, projectId, name, state: 'available' });
       return id;
+    },
+    addNote(projectId, mrIid, body, author = FAKE_GITLAB_USER, system = false) {
+      const note: FakeNote = { id: newId(), projectId, mrIid, body, author, system };
+      fake.notes.set(note.id, note);
+      return note;
     },
     failNext(method, path, fault, times = 1) {
       faults.push({ method: method.toUpperCase(), path, fault, times });
@@ -583,9 +612,22 @@ export async function startFakeGitLab(options: { token?: string } = {}): Promise
         const body = isJsonObject(ctx.body) ? getOwn(ctx.body, 'body') : undefined;
         if (typeof body !== 'string' || body === '')
           return send(ctx, 400, { error: 'body is missing' });
-        const id = newId();
-        fake.notes.set(id, { id, projectId: project.id, mrIid: Number(iid), body });
-        send(ctx, 201, noteJson(fake.notes.get(id)));
+        send(ctx, 201, noteJson(fake.addNote(project.id, Number(iid), body)));
+      },
+    ],
+    [
+      'GET',
+      /^\/merge_requests\/(\d+)\/notes$/,
+      (ctx, project, [iid]) => {
+        // GitLab's defaults: sort=desc, order_by=created_at (ids grow with creation time here).
+        const sort = ctx.query.get('sort') ?? 'desc';
+        const orderBy = ctx.query.get('order_by') ?? 'created_at';
+        if (!['asc', 'desc'].includes(sort) || !['created_at', 'updated_at'].includes(orderBy))
+          return send(ctx, 400, { error: 'sort, order_by does not have a valid value' });
+        const notes = [...fake.notes.values()]
+          .filter((note) => note.projectId === project.id && note.mrIid === Number(iid))
+          .sort((a, b) => (sort === 'asc' ? a.id - b.id : b.id - a.id));
+        sendPage(ctx, notes.map(noteJson));
       },
     ],
     [
@@ -805,17 +847,14 @@ export async function startFakeGitLab(options: { token?: string } = {}): Promise
     return [...fake.groups.values()].find((group) => group.path.toLowerCase() === lower);
   }
 
-  const noteJson = (note: { id: number; body: string; mrIid: number } | undefined): JsonObject =>
-    note === undefined
-      ? {}
-      : {
-          id: note.id,
-          body: note.body,
-          noteable_iid: note.mrIid,
-          noteable_type: 'MergeRequest',
-          system: false,
-          author: { username: 'baton-bot' },
-        };
+  const noteJson = (note: FakeNote): JsonObject => ({
+    id: note.id,
+    body: note.body,
+    noteable_iid: note.mrIid,
+    noteable_type: 'MergeRequest',
+    system: note.system ?? false,
+    author: { id: note.author.id, username: note.author.username, name: note.author.username },
+  });
   const deploymentJson = (d: {
     id: number;
     environment: string;
@@ -935,7 +974,7 @@ export async function startFakeGitLab(options: { token?: string } = {}): Promise
     if (method === 'GET' && apiPath === '/version')
       return void send(ctx, 200, { version: fake.version, revision: 'abc123' });
     if (method === 'GET' && apiPath === '/user')
-      return void send(ctx, 200, { id: 7, username: 'baton-bot', name: 'Baton', bot: true });
+      return void send(ctx, 200, { ...FAKE_GITLAB_USER, name: 'Baton', bot: true });
     if (method === 'GET' && apiPath === '/personal_access_tokens/self') {
       if (fake.tokenInfo === undefined) return void send(ctx, 404, { message: '404 Not Found' });
       return void send(ctx, 200, { id: 1, active: true, revoked: false, ...fake.tokenInfo });

@@ -3,7 +3,8 @@
  * date by the GitLabReporter (see reporter.ts for how it coalesces, retries and shares work).
  */
 export { GitLabReporter } from './reporter.js';
-export { createClientReportTarget } from './client-target.js';
+export { NOTE_SEARCH_LIMIT, createClientReportTarget } from './client-target.js';
+export { carriesNoteMarker, isNoteMarker, noteMarker, withNoteMarker } from './note-marker.js';
 export type { GitLabReporterOptions, ReportLogger } from './reporter.js';
 export { ReportRequestError, checkTrackRequest } from './track-request.js';
 export type { TrackProblem, TrackRequest } from './track-request.js';

@@ -47,6 +47,18 @@ export interface GitLabReportTarget {
     mergeRequestIid: number,
     body: string,
   ): Promise<{ readonly id: number }>;
+  /**
+   * GET /projects/:id/merge_requests/:iid/notes, newest first, a bounded number of pages: the
+   * newest note written by the connection's own user (the token's, GET /user) whose body holds
+   * `marker` (note-marker.ts) on a line of its own, or undefined. Notes by anyone else are never
+   * returned, so nobody can plant a marker to have Baton overwrite their note.
+   */
+  findMergeRequestNote(
+    connection: ReportConnection,
+    projectId: string,
+    mergeRequestIid: number,
+    marker: string,
+  ): Promise<{ readonly id: number } | undefined>;
   /** PUT /projects/:id/merge_requests/:iid/notes/:note_id. */
   updateMergeRequestNote(
     connection: ReportConnection,

@@ -10,7 +10,10 @@
  *   steps.
  * - Idempotent: the commit status is sent only when its state changes, the note only when its
  *   body's hash does. One note is created, then always updated (a note deleted in GitLab is
- *   created again).
+ *   created again). Every note body ends with a hidden marker naming the execution
+ *   (note-marker.ts): before creating a note, the MR's newest notes by the token's own user are
+ *   searched for it, so a note created just before a crash (its id never stored) is adopted,
+ *   not doubled.
  * - Rate: at most one write per execution every `minIntervalMs`, and at most `notesPerMinute`
  *   note writes per node (GitLab.com allows 60 per minute per user).
  * - Failures (5xx, 429 with Retry-After, timeouts, connection errors) are retried with
@@ -34,6 +37,7 @@ import { COMMIT_STATUS_FIELD_MAX, commitStatusFor } from './commit-status.js';
 import type { ExecutionSummary } from './execution-summary.js';
 import { summarizeExecution } from './execution-summary.js';
 import { renderNote } from './note-body.js';
+import { noteMarker, withNoteMarker } from './note-marker.js';
 import { redactSecrets } from './redact.js';
 import type {
   CommitStatusRequest,
@@ -277,13 +281,15 @@ export class GitLabReporter {
     connection: ReportConnection,
     attempt: Attempt,
   ): Promise<number | undefined> {
-    const body = renderNote(summary, workflowOf(row.executionArn), {
+    const rendered = renderNote(summary, workflowOf(row.executionArn), {
       targetUrl: this.targetUrl(row.executionArn),
       secrets: [connection.token],
       ...(this.options.maxCauseChars === undefined
         ? {}
         : { maxCauseChars: this.options.maxCauseChars }),
     });
+    const marker = noteMarker(row.executionArn);
+    const body = withNoteMarker(rendered, marker);
     const hash = createHash('sha256').update(body).digest('hex');
     if (hash === row.reportedHash && row.noteId !== null) return undefined;
     const slot = this.noteSlot();
@@ -291,23 +297,48 @@ export class GitLabReporter {
     const { target } = this.options;
     this.noteWrites.push(this.options.clock.nowMs());
     if (row.noteId === null) {
-      attempt.noteId = (
-        await target.createMergeRequestNote(connection, row.projectId, iid, body)
-      ).id;
+      attempt.noteId = await this.adoptOrCreateNote(row, iid, connection, marker, body);
     } else {
       try {
         await target.updateMergeRequestNote(connection, row.projectId, iid, row.noteId, body);
       } catch (error: unknown) {
-        // Someone deleted the note: keep reporting in a new one.
-        if (classifyFailure(error).error !== 'GitLab.NotFound') throw error;
-        attempt.noteId = (
-          await target.createMergeRequestNote(connection, row.projectId, iid, body)
-        ).id;
+        // Someone deleted the note: keep reporting in a new one (or one a lost attempt made).
+        if (!isNotFound(error)) throw error;
+        attempt.noteId = await this.adoptOrCreateNote(row, iid, connection, marker, body);
       }
     }
     attempt.reportedHash = hash;
     attempt.wrote = true;
     return undefined;
+  }
+
+  /**
+   * Writes `body` into the execution's note when GitLab already has one that Baton never
+   * stored the id of (created just before a crash, or by a POST whose answer was lost): found
+   * by its marker among the token's own user's notes. Creates the note otherwise. Returns its id.
+   */
+  private async adoptOrCreateNote(
+    row: GitLabReportRecord,
+    iid: number,
+    connection: ReportConnection,
+    marker: string,
+    body: string,
+  ): Promise<number> {
+    const { target } = this.options;
+    const found = await target.findMergeRequestNote(connection, row.projectId, iid, marker);
+    if (found !== undefined) {
+      try {
+        await target.updateMergeRequestNote(connection, row.projectId, iid, found.id, body);
+        this.options.logger.info(
+          { execution: row.executionArn, note: found.id },
+          'gitlab reports: adopted the note an earlier attempt created',
+        );
+        return found.id;
+      } catch (error: unknown) {
+        if (!isNotFound(error)) throw error; // deleted since it was listed: create one
+      }
+    }
+    return (await target.createMergeRequestNote(connection, row.projectId, iid, body)).id;
   }
 
   /** When the per-node note budget is spent: the time a write is allowed again. */
@@ -457,6 +488,10 @@ class Attempt {
   reportedState: string | undefined;
   reportedHash: string | undefined;
   wrote = false;
+}
+
+function isNotFound(error: unknown): boolean {
+  return classifyFailure(error).error === 'GitLab.NotFound';
 }
 
 /** The workflow name inside an execution ARN (`...:execution:<workflow>:<name>`). */
