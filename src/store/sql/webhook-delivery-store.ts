@@ -173,14 +173,15 @@ export class SqlWebhookDeliveryStore implements WebhookDeliveryStore {
   }
 
   async purge(finishedBefore: string, limit: number): Promise<number> {
-    // The subquery walks the partial index webhook_deliveries_finished (migration 0013), so
-    // the batch is found without reading the bodies (up to 25 MB each) of the rows it skips.
+    // The subquery tests processed_at alone so that it can only walk the partial index
+    // webhook_deliveries_finished (migration 0013): the batch is found without reading the
+    // bodies (up to 25 MB each) of rows it skips. Only finished deliveries have a processed_at;
+    // the outer status test says so again for the rows actually removed.
     const rows = await this.db.transaction((tx) =>
       tx.query(
         `DELETE FROM webhook_deliveries
          WHERE id IN (
-           SELECT id FROM webhook_deliveries
-           WHERE status IN ('processed', 'ignored', 'failed') AND processed_at < ?
+           SELECT id FROM webhook_deliveries WHERE processed_at < ?
            ORDER BY processed_at, id LIMIT ?)
            AND status IN ('processed', 'ignored', 'failed')
          RETURNING id`,
