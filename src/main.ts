@@ -28,7 +28,7 @@ import { registerSfnApi } from './api/sfn/index.js';
 import { Engine } from './engine/index.js';
 import type { MasterKey } from './identity/index.js';
 import { createSigV4Authenticator, loadMasterKey } from './identity/index.js';
-import { DeliveryProcessor } from './gitlab/deliveries/index.js';
+import { DeliveryProcessor, purgeFinishedDeliveries } from './gitlab/deliveries/index.js';
 import { botUsername, comparePaths, wakeSyncTasks } from './gitlab/gitlab-ports.js';
 import { GitLabReporter, createClientReportTarget } from './gitlab/reports/index.js';
 import { loadTriggersFile } from './gitlab/triggers/index.js';
@@ -44,7 +44,7 @@ import { loadWorkflowFiles } from './workflow-files/index.js';
 export const SQLITE_FILE = 'baton.db';
 /** The admin key's AWS shared-credentials file in the data directory (profile `baton`). */
 export const ADMIN_CREDENTIALS_FILE = 'admin-credentials';
-/** How often finished executions past their retention are purged. */
+/** How often finished executions, deliveries and trigger runs past their retention are purged. */
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 /** After the engine loop fails (the database went away), it restarts after this long, doubling. */
 const RESTART_DELAY_MS = { first: 500, max: 30_000 };
@@ -263,7 +263,8 @@ export async function startBaton(
     const url = urlOf(config.host, built.fastify.server.address() as AddressInfo);
     listening = url;
 
-    // The background loops: the engine, and the purge of executions past their retention.
+    // The background loops: the engine, and the purge of executions, webhook deliveries and
+    // trigger runs past their retention.
     const stop = new AbortController();
     stop.signal.addEventListener('abort', detachReporter, { once: true });
     const loops = Promise.all([
@@ -280,6 +281,14 @@ export async function startBaton(
         while (!stop.signal.aborted) {
           const removed = await engine.purgeFinished();
           if (removed > 0) logger.info({ removed }, 'purged finished executions');
+          const gitlab = await purgeFinishedDeliveries({
+            store,
+            clock: { nowMs: () => Date.now() },
+            retentionMs: config.deliveryRetentionMs,
+          });
+          if (gitlab.deliveries > 0 || gitlab.triggerRuns > 0) {
+            logger.info(gitlab, 'purged finished webhook deliveries and trigger runs');
+          }
           await abortableSleep(PURGE_INTERVAL_MS, stop.signal);
         }
       }),

@@ -26,6 +26,7 @@ const PLACEHOLDER: Readonly<Record<string, string>> = {
   pollIntervalMs: 'duration',
   leaseMs: 'duration',
   shutdownTimeoutMs: 'duration',
+  deliveryRetentionMs: 'duration',
 };
 
 export function registerServerCommand(program: Command): void {

@@ -1,15 +1,18 @@
 /**
  * `baton triggers list|show|apply FILE|delete`: GitLab triggers through the REST API
  * (`/api/v1/triggers`, admin only). `apply` checks the whole file first, offline, reporting
- * problems as `file:line:column`, then creates or replaces each trigger it lists.
+ * problems as `file:line:column`, then sends the whole set in one `PUT /api/v1/triggers`: the
+ * server checks it again and creates or replaces every trigger in one transaction, so a
+ * failure applies none of them. Triggers the file does not name are left alone.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readTriggersText } from '../gitlab/triggers/trigger-file.js';
 import { TriggerFileError } from '../gitlab/triggers/trigger-file.js';
-import { isObject } from './client/sfn-client.js';
+import { ClientError, isObject } from './client/sfn-client.js';
 import type { RemoteFlags } from './remote-command.js';
 import {
+  EXIT_FAILED,
   EXIT_OK,
   EXIT_USAGE,
   addConnectionOptions,
@@ -29,7 +32,7 @@ export function registerTriggersCommand(program: Command): void {
       'after',
       `
 Examples:
-  $ baton triggers apply triggers.yaml   # creates or replaces every trigger in the file
+  $ baton triggers apply triggers.yaml   # creates or replaces every trigger in the file, all or none
   $ baton triggers list
   $ baton triggers show build-main
   $ baton triggers delete build-main`,
@@ -88,18 +91,37 @@ Examples:
         }
         throw error;
       }
-      const applied: { name: string; updatedAt: string | null }[] = [];
-      for (const rule of rules) {
-        const body: unknown = JSON.parse(rule.definition);
-        const answer = await context.client.rest(
-          'PUT',
-          `/triggers/${encodeURIComponent(rule.name)}`,
-          isObject(body) ? body : {},
+      const body = {
+        triggers: rules.map((rule): JsonObject => {
+          const parsed: unknown = JSON.parse(rule.definition);
+          return isObject(parsed) ? parsed : {};
+        }),
+      };
+      let answer: JsonObject;
+      try {
+        answer = (await context.client.rest('PUT', '/triggers', body)) ?? {};
+      } catch (error: unknown) {
+        if (!(error instanceof ClientError)) throw error;
+        context.err(`baton triggers apply: ${error.message}`);
+        // A refusal (4xx) comes before the transaction; after a 5xx or a lost connection
+        // the transaction may have committed, and applying the same file again is harmless.
+        if (error.kind === 'request' || error.kind === 'auth') {
+          context.err(`baton triggers apply: the server refused ${file}; nothing was applied.`);
+          return EXIT_USAGE;
+        }
+        context.err(
+          `baton triggers apply: ${file} may or may not have been applied; applying it again is safe.`,
         );
-        applied.push({ name: rule.name, updatedAt: field(answer ?? {}, 'updatedAt') ?? null });
+        return EXIT_FAILED;
       }
+      const items = answer['triggers'];
+      const applied = (Array.isArray(items) ? items.filter(isObject) : []).map((t) => ({
+        name: field(t, 'name') ?? '',
+        result: field(t, 'result') ?? '',
+        updatedAt: field(t, 'updatedAt') ?? null,
+      }));
       if (context.format === 'json') printJson(context, applied);
-      else for (const trigger of applied) context.out(`applied ${trigger.name}`);
+      else for (const trigger of applied) context.out(`${trigger.result} ${trigger.name}`);
       return EXIT_OK;
     });
   });

@@ -53,6 +53,11 @@ export interface BatonConfig {
   readonly triggersFile: string | undefined;
   /** Largest GitLab webhook body accepted at /hooks/gitlab, in bytes (GitLab sends up to 25 MB). */
   readonly webhookBodyLimit: number;
+  /**
+   * How long finished webhook deliveries and done trigger runs are kept, in milliseconds; the
+   * hourly purge removes them after that.
+   */
+  readonly deliveryRetentionMs: number;
   // --- end part C ---
 }
 
@@ -373,6 +378,15 @@ export const SETTINGS: readonly Setting[] = [
     defaultText: '25mb',
     read: size(1024, 64 * 1024 * 1024),
   },
+  {
+    key: 'deliveryRetentionMs',
+    env: 'BATON_DELIVERY_RETENTION',
+    flag: '--delivery-retention',
+    description:
+      'how long finished GitLab webhook deliveries and trigger runs are kept before they are purged',
+    defaultText: '7d',
+    read: duration(60_000, 3650 * 86_400_000, '7d'),
+  },
   // --- end part C ---
 ];
 
@@ -397,6 +411,7 @@ export function defaultConfig(cwd: string): BatonConfig {
     // part C: GitLab webhooks and triggers
     triggersFile: undefined,
     webhookBodyLimit: 25 * 1024 * 1024,
+    deliveryRetentionMs: 7 * 86_400_000,
   };
 }
 

@@ -52,6 +52,7 @@ export type {
   WorkflowType,
   WorkflowVersion,
   // --- part C: GitLab webhook deliveries and triggers ---
+  AppliedTrigger,
   DeliveryFilter,
   DeliveryStatus,
   FinishDelivery,

@@ -867,6 +867,12 @@ export interface WebhookDeliveryStore {
   postpone(id: string, owner: string, retryAt: string, error: string): Promise<boolean>;
   /** The earliest instant a delivery can next be claimed, if any waits. */
   nextClaimAt(): Promise<string | undefined>;
+  /**
+   * Retention: removes up to `limit` deliveries that finished (processed, ignored or failed)
+   * before `finishedBefore` (their `processedAt`), oldest first, and returns how many. A
+   * delivery still received or processing is never removed, however old.
+   */
+  purge(finishedBefore: string, limit: number): Promise<number>;
 }
 
 export type TriggerSource = 'file' | 'api';
@@ -961,5 +967,27 @@ export interface TriggerStore {
   ): Promise<void>;
   /** Runs that are running, and the first queued run of each key with none running. */
   pendingRuns(limit: number): Promise<readonly TriggerRunRecord[]>;
+  /**
+   * Retention: removes up to `limit` runs that are done and last changed before
+   * `finishedBefore`, oldest first, and returns how many. Queued and running runs are never
+   * removed (they hold a key's queue and its one running slot).
+   */
+  purgeRuns(finishedBefore: string, limit: number): Promise<number>;
+  /**
+   * Creates or replaces every trigger given, with source `api`, in one transaction: all are
+   * written or none. A trigger whose source is `api` and whose definition is the same text is
+   * left as it is (`unchanged`, its `updatedAt` kept); one from the triggers file becomes an
+   * API trigger (`updated`). Triggers not given are untouched. Results are in the given order.
+   */
+  applyApiTriggers(
+    triggers: readonly { readonly name: string; readonly definition: string }[],
+    now: string,
+  ): Promise<readonly AppliedTrigger[]>;
+}
+
+/** What `applyApiTriggers` did with one trigger. */
+export interface AppliedTrigger {
+  readonly record: TriggerRecord;
+  readonly result: 'created' | 'updated' | 'unchanged';
 }
 // --- end part C --------------------------------------------------------------------------------

@@ -195,6 +195,131 @@ export function describeWebhookStoreContract(
     );
   });
 
+  describe(`${label}: delivery retention`, () => {
+    /** Records `id` at `second` and finishes it `status` at `finishedAt`. */
+    const finished = async (
+      store: Store,
+      id: string,
+      status: 'processed' | 'ignored' | 'failed',
+      finishedAt: string,
+    ): Promise<void> => {
+      await store.deliveries.record(delivery(id, { receivedAt: at(1) }));
+      const claimed = await store.deliveries.claim(at(2), `owner-${id}`, at(59), 1);
+      expect(claimed.map((d) => d.id)).toEqual([id]);
+      expect(
+        await store.deliveries.finish(id, `owner-${id}`, {
+          status,
+          outcome: '{}',
+          now: finishedAt,
+        }),
+      ).toBe(true);
+    };
+
+    it(
+      'removes deliveries finished before the cutoff, of every finished status, and no others',
+      withStore(async (store) => {
+        await finished(store, 'p', 'processed', at(10));
+        await finished(store, 'i', 'ignored', at(11));
+        await finished(store, 'f', 'failed', at(12));
+        await finished(store, 'late', 'processed', at(30));
+        expect(await store.deliveries.purge(at(20), 100)).toBe(3);
+        for (const id of ['p', 'i', 'f']) expect(await store.deliveries.get(id)).toBeUndefined();
+        expect((await store.deliveries.get('late'))?.status).toBe('processed');
+        // At the cutoff exactly is not before it.
+        expect(await store.deliveries.purge(at(30), 100)).toBe(0);
+        expect(await store.deliveries.purge(at(31), 100)).toBe(1);
+      }),
+    );
+
+    it(
+      'never removes a delivery still received or processing, however old',
+      withStore(async (store) => {
+        await store.deliveries.record(delivery('waiting', { receivedAt: at(1) }));
+        await store.deliveries.record(delivery('working', { receivedAt: at(0) }));
+        await store.deliveries.claim(at(2), 'node-a', at(3), 1);
+        expect((await store.deliveries.get('working'))?.status).toBe('processing');
+        // A postponed one keeps status processing with its error: still not removable.
+        await store.deliveries.postpone('working', 'node-a', at(4), 'compare API away');
+        expect(await store.deliveries.purge('2999-01-01T00:00:00.000Z', 100)).toBe(0);
+        expect((await store.deliveries.get('waiting'))?.status).toBe('received');
+        expect((await store.deliveries.get('working'))?.status).toBe('processing');
+      }),
+    );
+
+    it(
+      'removes in batches of at most the limit, oldest finished first',
+      withStore(async (store) => {
+        await finished(store, 'c', 'processed', at(13));
+        await finished(store, 'a', 'processed', at(11));
+        await finished(store, 'b', 'ignored', at(12));
+        expect(await store.deliveries.purge(at(20), 2)).toBe(2);
+        expect((await store.deliveries.get('c'))?.id).toBe('c');
+        expect(await store.deliveries.get('a')).toBeUndefined();
+        expect(await store.deliveries.purge(at(20), 2)).toBe(1);
+        expect(await store.deliveries.purge(at(20), 2)).toBe(0);
+      }),
+    );
+
+    it(
+      'records a redelivery of a purged delivery as new',
+      withStore(async (store) => {
+        await finished(store, 'd1', 'processed', at(10));
+        expect(await store.deliveries.purge(at(20), 10)).toBe(1);
+        const again = await store.deliveries.record(
+          delivery('d2', { dedupeKey: 'idempotency:d1' }),
+        );
+        expect(again).toMatchObject({ duplicate: false, record: { id: 'd2', status: 'received' } });
+      }),
+    );
+
+    it(
+      'removes done trigger runs last changed before the cutoff, never queued or running ones',
+      withStore(async (store) => {
+        await store.triggers.addRun(run('old-done', { seq: '1', now: at(1) }));
+        await store.triggers.updateRun('build', 'old-done', { status: 'done', now: at(5) });
+        await store.triggers.addRun(run('new-done', { seq: '2', now: at(1) }));
+        await store.triggers.updateRun('build', 'new-done', { status: 'done', now: at(30) });
+        await store.triggers.addRun(run('old-queued', { seq: '3', now: at(1) }));
+        await store.triggers.addRun(
+          run('old-running', {
+            seq: '4',
+            status: 'running',
+            concurrencyKey: 'other',
+            now: at(1),
+          }),
+        );
+        expect(await store.triggers.purgeRuns(at(20), 100)).toBe(1);
+        expect(await store.triggers.getRun('build', 'old-done')).toBeUndefined();
+        const left = await store.triggers.runsOfKey('build', 'g/p@main');
+        expect(left.map((r) => r.executionName)).toEqual(['new-done', 'old-queued']);
+        expect((await store.triggers.getRun('build', 'old-running'))?.status).toBe('running');
+        // Far in the future: only the other done run goes; the queue and the running run stay.
+        expect(await store.triggers.purgeRuns('2999-01-01T00:00:00.000Z', 100)).toBe(1);
+        expect(await store.triggers.pendingRuns(10)).toHaveLength(2);
+      }),
+    );
+
+    it(
+      'removes trigger runs in batches of at most the limit, oldest first',
+      withStore(async (store) => {
+        for (const [name, second] of [
+          ['r3', 13],
+          ['r1', 11],
+          ['r2', 12],
+        ] as const) {
+          await store.triggers.addRun(run(name, { seq: name }));
+          await store.triggers.updateRun('build', name, { status: 'done', now: at(second) });
+        }
+        expect(await store.triggers.purgeRuns(at(20), 2)).toBe(2);
+        expect(
+          (await store.triggers.runsOfKey('build', 'g/p@main')).map((r) => r.executionName),
+        ).toEqual(['r3']);
+        expect(await store.triggers.purgeRuns(at(20), 2)).toBe(1);
+        expect(await store.triggers.purgeRuns(at(20), 2)).toBe(0);
+      }),
+    );
+  });
+
   describe(`${label}: triggers`, () => {
     it(
       'creates, replaces, lists by name and deletes triggers',
@@ -254,6 +379,81 @@ export function describeWebhookStoreContract(
           ['api-one', 'file'],
           ['f1', 'file'],
         ]);
+      }),
+    );
+  });
+
+  describe(`${label}: applying a set of API triggers`, () => {
+    it(
+      'creates, updates and leaves unchanged, in order, touching no trigger it does not name',
+      withStore(async (store) => {
+        await store.triggers.put({
+          name: 'same',
+          source: 'api',
+          definition: '{"v":1}',
+          now: at(1),
+        });
+        await store.triggers.put({
+          name: 'edit',
+          source: 'api',
+          definition: '{"v":1}',
+          now: at(1),
+        });
+        await store.triggers.put({
+          name: 'from-file',
+          source: 'file',
+          definition: '{"v":1}',
+          now: at(1),
+        });
+        await store.triggers.put({
+          name: 'other',
+          source: 'api',
+          definition: '{"v":9}',
+          now: at(1),
+        });
+        const applied = await store.triggers.applyApiTriggers(
+          [
+            { name: 'new', definition: '{"v":1}' },
+            { name: 'same', definition: '{"v":1}' },
+            { name: 'edit', definition: '{"v":2}' },
+            { name: 'from-file', definition: '{"v":1}' },
+          ],
+          at(5),
+        );
+        expect(applied.map((a) => [a.record.name, a.result, a.record.updatedAt])).toEqual([
+          ['new', 'created', at(5)],
+          ['same', 'unchanged', at(1)],
+          ['edit', 'updated', at(5)],
+          // Same text, but it becomes an API trigger: that is a change.
+          ['from-file', 'updated', at(5)],
+        ]);
+        const all = await store.triggers.list({ limit: 10 });
+        expect(all.items.map((t) => [t.name, t.source, t.definition])).toEqual([
+          ['edit', 'api', '{"v":2}'],
+          ['from-file', 'api', '{"v":1}'],
+          ['new', 'api', '{"v":1}'],
+          ['other', 'api', '{"v":9}'],
+          ['same', 'api', '{"v":1}'],
+        ]);
+        expect((await store.triggers.get('edit'))?.createdAt).toBe(at(1));
+      }),
+    );
+
+    it(
+      'writes nothing when one of the set cannot be written',
+      withStore(async (store) => {
+        await store.triggers.put({ name: 'a', source: 'api', definition: '{"v":1}', now: at(1) });
+        // The third write fails in the database (NOT NULL on definition) after the first two
+        // went through; the cast is the only way to get a value the type forbids this far.
+        const broken = { name: 'c', definition: null as unknown as string };
+        await expect(
+          store.triggers.applyApiTriggers(
+            [{ name: 'a', definition: '{"v":2}' }, { name: 'b', definition: '{}' }, broken],
+            at(5),
+          ),
+        ).rejects.toThrow();
+        expect((await store.triggers.get('a'))?.definition).toBe('{"v":1}');
+        expect(await store.triggers.get('b')).toBeUndefined();
       }),
     );
   });

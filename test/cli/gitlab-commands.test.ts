@@ -32,8 +32,8 @@ describe('baton triggers', () => {
     const applied = await baton(env, 'triggers', 'apply', path, '--output', 'json');
     expect(applied.code, applied.stderr).toBe(0);
     expect(json(applied)).toEqual([
-      { name: 'build-main', updatedAt: expect.any(String) },
-      { name: 'deploy-tags', updatedAt: expect.any(String) },
+      { name: 'build-main', result: 'created', updatedAt: expect.any(String) },
+      { name: 'deploy-tags', result: 'created', updatedAt: expect.any(String) },
     ]);
     const listed = await baton(env, 'triggers', 'list', '--output', 'table');
     expect(listed.stdout).toMatch(/build-main\s+api\s+build\s+push/);
@@ -47,6 +47,51 @@ describe('baton triggers', () => {
     const gone = await baton(env, 'triggers', 'show', 'build-main');
     expect(gone.code).not.toBe(0);
     expect(gone.stderr).toMatch(/no trigger with that name/i);
+  });
+
+  it('applies again as one set: unchanged, updated, and other triggers left alone', async () => {
+    const env = { env: server.env };
+    const first = server.file(
+      'set-1.yaml',
+      `triggers:
+  - { name: again-a, workflow: build, events: [push] }
+  - { name: again-b, workflow: build, events: [push] }
+`,
+    );
+    expect((await baton(env, 'triggers', 'apply', first)).code).toBe(0);
+    const second = server.file(
+      'set-2.yaml',
+      `triggers:
+  - { name: again-a, workflow: build, events: [push] }
+  - { name: again-b, workflow: build, events: [tag_push] }
+  - { name: again-c, workflow: build, events: [push] }
+`,
+    );
+    const applied = await baton(env, 'triggers', 'apply', second, '--output', 'table');
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout.trim().split('\n')).toEqual([
+      'unchanged again-a',
+      'updated again-b',
+      'created again-c',
+    ]);
+    // Fewer rules in a file do not remove the others: apply is not a sync.
+    expect((await baton(env, 'triggers', 'apply', first)).code).toBe(0);
+    expect((await baton(env, 'triggers', 'show', 'again-c')).code).toBe(0);
+  });
+
+  it('applies nothing when the server refuses the set', async () => {
+    const env = { env: server.env };
+    // Valid offline, but more rules than one request may carry: the server refuses it all.
+    const rules = Array.from(
+      { length: 1001 },
+      (_, i) => `  - { name: many-${i}, workflow: build, events: [push] }`,
+    );
+    const path = server.file('many.yaml', `triggers:\n${rules.join('\n')}\n`);
+    const applied = await baton(env, 'triggers', 'apply', path);
+    expect(applied.code).toBe(2);
+    expect(applied.stderr).toMatch(/at most 1000 may be applied at once/);
+    expect(applied.stderr).toMatch(/many\.yaml; nothing was applied/);
+    expect((await baton(env, 'triggers', 'show', 'many-0')).code).not.toBe(0);
   });
 
   it('refuses a file with problems before sending anything, naming file:line:column', async () => {

@@ -21,3 +21,5 @@ export type {
   OnGitLabEvent,
 } from './delivery-processor.js';
 export { DeliveryProcessor } from './delivery-processor.js';
+export type { DeliveryPurgeCounts, DeliveryRetentionOptions } from './delivery-retention.js';
+export { purgeFinishedDeliveries } from './delivery-retention.js';

@@ -8,7 +8,12 @@ export { matchTrigger } from './match-trigger.js';
 export type { TemplateScope } from './templates.js';
 export { TemplateError, renderTemplate, toExecutionName } from './templates.js';
 export type { FileTrigger } from './trigger-file.js';
-export { TriggerFileError, loadTriggersFile, readTriggersText } from './trigger-file.js';
+export {
+  TriggerFileError,
+  checkTriggerList,
+  loadTriggersFile,
+  readTriggersText,
+} from './trigger-file.js';
 export type {
   ConcurrencyMode,
   GlobFilter,

@@ -75,22 +75,9 @@ export function readTriggersText(text: string, file: string): readonly FileTrigg
           message: 'is not known here (the file has one member, "triggers")',
         });
     }
-    const seen = new Map<string, number>();
-    list.forEach((value: JsonValue, index) => {
-      const name = isJsonObject(value) ? getOwn(value, 'name') : undefined;
-      const earlier = typeof name === 'string' ? seen.get(name) : undefined;
-      if (typeof name === 'string' && earlier !== undefined) {
-        problems.push({
-          pointer: `/triggers/${index}/name`,
-          message: `trigger ${name} is already defined at /triggers/${earlier}`,
-        });
-      } else if (typeof name === 'string') seen.set(name, index);
-      const result = parseTriggerRule(value, `/triggers/${index}`);
-      if (!result.ok) problems.push(...result.problems);
-      else if (earlier === undefined) {
-        triggers.push({ name: result.rule.name, definition: JSON.stringify(value) });
-      }
-    });
+    const checked = checkTriggerList(list);
+    problems.push(...checked.problems);
+    triggers.push(...checked.triggers);
   }
   if (problems.length > 0) {
     throw new TriggerFileError(
@@ -109,6 +96,36 @@ export function readTriggersText(text: string, file: string): readonly FileTrigg
     );
   }
   return triggers;
+}
+
+/**
+ * Checks a list of rules, as the `triggers` member of a triggers file or of the body of
+ * `PUT /api/v1/triggers`: each rule, and that no name is given twice. Problems are at
+ * `/triggers/<index>/...`; `triggers` holds the rules without problems, in order.
+ */
+export function checkTriggerList(list: readonly JsonValue[]): {
+  readonly triggers: readonly FileTrigger[];
+  readonly problems: readonly RuleProblem[];
+} {
+  const problems: RuleProblem[] = [];
+  const triggers: FileTrigger[] = [];
+  const seen = new Map<string, number>();
+  list.forEach((value: JsonValue, index) => {
+    const name = isJsonObject(value) ? getOwn(value, 'name') : undefined;
+    const earlier = typeof name === 'string' ? seen.get(name) : undefined;
+    if (typeof name === 'string' && earlier !== undefined) {
+      problems.push({
+        pointer: `/triggers/${index}/name`,
+        message: `trigger ${name} is already defined at /triggers/${earlier}`,
+      });
+    } else if (typeof name === 'string') seen.set(name, index);
+    const result = parseTriggerRule(value, `/triggers/${index}`);
+    if (!result.ok) problems.push(...result.problems);
+    else if (earlier === undefined) {
+      triggers.push({ name: result.rule.name, definition: JSON.stringify(value) });
+    }
+  });
+  return { triggers, problems };
 }
 
 /**

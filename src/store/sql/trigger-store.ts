@@ -6,6 +6,7 @@
  */
 import { decodePageToken, paginate } from '../page-token.js';
 import type {
+  AppliedTrigger,
   NewTriggerRun,
   Page,
   PageRequest,
@@ -103,6 +104,37 @@ export class SqlTriggerStore implements TriggerStore {
         removed++;
       }
       return { created, updated, removed };
+    });
+  }
+
+  async applyApiTriggers(
+    triggers: readonly { readonly name: string; readonly definition: string }[],
+    now: string,
+  ): Promise<readonly AppliedTrigger[]> {
+    return this.db.transaction(async (tx) => {
+      const results: AppliedTrigger[] = [];
+      for (const trigger of triggers) {
+        const [before] = await tx.query(`SELECT ${TRIGGER} FROM gitlab_triggers WHERE name = ?`, [
+          trigger.name,
+        ]);
+        const existing = before === undefined ? undefined : triggerFrom(before);
+        if (existing?.source === 'api' && existing.definition === trigger.definition) {
+          results.push({ record: existing, result: 'unchanged' });
+          continue;
+        }
+        const rows = await tx.query(
+          `INSERT INTO gitlab_triggers (${TRIGGER}) VALUES (?, 'api', ?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET source = 'api', definition = excluded.definition,
+             updated_at = excluded.updated_at
+           RETURNING ${TRIGGER}`,
+          [trigger.name, trigger.definition, now, now],
+        );
+        results.push({
+          record: triggerFrom(one(rows)),
+          result: existing === undefined ? 'created' : 'updated',
+        });
+      }
+      return results;
     });
   }
 
@@ -219,6 +251,24 @@ export class SqlTriggerStore implements TriggerStore {
       [limit],
     );
     return rows.map(runFrom);
+  }
+
+  async purgeRuns(finishedBefore: string, limit: number): Promise<number> {
+    // Through the partial index gitlab_trigger_runs_done (migration 0013). The outer status
+    // test keeps a run that went back to work between the two reads (it cannot today) safe.
+    const rows = await this.db.transaction((tx) =>
+      tx.query(
+        `DELETE FROM gitlab_trigger_runs
+         WHERE (trigger_name, execution_name) IN (
+           SELECT trigger_name, execution_name FROM gitlab_trigger_runs
+           WHERE status = 'done' AND updated_at < ?
+           ORDER BY updated_at, trigger_name, execution_name LIMIT ?)
+           AND status = 'done'
+         RETURNING trigger_name`,
+        [finishedBefore, limit],
+      ),
+    );
+    return rows.length;
   }
 }
 

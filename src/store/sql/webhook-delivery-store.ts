@@ -38,6 +38,21 @@ export class SqlWebhookDeliveryStore implements WebhookDeliveryStore {
     db: SqlRunner,
     delivery: NewWebhookDelivery,
   ): Promise<{ readonly record: WebhookDeliverySummary; readonly duplicate: boolean }> {
+    // Twice at most: the conflicting row can be purged (retention) between the INSERT and the
+    // SELECT; the delivery is then new again, and the second INSERT records it.
+    for (let attempt = 0; ; attempt++) {
+      const found = await this.insertOrFind(db, delivery);
+      if (found !== undefined) return found;
+      if (attempt > 0) {
+        throw new Error('a conflicting webhook delivery disappeared twice while it was recorded');
+      }
+    }
+  }
+
+  private async insertOrFind(
+    db: SqlRunner,
+    delivery: NewWebhookDelivery,
+  ): Promise<{ readonly record: WebhookDeliverySummary; readonly duplicate: boolean } | undefined> {
     const inserted = await db.query(
       `INSERT INTO webhook_deliveries (id, connection, received_at, event, object_kind, dedupe_key,
          key_source, content_key, headers, body, status, attempts)
@@ -63,12 +78,8 @@ export class SqlWebhookDeliveryStore implements WebhookDeliveryStore {
       `SELECT ${SUMMARY} FROM webhook_deliveries WHERE connection = ? AND dedupe_key = ?`,
       [delivery.connection, delivery.dedupeKey],
     );
-    if (existing === undefined) {
-      // The conflicting row went between the two statements (deliveries are never deleted
-      // today, so this would be a bug): say so rather than claim a duplicate.
-      throw new Error('a conflicting webhook delivery disappeared while it was recorded');
-    }
-    return { record: summaryFrom(existing), duplicate: true };
+    // Undefined: the conflicting row was purged between the two statements.
+    return existing === undefined ? undefined : { record: summaryFrom(existing), duplicate: true };
   }
 
   async get(id: string): Promise<WebhookDeliveryRecord | undefined> {
@@ -159,6 +170,25 @@ export class SqlWebhookDeliveryStore implements WebhookDeliveryStore {
        FROM webhook_deliveries WHERE status IN ('received', 'processing')`,
     );
     return row === undefined ? undefined : (textOrNull(row, 'next') ?? undefined);
+  }
+
+  async purge(finishedBefore: string, limit: number): Promise<number> {
+    // The subquery tests processed_at alone so that it can only walk the partial index
+    // webhook_deliveries_finished (migration 0013): the batch is found without reading the
+    // bodies (up to 25 MB each) of rows it skips. Only finished deliveries have a processed_at;
+    // the outer status test says so again for the rows actually removed.
+    const rows = await this.db.transaction((tx) =>
+      tx.query(
+        `DELETE FROM webhook_deliveries
+         WHERE id IN (
+           SELECT id FROM webhook_deliveries WHERE processed_at < ?
+           ORDER BY processed_at, id LIMIT ?)
+           AND status IN ('processed', 'ignored', 'failed')
+         RETURNING id`,
+        [finishedBefore, limit],
+      ),
+    );
+    return rows.length;
   }
 }
 

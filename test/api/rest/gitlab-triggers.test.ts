@@ -90,6 +90,130 @@ describe('/api/v1/triggers', () => {
   });
 });
 
+describe('PUT /api/v1/triggers (a set, all or nothing)', () => {
+  // Another connection, so these triggers never take the deliveries of the tests below.
+  const SET_RULE = { ...RULE, connection: 'set-tests' };
+  const put = (body: unknown) => client(harness)({ method: 'PUT', path: '/api/v1/triggers', body });
+  const ruleOf = async (name: string): Promise<{ name: string; rule: { events: string[] } }> => {
+    const answer = await client(harness)({ path: `/api/v1/triggers/${name}` });
+    expect(answer.status).toBe(200);
+    return answer.json as { name: string; rule: { events: string[] } };
+  };
+
+  it('creates, updates and leaves unchanged, and leaves triggers it does not name alone', async () => {
+    const call = client(harness);
+    await call({ method: 'PUT', path: '/api/v1/triggers/set-keep', body: SET_RULE });
+    const first = await put({
+      triggers: [
+        { ...SET_RULE, name: 'set-a' },
+        { ...SET_RULE, name: 'set-b', events: ['tag_push'] },
+      ],
+    });
+    expect(first.status).toBe(200);
+    expect(first.json).toMatchObject({ created: 2, updated: 0, unchanged: 0 });
+    expect(
+      first.json.triggers.map((t: { name: string; result: string }) => [t.name, t.result]),
+    ).toEqual([
+      ['set-a', 'created'],
+      ['set-b', 'created'],
+    ]);
+    const keep = await ruleOf('set-keep');
+    const again = await put({
+      triggers: [
+        { ...SET_RULE, name: 'set-a' },
+        { ...SET_RULE, name: 'set-b', events: ['push'] },
+      ],
+    });
+    expect(again.json).toMatchObject({ created: 0, updated: 1, unchanged: 1 });
+    expect(again.json.triggers).toEqual([
+      { name: 'set-a', result: 'unchanged', updatedAt: first.json.triggers[0].updatedAt },
+      { name: 'set-b', result: 'updated', updatedAt: expect.any(String) },
+    ]);
+    expect((await ruleOf('set-b')).rule.events).toEqual(['push']);
+    // Not in the set: untouched.
+    expect(await ruleOf('set-keep')).toEqual(keep);
+    // An empty set changes nothing.
+    expect((await put({ triggers: [] })).json).toEqual({
+      triggers: [],
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+    });
+    expect(await ruleOf('set-keep')).toEqual(keep);
+  });
+
+  it('refuses the whole set, writing nothing, when one rule is invalid', async () => {
+    await put({ triggers: [{ ...SET_RULE, name: 'atomic-1' }] });
+    const before = await ruleOf('atomic-1');
+    const answer = await put({
+      triggers: [
+        { ...SET_RULE, name: 'atomic-1', events: ['tag_push'] },
+        { ...SET_RULE, name: 'atomic-2' },
+        { ...SET_RULE, name: 'atomic-3', events: ['push', 'issues'], refs: { include: [''] } },
+      ],
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.json.code).toBe('VALIDATION');
+    expect(answer.json.details).toEqual([
+      expect.objectContaining({ location: 'body', pointer: '/triggers/2/events/1' }),
+      expect.objectContaining({ location: 'body', pointer: '/triggers/2/refs/include/0' }),
+    ]);
+    expect(await ruleOf('atomic-1')).toEqual(before);
+    expect((await client(harness)({ path: '/api/v1/triggers/atomic-2' })).status).toBe(404);
+  });
+
+  it('reports every problem of the set at its JSON pointer', async () => {
+    const duplicate = await put({
+      triggers: [
+        { ...SET_RULE, name: 'dup' },
+        'not a rule',
+        { ...SET_RULE, name: 'dup' },
+        { ...SET_RULE },
+      ],
+    });
+    expect(duplicate.status).toBe(400);
+    expect(duplicate.json.details.map((d: { pointer: string }) => d.pointer)).toEqual([
+      '/triggers/1',
+      '/triggers/2/name',
+      '/triggers/3/name',
+    ]);
+    expect(duplicate.json.details[1].message).toMatch(/already defined at \/triggers\/0/);
+    expect((await client(harness)({ path: '/api/v1/triggers/dup' })).status).toBe(404);
+    for (const [body, pointer, message] of [
+      [{}, '/triggers', /is required/],
+      [{ triggers: { a: RULE } }, '/triggers', /must be a list/],
+      [{ triggers: [], extra: 1 }, '/extra', /not a known member/],
+      [
+        { triggers: Array.from({ length: 1001 }, (_, i) => ({ ...SET_RULE, name: `many-${i}` })) },
+        '/triggers',
+        /at most 1000/,
+      ],
+    ] as const) {
+      const answer = await put(body);
+      expect(answer.status).toBe(400);
+      expect(answer.json.details).toEqual([
+        expect.objectContaining({ pointer, message: expect.stringMatching(message) }),
+      ]);
+    }
+    expect((await client(harness)({ path: '/api/v1/triggers/many-0' })).status).toBe(404);
+    const notJson = await client(harness)({ method: 'PUT', path: '/api/v1/triggers', body: '{x' });
+    expect(notJson.json.code).toBe('INVALID_JSON');
+    const array = await client(harness)({ method: 'PUT', path: '/api/v1/triggers', body: [RULE] });
+    expect(array.status).toBe(400);
+  });
+
+  it('is for admins only, and writes nothing for anyone else', async () => {
+    const dev = await asUser();
+    const answer = await dev({
+      method: 'PUT',
+      path: '/api/v1/triggers',
+      body: { triggers: [{ ...SET_RULE, name: 'by-dev' }] },
+    });
+    expect(answer.status).toBe(403);
+    expect((await client(harness)({ path: '/api/v1/triggers/by-dev' })).status).toBe(404);
+  });
+});
+
 describe('/api/v1/deliveries', () => {
   it('lists deliveries with filters and shows one with headers, body and outcome', async () => {
     const { store } = harness.server;
