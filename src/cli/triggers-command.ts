@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { JsonObject } from '../common/index.js';
 import { readTriggersText } from '../gitlab/triggers/trigger-file.js';
 import { TriggerFileError } from '../gitlab/triggers/trigger-file.js';
 import { ClientError, isObject } from './client/sfn-client.js';
