@@ -3,7 +3,8 @@
  * under the SigV4-signed /api/v1: GitLab authenticates with the hook's secret token or signing
  * token, see gitlab/deliveries/webhook-auth.ts). It authenticates, records the delivery and
  * answers at once (202 `{delivery, duplicate: false}`, or 200 `{delivery, duplicate: true}` for
- * a redelivery); a DeliveryProcessor does the rest asynchronously. Answers stay small: GitLab
+ * a redelivery, or 200 `{ignored: true}` without recording an event no trigger can name); a
+ * DeliveryProcessor does the rest asynchronously. Answers stay small: GitLab
  * stores them in its hook log. Order of checks: size (413, by fastify's body limit, before the
  * handler), connection (404), authentication (401), then the request's shape (400), so nothing
  * about the body is said to a stranger.
@@ -15,6 +16,7 @@ import type { Clock, JsonObject } from '../../common/index.js';
 import { getOwn, isJsonObject } from '../../common/index.js';
 import type { WebhookSecrets } from '../../gitlab/deliveries/index.js';
 import { authenticateWebhook, deliveryKeyOf } from '../../gitlab/deliveries/index.js';
+import { eventKindOf } from '../../gitlab/triggers/index.js';
 import { formatTimestamp, parseJsonText } from '../../language/index.js';
 import type { WebhookDeliveryStore } from '../../store/index.js';
 
@@ -140,6 +142,21 @@ export const gitlabHookPlugin: FastifyPluginAsync<GitLabHookOptions> = (app, opt
     }
     const body = readBody(raw, decoder);
     if (!body.ok) return fail(reply, request, 'INVALID_JSON', body.problem);
+    if (eventKindOf(event) === undefined) {
+      // An event no trigger can name (issues, wiki pages, members...): answered 200 and dropped
+      // (reference 1.4: never an error for "not interested", errors count toward GitLab's
+      // auto-disabling), and not stored: enable only the events Baton uses on the hook.
+      return reply
+        .code(200)
+        .header('cache-control', 'no-store')
+        .type('application/json; charset=utf-8')
+        .send(
+          JSON.stringify({
+            ignored: true,
+            reason: `Baton does not act on ${event} events; the hook need not send them.`,
+          }),
+        );
+    }
 
     const key = deliveryKeyOf(
       {

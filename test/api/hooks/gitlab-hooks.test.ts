@@ -328,14 +328,26 @@ describe('POST /hooks/gitlab/:connection refusals', () => {
     expect((await store.deliveries.list({}, { limit: 1000 })).items).toHaveLength(before);
   });
 
-  it('records events nobody handles (they are ignored later, never refused)', async () => {
+  it('answers 200 to events no trigger can name and drops them (never refused, never stored)', async () => {
+    const before = (await store.deliveries.list({}, { limit: 1000 })).items.length;
     const built = buildDelivery('push', {
       timestamp: NOW_S,
       signingToken: SIGNING,
       headers: { 'x-gitlab-event': 'Wiki Page Hook' },
       overrides: { object_kind: 'wiki_page' },
     });
-    expect((await post('signed', built.body, built.headers)).status).toBe(202);
+    const answer = await post('signed', built.body, built.headers);
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({ ignored: true });
+    expect(answer.json.reason).toContain('Wiki Page Hook');
+    expect((await store.deliveries.list({}, { limit: 1000 })).items).toHaveLength(before);
+    // A forged one is still refused first: dropping comes after authentication.
+    const forged = buildDelivery('push', {
+      timestamp: NOW_S,
+      signingToken: 'whsec_' + Buffer.alloc(32, 9).toString('base64'),
+      headers: { 'x-gitlab-event': 'Wiki Page Hook' },
+    });
+    expect((await post('signed', forged.body, forged.headers)).status).toBe(401);
   });
 
   it('answers 500 with a request id and no internals when the delivery cannot be recorded', async () => {
