@@ -17,7 +17,7 @@ import {
   createKeyLookup,
   createWebhookSecretLookup,
   createLastUseRecorder,
-  issueAccessKey,
+  issueFirstAdminKey,
 } from './api/auth/index.js';
 import type { BatonApp } from './api/server/index.js';
 import { ServerMetrics, createApp, createLogger } from './api/server/index.js';
@@ -444,7 +444,10 @@ async function ensureAdminCredential(
 ): Promise<AdminCredential | undefined> {
   const existing = await store.keys.list({ limit: 1 });
   if (existing.items.length > 0) return undefined;
-  const { record, secretAccessKey } = await issueAccessKey(store.keys, masterKey, 'admin', now());
+  // Several nodes may start on an empty database at once: exactly one makes the key.
+  const issued = await issueFirstAdminKey(store.keys, masterKey, now());
+  if (issued === undefined) return undefined;
+  const { record, secretAccessKey } = issued;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, ADMIN_CREDENTIALS_FILE);
   writeFileSync(

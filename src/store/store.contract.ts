@@ -1238,6 +1238,39 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
     );
 
     it(
+      'makes the first key once, even when two nodes try at the same moment',
+      withStore(async ({ store, openAnother }) => {
+        const other = await openAnother();
+        try {
+          const tries = await Promise.all([
+            store.keys.createFirst({ ...key('BKIAAAAAAAAAAAAAAAAA'), name: 'admin' }),
+            other.keys.createFirst({ ...key('BKIABBBBBBBBBBBBBBBB'), name: 'admin' }),
+          ]);
+          const made = tries.filter((record) => record !== undefined);
+          expect(made).toHaveLength(1);
+          expect((await store.keys.list({ limit: 10 })).items).toEqual(made);
+          // Later starts make none, whatever the key table holds.
+          expect(await other.keys.createFirst(key('BKIACCCCCCCCCCCCCCCC'))).toBeUndefined();
+          await store.keys.delete(made[0]?.id ?? '');
+          expect(await store.keys.createFirst(key('BKIADDDDDDDDDDDDDDDD'))).toBeUndefined();
+        } finally {
+          await other.close();
+        }
+      }),
+    );
+
+    it(
+      'makes no first key in a database that already has keys',
+      withStore(async ({ store }) => {
+        await store.keys.create(key('BKIAAAAAAAAAAAAAAAAA'));
+        expect(await store.keys.createFirst(key('BKIABBBBBBBBBBBBBBBB'))).toBeUndefined();
+        expect((await store.keys.list({ limit: 10 })).items.map((k) => k.id)).toEqual([
+          'BKIAAAAAAAAAAAAAAAAA',
+        ]);
+      }),
+    );
+
+    it(
       'refuses a second key with the same id, keeping the first',
       withStore(async ({ store }) => {
         await store.keys.create(key('BKIAAAAAAAAAAAAAAAAA'));

@@ -478,6 +478,12 @@ export interface NewAccessKey {
 export interface AccessKeyStore {
   /** Records a new, active key. @throws StoreError ALREADY_EXISTS when the id is taken. */
   create(key: NewAccessKey): Promise<AccessKeyRecord>;
+  /**
+   * Records `key` only when the database has never had a first key made this way and holds no
+   * key at all: the first start's admin key. Of several nodes starting at once on an empty
+   * database exactly one creates it; the others get undefined.
+   */
+  createFirst(key: NewAccessKey): Promise<AccessKeyRecord | undefined>;
   get(id: string): Promise<AccessKeyRecord | undefined>;
   /** Oldest first. */
   list(page: PageRequest): Promise<Page<AccessKeyRecord>>;

@@ -4,6 +4,7 @@ export {
   createKeyLookup,
   createLastUseRecorder,
   issueAccessKey,
+  issueFirstAdminKey,
 } from './key-lookup.js';
 export { authRequestFromNode } from './auth-request.js';
 export type {

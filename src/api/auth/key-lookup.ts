@@ -143,3 +143,22 @@ export async function issueAccessKey(
   });
   return { record, secretAccessKey };
 }
+
+/**
+ * The first start's admin key, made only when the database never had one made (see
+ * AccessKeyStore.createFirst); undefined when another start made it, or keys already exist.
+ */
+export async function issueFirstAdminKey(
+  keys: Pick<AccessKeyStore, 'createFirst'>,
+  masterKey: MasterKey,
+  now: string,
+): Promise<IssuedKey | undefined> {
+  const { accessKeyId, secretAccessKey } = generateAccessKey();
+  const record = await keys.createFirst({
+    id: accessKeyId,
+    name: 'admin',
+    secretSealed: masterKey.seal(accessKeyId, secretAccessKey),
+    now,
+  });
+  return record === undefined ? undefined : { record, secretAccessKey };
+}

@@ -37,6 +37,27 @@ export class SqlAccessKeyStore implements AccessKeyStore {
     });
   }
 
+  async createFirst(key: NewAccessKey): Promise<AccessKeyRecord | undefined> {
+    return this.db.transaction(async (tx) => {
+      // The claim row first: a concurrent claimer blocks on it until this commits, then finds
+      // it taken (PostgreSQL); SQLite runs one writer at a time anyway.
+      const claimed = await tx.query(
+        `INSERT INTO first_key_claim (name, claimed_at) VALUES ('admin', ?)
+         ON CONFLICT (name) DO NOTHING RETURNING name`,
+        [key.now],
+      );
+      if (claimed.length === 0) return undefined;
+      // A database from before the claim existed may already hold keys.
+      const existing = await tx.query('SELECT id FROM access_keys LIMIT 1', []);
+      if (existing.length > 0) return undefined;
+      const rows = await tx.query(
+        `INSERT INTO access_keys (${COLUMNS}) VALUES (?, ?, ?, 'ACTIVE', ?, ?, NULL) RETURNING ${COLUMNS}`,
+        [key.id, key.name, key.secretSealed, key.now, key.now],
+      );
+      return keyFrom(one(rows));
+    });
+  }
+
   async get(id: string): Promise<AccessKeyRecord | undefined> {
     const rows = await this.db.query(`SELECT ${COLUMNS} FROM access_keys WHERE id = ?`, [id]);
     const row = rows[0];
