@@ -951,7 +951,9 @@ describe('step on generated machines', () => {
       }),
       { numRuns: 300 },
     );
-  });
+    // 300 generated machines, each stepped through every misfitting event: about 2 s alone, but
+    // CPU-bound, and it once took 46 s beside the crash tests' child processes in CI.
+  }, 120_000);
 
   it('keeps snapshots and history plain JSON, and resumes identically from a stored snapshot', async () => {
     await fc.assert(
