@@ -11,9 +11,8 @@ import { isJsonObject } from '../../src/common/index.js';
 import { Engine } from '../../src/engine/index.js';
 import type { TaskOutcome, TaskRequest, TaskRunner } from '../../src/integrations/index.js';
 import type { Store } from '../../src/store/index.js';
-import { openPostgresStore } from '../../src/store/postgres/index.js';
-import { openSqliteStore } from '../../src/store/sqlite/index.js';
-import { dropAll, freshPostgresUrl, freshSqlitePath } from '../support/databases.js';
+import { dropAll } from '../support/databases.js';
+import { storeBackends } from '../support/store-backends.js';
 
 afterAll(dropAll);
 
@@ -32,27 +31,9 @@ class TestClock {
 
 type Opener = () => Promise<{ open: () => Store }>;
 
-const backends: [string, Opener][] = [
-  [
-    'sqlite',
-    () => {
-      const path = freshSqlitePath();
-      return Promise.resolve({
-        open: () => openSqliteStore({ path, now: () => new Date(T0).toISOString() }),
-      });
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const url = await freshPostgresUrl();
-      return {
-        open: () =>
-          openPostgresStore({ url, now: () => new Date(T0).toISOString(), maxConnections: 4 }),
-      };
-    },
-  ],
-];
+const backends: [string, Opener][] = storeBackends(() => new Date(T0).toISOString()).map(
+  ([label, opener]) => [label, async () => ({ open: await opener() })],
+);
 
 /** Each child runs one task on its item `{n}`; the Map keeps at most 2 children running. */
 function distributedMap(extra: Record<string, JsonValue> = {}): object {

@@ -9,9 +9,8 @@ import type { EngineEvent } from '../../src/engine/index.js';
 import { Engine } from '../../src/engine/index.js';
 import type { TaskOutcome, TaskRequest, TaskRunner } from '../../src/integrations/index.js';
 import type { Store } from '../../src/store/index.js';
-import { openPostgresStore } from '../../src/store/postgres/index.js';
-import { openSqliteStore } from '../../src/store/sqlite/index.js';
-import { dropAll, freshPostgresUrl, freshSqlitePath } from '../support/databases.js';
+import { dropAll } from '../support/databases.js';
+import { storeBackends } from '../support/store-backends.js';
 
 afterAll(dropAll);
 
@@ -61,27 +60,9 @@ const untilAborted = (request: TaskRequest): Promise<TaskOutcome> =>
 
 type Opener = () => Promise<{ open: () => Store }>;
 
-const backends: [string, Opener][] = [
-  [
-    'sqlite',
-    () => {
-      const path = freshSqlitePath();
-      return Promise.resolve({
-        open: () => openSqliteStore({ path, now: () => new Date(T0).toISOString() }),
-      });
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const url = await freshPostgresUrl();
-      return {
-        open: () =>
-          openPostgresStore({ url, now: () => new Date(T0).toISOString(), maxConnections: 4 }),
-      };
-    },
-  ],
-];
+const backends: [string, Opener][] = storeBackends(() => new Date(T0).toISOString()).map(
+  ([label, opener]) => [label, async () => ({ open: await opener() })],
+);
 
 const definitions = {
   pass: { StartAt: 'A', States: { A: { Type: 'Pass', Result: { done: true }, End: true } } },

@@ -15,35 +15,15 @@ import type {
   TaskRunner,
 } from '../../src/integrations/index.js';
 import type { Store } from '../../src/store/index.js';
-import { openPostgresStore } from '../../src/store/postgres/index.js';
-import { openSqliteStore } from '../../src/store/sqlite/index.js';
-import { dropAll, freshPostgresUrl, freshSqlitePath } from '../support/databases.js';
+import { dropAll } from '../support/databases.js';
+import { storeBackends } from '../support/store-backends.js';
 
 afterAll(dropAll);
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const SM = 'arn:aws:states:local:000000000000:stateMachine';
 
-type Opener = () => Promise<() => Store>;
-const backends: [string, Opener][] = [
-  [
-    'sqlite',
-    () => {
-      const path = freshSqlitePath();
-      return Promise.resolve(() =>
-        openSqliteStore({ path, now: () => new Date(T0).toISOString() }),
-      );
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const url = await freshPostgresUrl();
-      return () =>
-        openPostgresStore({ url, now: () => new Date(T0).toISOString(), maxConnections: 4 });
-    },
-  ],
-];
+const backends = storeBackends(() => new Date(T0).toISOString());
 
 /** A job service: `run` starts a job; `poll` answers from a script per poll. */
 class Jobs implements TaskRunner {

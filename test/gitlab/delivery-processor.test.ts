@@ -12,9 +12,8 @@ import { DeliveryProcessor, deliveryKeyOf } from '../../src/gitlab/deliveries/in
 import type { ExecutionStartedReport } from '../../src/gitlab/triggers/index.js';
 import type { TaskRunner } from '../../src/integrations/index.js';
 import type { Store } from '../../src/store/index.js';
-import { openPostgresStore } from '../../src/store/postgres/index.js';
-import { openSqliteStore } from '../../src/store/sqlite/index.js';
-import { dropAll, freshPostgresUrl, freshSqlitePath } from '../support/databases.js';
+import { dropAll } from '../support/databases.js';
+import { storeBackends } from '../support/store-backends.js';
 import type { DeliveryOptions, FixtureName } from '../support/gitlab-webhooks.js';
 import { buildDelivery } from '../support/gitlab-webhooks.js';
 
@@ -55,26 +54,7 @@ interface World {
   close(): Promise<void>;
 }
 
-type Opener = () => Promise<() => Store>;
-const backends: [string, Opener][] = [
-  [
-    'sqlite',
-    () => {
-      const path = freshSqlitePath();
-      return Promise.resolve(() =>
-        openSqliteStore({ path, now: () => new Date(T0).toISOString() }),
-      );
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const url = await freshPostgresUrl();
-      return () =>
-        openPostgresStore({ url, now: () => new Date(T0).toISOString(), maxConnections: 4 });
-    },
-  ],
-];
+const backends = storeBackends(() => new Date(T0).toISOString());
 
 let deliveryIds = 0;
 
