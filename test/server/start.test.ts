@@ -93,7 +93,9 @@ async function createWorkflow(store: Store, name: string, definition: string): P
 
 async function waitForStatus(store: Store, id: string, status: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    if ((await store.executions.get(id))?.status === status) return;
+    // A read on a pooled connection the database just terminated fails once; read again.
+    const record = await store.executions.get(id).catch(() => undefined);
+    if (record?.status === status) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error(`execution ${id} never reached ${status}`);
