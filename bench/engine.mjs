@@ -2,17 +2,18 @@
 // 1,000 concurrent executions of Prepare (Pass) -> Work (Task) -> Check (Choice) -> Done
 // (Succeed): 4 state transitions each, committed in 2 steps (start, task result).
 // Usage: npm run bench (after the local runner benchmark), or node bench/engine.mjs
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { Engine } from '../dist/engine/index.js';
+import { RandomPool } from '../dist/identity/index.js';
 import { openPostgresStore } from '../dist/store/postgres/index.js';
 import { openSqliteStore } from '../dist/store/sqlite/index.js';
 
-const tokenKey = () => randomBytes(32).toString('hex');
+const keys = new RandomPool();
+const tokenKey = () => keys.hex(32);
 const EXECUTIONS = 1000;
 const TRANSITIONS_PER_EXECUTION = 4;
 const RAW_COMMITS = 2000;
@@ -58,7 +59,7 @@ function benchEngine(store, nodeId) {
     tasks: { run: async () => ({ ok: true, output: { ok: true } }) },
     nodeId,
     tokenKey,
-    random: Math.random,
+    random: () => keys.fraction(),
   });
 }
 

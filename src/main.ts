@@ -27,7 +27,7 @@ import { registerRestApi } from './api/rest/index.js';
 import { registerSfnApi } from './api/sfn/index.js';
 import { Engine } from './engine/index.js';
 import type { MasterKey } from './identity/index.js';
-import { createSigV4Authenticator, loadMasterKey } from './identity/index.js';
+import { RandomPool, createSigV4Authenticator, loadMasterKey } from './identity/index.js';
 import { DeliveryProcessor, purgeFinishedDeliveries } from './gitlab/deliveries/index.js';
 import { botUsername, comparePaths, wakeSyncTasks } from './gitlab/gitlab-ports.js';
 import { GitLabReporter, createClientReportTarget } from './gitlab/reports/index.js';
@@ -146,8 +146,8 @@ export async function startBaton(
       clock: { nowMs: () => Date.now() },
       tasks: routeTasks({ [HTTP_INVOKE_RESOURCE]: createHttpTaskRunner(), ...gitlab.routes }),
       nodeId,
-      random: cryptoRandom,
-      tokenKey: () => randomBytes(32).toString('hex'),
+      random: () => randomPool.fraction(),
+      tokenKey: () => randomPool.hex(32),
       region: config.region,
       account: config.account,
       retentionMs: config.retentionMs,
@@ -205,7 +205,7 @@ export async function startBaton(
       executionUrl: (arn) =>
         `${config.publicUrl ?? listening}/api/v1/executions/${encodeURIComponent(arn)}`,
       logger: logger.child({ component: 'gitlab-reports' }),
-      random: cryptoRandom,
+      random: () => randomPool.fraction(),
     });
     const detachReporter = reporter.attach(engine);
     // GitLab webhooks: recorded and answered at once, processed by the delivery processor
@@ -519,10 +519,8 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   return result;
 }
 
-/** A number in [0, 1) from the CSPRNG (48 random bits). */
-function cryptoRandom(): number {
-  return randomBytes(6).readUIntBE(0, 6) / 2 ** 48;
-}
+/** The engine's randomness (token keys, seeds, alias routing), from the CSPRNG. */
+const randomPool = new RandomPool();
 
 function defaultNodeId(): string {
   const host =

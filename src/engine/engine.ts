@@ -154,12 +154,37 @@ function taskTimerOf(key: string): { taskId: string; suffix: TaskTimerSuffix } |
 }
 /** Commits that lose their race are retried from a fresh read this many times. */
 const MAX_CONFLICT_RETRIES = 20;
+/**
+ * Running executions whose latest snapshot this node keeps after committing it (about 5-20 KB
+ * of heap each): the next event for one of them steps from memory instead of reading and
+ * parsing its snapshot again. Oldest first out.
+ */
+const SNAPSHOT_CACHE_SIZE = 2048;
+/** Wake-ups remembered for `.sync` tasks that had no check scheduled (a bound, not a quota). */
+const MAX_WOKEN_POLLS = 10_000;
+
+/** An execution's latest snapshot as this node committed it (see `Engine.current`). */
+interface CurrentSnapshot {
+  readonly revision: number;
+  readonly snapshot: ExecutionSnapshot;
+  /** The snapshot as stored, when it was read (a no-op commit writes it back unchanged). */
+  readonly text?: string;
+  readonly definition: string;
+}
 
 export class Engine {
   private readonly leaseMs: number;
   private readonly running = new Map<string, AbortController>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly definitions = new Map<string, StateMachineDefinition>();
+  /**
+   * Snapshots this node committed last, by execution. Only a hint: every commit built on one is
+   * a compare-and-set on its revision, so a snapshot another node moved past costs one CONFLICT
+   * and a fresh read, never a wrong transition.
+   */
+  private readonly snapshots = new Map<string, CurrentSnapshot>();
+  /** `.sync` tasks (`<execution>#<taskId>`) woken while no check of theirs was scheduled. */
+  private readonly wokenPolls = new Set<string>();
   private readonly listeners = new Set<EngineListener>();
   /** The run loop's pause between polls, woken by new work. */
   private readonly napper = new Napper();
@@ -361,6 +386,7 @@ export class Engine {
       ...(start.mapRun === undefined ? {} : { mapRun: start.mapRun.arn }),
     });
     if (created) {
+      this.remember(id, record.revision, result.snapshot, start.definition);
       if (hasNewWork(first)) this.wake();
       this.wakeActivityWorkers(result.commands);
       this.emit({ kind: 'committed', executionId: id, ...changeOf(first) });
@@ -419,10 +445,7 @@ export class Engine {
       this.track(this.cancelJob(work, cancel));
       return;
     }
-    // TaskStarted is committed before the task runs (and before tick returns): a task that
-    // was cancelled meanwhile never starts, and history shows what is running.
-    const command = await this.startTask(work);
-    if (command !== undefined) this.track(this.runTask(work, command));
+    this.track(this.runTask(work, taskCommandOf(work.payload)));
   }
 
   /**
@@ -604,6 +627,7 @@ export class Engine {
     keys: readonly string[],
     schedule: readonly DueWork[] = [],
   ): Promise<void> {
+    this.snapshots.delete(executionId); // this commit moves the revision on
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const stored = await this.options.store.executions.snapshot(executionId);
       if (!stored) return;
@@ -647,20 +671,18 @@ export class Engine {
     ]);
   }
 
-  /** Records TaskStarted; undefined when the task no longer waits to run (its work is retired). */
-  private async startTask(work: ClaimedWork): Promise<TaskCommand | undefined> {
-    const command = taskCommandOf(work.payload);
-    const started = await this.apply(
-      work.execution,
-      (now) => ({ type: 'TaskStarted', now, taskId: command.taskId }),
-      [],
-      taskKeys(command.taskId),
-    );
-    return started === undefined ? undefined : command;
-  }
-
+  /**
+   * Runs a task and commits what came of it. TaskStarted (stamped when the call went out) is
+   * committed on its own as soon as the task is found still running after the call's own
+   * event-loop turn, so history shows what runs; a task that answered within that turn has
+   * TaskStarted committed with its outcome, one commit instead of two. Either way the task's
+   * due work stays leased until its outcome is committed, so a crash re-runs it (at least once,
+   * same idempotency key).
+   */
   private async runTask(work: ClaimedWork, command: TaskCommand): Promise<void> {
-    const outcome = await this.invoke(work.execution, command, (signal) =>
+    const startedAt = this.now();
+    const { taskId } = command;
+    const call = this.invoke(work.execution, command, (signal) =>
       this.runnerFor(command.resource).run({
         executionId: work.execution,
         stateName: command.stateName,
@@ -677,16 +699,26 @@ export class Engine {
             : this.heartbeat(work.execution, command.taskId, command.heartbeatSeconds),
       }),
     );
+    const started: StepEvent = { type: 'TaskStarted', now: startedAt, taskId };
+    let unrecorded: readonly StepEvent[] = [started];
+    if (!(await answeredThisTurn(call))) {
+      unrecorded = [];
+      const recorded = await this.apply(work.execution, () => started, [], taskKeys(taskId));
+      // Cancelled meanwhile (the execution stopped, the task timed out): its work is retired.
+      if (recorded === undefined) this.running.get(`${work.execution}#${taskId}`)?.abort();
+    }
+    const outcome = await call;
     if (outcome.ok === 'running') {
       // .sync: the job started; record what the service answered and check on it later.
       const { submitted } = outcome;
       await this.apply(
         work.execution,
-        (now) => ({ type: 'TaskSubmitted', now, taskId: command.taskId, output: submitted }),
-        [command.taskId],
-        taskKeys(command.taskId),
+        (now) => [...unrecorded, { type: 'TaskSubmitted', now, taskId, output: submitted }],
+        [taskId],
+        taskKeys(taskId),
         [this.pollWork(command, outcome, 1)],
       );
+      await this.afterPollScheduled(work.execution, taskId);
       return;
     }
     if (outcome.ok && command.taskToken !== undefined) {
@@ -695,12 +727,12 @@ export class Engine {
       const output = outcome.output;
       await this.apply(
         work.execution,
-        (now) => ({ type: 'TaskSubmitted', now, taskId: command.taskId, output }),
-        [command.taskId],
+        (now) => [...unrecorded, { type: 'TaskSubmitted', now, taskId, output }],
+        [taskId],
       );
       return;
     }
-    await this.finishTask(work.execution, command.taskId, outcome, []);
+    await this.finishTask(work.execution, taskId, outcome, [], unrecorded);
   }
 
   /** Checks on a `.sync` job: finishes the task, or schedules the next check. */
@@ -728,6 +760,7 @@ export class Engine {
     if (outcome.ok === 'running') {
       const next = this.pollWork(command, outcome, polls + 1);
       await this.rescheduleIfPending(work.execution, command.taskId, [work.key], [next]);
+      await this.afterPollScheduled(work.execution, command.taskId);
       return;
     }
     await this.finishTask(work.execution, command.taskId, outcome, [work.key]);
@@ -769,18 +802,17 @@ export class Engine {
     taskId: string,
     outcome: Exclude<TaskOutcome, { ok: 'running' }>,
     retire: readonly string[],
+    before: readonly StepEvent[] = [],
   ): Promise<void> {
+    this.wokenPolls.delete(`${executionId}#${taskId}`);
     await this.apply(
       executionId,
-      outcome.ok
-        ? (now) => ({ type: 'TaskSucceeded', now, taskId, output: outcome.output })
-        : (now) => ({
-            type: 'TaskFailed',
-            now,
-            taskId,
-            error: outcome.error,
-            cause: outcome.cause,
-          }),
+      (now) => [
+        ...before,
+        outcome.ok
+          ? { type: 'TaskSucceeded', now, taskId, output: outcome.output }
+          : { type: 'TaskFailed', now, taskId, error: outcome.error, cause: outcome.cause },
+      ],
       [...taskKeys(taskId), ...retire],
     );
   }
@@ -883,14 +915,27 @@ export class Engine {
     };
   }
 
+  /** A check on a `.sync` job was committed: a wake-up that came meanwhile makes it due now. */
+  private async afterPollScheduled(executionId: string, taskId: string): Promise<void> {
+    if (this.wokenPolls.delete(`${executionId}#${taskId}`)) await this.pollNow(executionId, taskId);
+  }
+
   /**
    * Makes a waiting `.sync` task check on its job now (a webhook said it changed, or a nested
    * execution finished). Does nothing when the task is not waiting on a job.
    */
   async pollNow(executionId: string, taskId: string): Promise<void> {
     const key = taskId + POLL_SUFFIX;
+    // Noted before the read: if no check is scheduled yet, or one is running (it may have read
+    // the job before it changed), the commit that schedules the next check finds the note and
+    // calls this again (see `afterPollScheduled`); noted after the read, a check committed in
+    // between would miss it.
+    const woken = `${executionId}#${taskId}`;
+    if (this.wokenPolls.size >= MAX_WOKEN_POLLS) this.wokenPolls.clear();
+    this.wokenPolls.add(woken);
     const due = await this.options.store.executions.dueWork(executionId, key);
     if (due === undefined || due.leaseOwner !== null) return;
+    this.wokenPolls.delete(woken);
     await this.rescheduleIfPending(executionId, taskId, [key], [{ ...due, dueAt: this.now() }]);
   }
 
@@ -1074,6 +1119,7 @@ export class Engine {
         (run) => run.position.kind === 'task' && run.position.taskId === taskId,
       );
       if (snapshot.status !== 'RUNNING' || !pending) return;
+      this.snapshots.delete(executionId); // this commit moves the revision on
       try {
         await this.options.store.executions.commit(executionId, stored.revision, {
           status: snapshot.status,
@@ -1098,25 +1144,31 @@ export class Engine {
    */
   private async apply(
     executionId: string,
-    event: (now: string) => StepEvent,
+    event: (now: string) => StepEvent | readonly StepEvent[],
     retire: readonly string[],
     retireIfStale: readonly string[] = retire,
     schedule: readonly DueWork[] = [],
   ): Promise<StepResult | undefined> {
     const { store } = this.options;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const stored = await store.executions.snapshot(executionId);
+      const stored = await this.current(executionId);
       if (!stored)
         throw new EngineError('EXECUTION_NOT_FOUND', `There is no execution ${executionId}.`);
-      const snapshot = parseSnapshot(stored.snapshot);
+      const { snapshot } = stored;
       const definition = this.parse(stored.definition, snapshot.execution.stateMachineName);
       const now = this.now();
       let result: StepResult | undefined;
-      const built = event(now);
+      const events = listOf(event(now));
+      const built = lastOf(events);
       const redriving = built.type === 'ExecutionRedriven';
       if (snapshot.status === 'RUNNING' || redriving) {
         try {
-          result = await step(definition, snapshot, withTokenKey(built, this.options.tokenKey()));
+          const tokenKey = this.options.tokenKey();
+          result = await stepAll(
+            definition,
+            snapshot,
+            events.map((e) => withTokenKey(e, tokenKey)),
+          );
         } catch (error: unknown) {
           // step() throws RangeError only for events that do not fit the snapshot: stale work.
           if (!(error instanceof RangeError)) throw error;
@@ -1126,7 +1178,7 @@ export class Engine {
         result === undefined
           ? {
               status: snapshot.status,
-              snapshot: stored.snapshot,
+              snapshot: stored.text ?? JSON.stringify(snapshot),
               events: [],
               retire: retireIfStale,
               ...terminal(snapshot),
@@ -1143,12 +1195,16 @@ export class Engine {
         cancels.length === 0
           ? redriven
           : { ...redriven, schedule: [...(redriven.schedule ?? []), ...cancels] };
+      let revision: number;
       try {
-        await store.executions.commit(executionId, stored.revision, committed);
+        revision = await store.executions.commit(executionId, stored.revision, committed);
       } catch (error: unknown) {
-        if (isConflict(error)) continue;
+        // A remembered snapshot may be stale (another node moved on) or gone (purged): read.
+        this.snapshots.delete(executionId);
+        if (isConflict(error) || (stored.text === undefined && isNotFound(error))) continue;
         throw error;
       }
+      this.remember(executionId, revision, result?.snapshot ?? snapshot, stored.definition);
       if (result === undefined) return undefined;
       this.abortCancelled(executionId, result.commands);
       if (hasNewWork(committed)) this.wake();
@@ -1160,6 +1216,40 @@ export class Engine {
       'CONTENDED',
       `Execution ${executionId} changed under ${MAX_CONFLICT_RETRIES} attempts in a row to apply one event; the work stays due and will be retried.`,
     );
+  }
+
+  /**
+   * The execution's latest snapshot: the one this node committed last when it still has it,
+   * else read from the store (undefined when there is no such execution).
+   */
+  private async current(executionId: string): Promise<CurrentSnapshot | undefined> {
+    const remembered = this.snapshots.get(executionId);
+    if (remembered !== undefined) return remembered;
+    const stored = await this.options.store.executions.snapshot(executionId);
+    return stored === undefined
+      ? undefined
+      : {
+          revision: stored.revision,
+          snapshot: parseSnapshot(stored.snapshot),
+          text: stored.snapshot,
+          definition: stored.definition,
+        };
+  }
+
+  /** Keeps a running execution's committed snapshot for its next event (see `snapshots`). */
+  private remember(
+    executionId: string,
+    revision: number,
+    snapshot: ExecutionSnapshot,
+    definition: string,
+  ): void {
+    this.snapshots.delete(executionId); // re-inserted last: the Map's order is the eviction order
+    if (snapshot.status !== 'RUNNING') return;
+    this.snapshots.set(executionId, { revision, snapshot, definition });
+    if (this.snapshots.size > SNAPSHOT_CACHE_SIZE) {
+      const oldest = this.snapshots.keys().next();
+      if (oldest.done !== true) this.snapshots.delete(oldest.value);
+    }
   }
 
   private runnerFor(resource: string): TaskRunner {
@@ -1495,6 +1585,70 @@ function withTokenKey(event: StepEvent, tokenKey: string): StepEvent {
 function isConflict(error: unknown): boolean {
   return (
     typeof error === 'object' && error !== null && 'code' in error && error.code === 'CONFLICT'
+  );
+}
+
+/**
+ * Steps several events in a row into one result (one commit). Only the last may give commands:
+ * an earlier one's commands could be undone by a later one within the same commit (a task
+ * scheduled and cancelled), which `toCommit` does not fold.
+ */
+async function stepAll(
+  definition: StateMachineDefinition,
+  snapshot: ExecutionSnapshot,
+  events: readonly StepEvent[],
+): Promise<StepResult> {
+  let result: StepResult | undefined;
+  for (const event of events) {
+    if (result !== undefined && result.snapshot.status !== 'RUNNING') break;
+    if (result !== undefined && result.commands.length > 0) {
+      throw new Error(`${event.type} cannot follow a step that gave commands in one commit`);
+    }
+    const next = await step(definition, result?.snapshot ?? snapshot, event);
+    result =
+      result === undefined
+        ? next
+        : {
+            snapshot: next.snapshot,
+            commands: next.commands,
+            history: [...result.history, ...next.history],
+          };
+  }
+  if (result === undefined) throw new Error('stepAll needs at least one event');
+  return result;
+}
+
+function listOf(events: StepEvent | readonly StepEvent[]): readonly StepEvent[] {
+  return isEventList(events) ? events : [events];
+}
+
+function isEventList(events: StepEvent | readonly StepEvent[]): events is readonly StepEvent[] {
+  return Array.isArray(events);
+}
+
+function lastOf(events: readonly StepEvent[]): StepEvent {
+  const last = events[events.length - 1];
+  if (last === undefined) throw new Error('an apply needs at least one event');
+  return last;
+}
+
+/**
+ * Whether a call settled within the event-loop turn it was made in (its promise chain ran out
+ * before the check phase): a task answered from memory, or a mock.
+ */
+function answeredThisTurn(call: Promise<unknown>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const turnOver = setImmediate(() => resolve(false));
+    void call.then(() => {
+      clearImmediate(turnOver);
+      resolve(true);
+    });
+  });
+}
+
+function isNotFound(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && 'code' in error && error.code === 'NOT_FOUND'
   );
 }
 

@@ -22,6 +22,7 @@ export {
 export type { MasterKeySource } from './master-key.js';
 export { MASTER_KEY_FILE, loadMasterKey, parseMasterKey } from './master-key.js';
 export { CredentialError } from './errors.js';
+export { RandomPool } from './secret-keys.js';
 export type { CredentialErrorCode } from './errors.js';
 export type { RequestToSign } from './sign-request.js';
 export { signRequest } from './sign-request.js';

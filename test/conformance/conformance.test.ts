@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runLocal } from '../../src/local/index.js';
+import { step } from '../../src/language/index.js';
 import type { LocalRunOptions, MockTable } from '../../src/local/index.js';
 import type { JsonValue } from '../../src/common/index.js';
 import type { StateMachineDefinition } from '../../src/language/index.js';
@@ -25,6 +26,23 @@ function validated(document: JsonValue, context: string): StateMachineDefinition
     return expect.fail(`${context}\nthe case's definition is invalid:\n${problems.join('\n')}`);
   }
   return result.definition;
+}
+
+/**
+ * `step` with every snapshot it is given deep-frozen first: the durable engine keeps the
+ * snapshot a step returned and hands the same object to the next step (its snapshot cache), so
+ * a step that wrote into its input would corrupt the cached state. In strict mode, a write to a
+ * frozen object throws.
+ */
+const frozenStep: typeof step = (definition, snapshot, event) =>
+  step(definition, snapshot === undefined ? undefined : deepFreeze(snapshot), event);
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
 }
 
 const MINIMUM_CASES = 500;
@@ -255,11 +273,20 @@ for (const file of files) {
     for (const c of file.cases) {
       it(c.name, async () => {
         const context = `source: ${c.source ?? file.source}`;
-        const result = await runLocal(validated(c.definition, context), {
+        const options = {
           input: c.input,
           ...(c.mocks === undefined ? {} : { mocks: c.mocks }),
           ...c.options,
+        };
+        const result = await runLocal(validated(c.definition, context), options);
+        // The same run with frozen snapshots ends the same way: step never writes its input.
+        const frozen = await runLocal(validated(c.definition, context), {
+          ...options,
+          step: frozenStep,
         });
+        expect(frozen, `${context}\nstep() wrote into the snapshot it was given`).toStrictEqual(
+          result,
+        );
         if (c.expected.kind === 'output') {
           if (result.status !== 'SUCCEEDED') {
             expect.fail(

@@ -244,8 +244,10 @@ for (const [label, opener] of backends) {
       const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
       await engine.tick();
       await engine.idle();
+      // The task answered within its own event-loop turn: TaskStarted is committed with its
+      // result, in one commit.
       expect(seen.map((e) => (e.kind === 'committed' ? e.status : `task ${e.ms} ${e.ok}`))).toEqual(
-        ['RUNNING', 'RUNNING', 'task 2000 true', 'SUCCEEDED'],
+        ['RUNNING', 'task 2000 true', 'SUCCEEDED'],
       );
       expect(seen[0]).toMatchObject({ executionId: execution.id });
       const types = seen.flatMap((e) =>
@@ -260,12 +262,119 @@ for (const [label, opener] of backends) {
         'TaskStateExited',
         'ExecutionSucceeded',
       ]);
-      expect(errors).toHaveLength(4);
+      expect(errors).toHaveLength(3);
       // A repeated start changes nothing and reports nothing; an unsubscribed listener hears nothing.
       await engine.start({ workflow: 'wf', name: 'e1', input: {} }).catch(() => undefined);
       unsubscribe();
       await engine.start({ workflow: 'wf', name: 'e2', input: {} });
-      expect(seen).toHaveLength(4);
+      expect(seen).toHaveLength(3);
+      await store.close();
+    });
+
+    it('commits TaskStarted on its own while a slow task runs, stamped when the call went out', async () => {
+      let finish: (outcome: TaskOutcome) => void = () => undefined;
+      const tasks = new ScriptedTasks({
+        Work: () =>
+          new Promise<TaskOutcome>((resolve) => {
+            finish = resolve;
+          }),
+      });
+      const { store, clock, engine } = await setup(tasks, definitions.task);
+      const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: { a: 1 } });
+      const callAt = clock.ms;
+      expect(await engine.tick()).toBe(1);
+      const history = async () =>
+        (await store.executions.history(execution.id, { limit: 100 })).items;
+      // The call is out; TaskStarted lands right after its turn, while the task still runs.
+      for (let i = 0; i < 100 && !(await history()).some((e) => e.type === 'TaskStarted'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      clock.advance(3);
+      const running = await history();
+      expect(running.map((e) => e.type)).toEqual([
+        'ExecutionStarted',
+        'TaskStateEntered',
+        'TaskScheduled',
+        'TaskStarted',
+      ]);
+      expect(running[3]?.timestamp).toBe(new Date(callAt).toISOString());
+      expect((await store.executions.get(execution.id))?.status).toBe('RUNNING');
+      finish({ ok: true, output: { id: 7 } });
+      await engine.idle();
+      const done = await history();
+      expect(done.map((e) => e.type).slice(3)).toEqual([
+        'TaskStarted',
+        'TaskSucceeded',
+        'TaskStateExited',
+        'ExecutionSucceeded',
+      ]);
+      expect(done[4]?.timestamp).toBe(new Date(callAt + 3000).toISOString());
+      expect(tasks.calls).toHaveLength(1);
+      await store.close();
+    });
+
+    it('a task answered at once has TaskStarted stamped when its call went out, committed with its result', async () => {
+      const tasks = new ScriptedTasks({ Work: () => ok({ id: 7 }) });
+      const { store, engine } = await setup(tasks, definitions.task);
+      const commits: string[][] = [];
+      engine.subscribe((event) => {
+        if (event.kind === 'committed') commits.push(event.events.map((e) => e.type));
+      });
+      const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+      await engine.tick();
+      await engine.idle();
+      expect(commits).toEqual([
+        ['ExecutionStarted', 'TaskStateEntered', 'TaskScheduled'],
+        ['TaskStarted', 'TaskSucceeded', 'TaskStateExited', 'ExecutionSucceeded'],
+      ]);
+      const ids = (await store.executions.history(execution.id, { limit: 100 })).items.map((e) => [
+        e.id,
+        e.previousEventId,
+      ]);
+      expect(ids).toEqual([
+        [1, 0],
+        [2, 1],
+        [3, 2],
+        [4, 3],
+        [5, 4],
+        [6, 5],
+        [7, 6],
+      ]);
+      await store.close();
+    });
+
+    it('aborts a task whose execution is stopped while its call is going out', async () => {
+      let stopping: Promise<void> | undefined;
+      let aborted = false;
+      const late: { engine?: Engine } = {};
+      const tasks = new ScriptedTasks({
+        Work: (request) => {
+          // Stopped in the call's own turn: whichever of the stop and TaskStarted commits
+          // second finds the other, and either way the call is aborted.
+          stopping = late.engine?.stop(request.executionId, 'Halt', 'stopped mid-call');
+          return untilAborted(request).then((outcome) => {
+            aborted = true;
+            return outcome;
+          });
+        },
+      });
+      const { store, engine } = await setup(tasks, definitions.task);
+      late.engine = engine;
+      const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+      await engine.tick();
+      await engine.idle();
+      await stopping;
+      expect(aborted).toBe(true);
+      expect(await store.executions.get(execution.id)).toMatchObject({
+        status: 'ABORTED',
+        error: 'Halt',
+      });
+      const types = (await store.executions.history(execution.id, { limit: 100 })).items.map(
+        (e) => e.type,
+      );
+      expect(types[types.length - 1]).toBe('ExecutionAborted');
+      expect(types).not.toContain('TaskFailed');
+      expect(await engine.tick()).toBe(0);
       await store.close();
     });
 
