@@ -1,7 +1,10 @@
-// Durable engine throughput next to the raw commit rate of the same database, same run.
-// 1,000 concurrent executions of Prepare (Pass) -> Work (Task) -> Check (Choice) -> Done
-// (Succeed): 4 state transitions each, committed in 2 steps (start, task result).
-// Usage: npm run bench (after the local runner benchmark), or node bench/engine.mjs
+// Durable engine throughput next to the raw commit rate of the same database, same run, for
+// 1,000 concurrent executions of two workflows:
+// - task: Prepare (Pass) -> Work (Task) -> Check (Choice) -> Done (Succeed): 4 state
+//   transitions each, committed in 2 steps (start; the task's TaskStarted and result).
+// - pure: the 10-state Pass/Choice workflow of the latency measure (6 Pass states with
+//   States.MathAdd, 3 Choice states, Succeed): 10 transitions, one commit (the start).
+// Usage: npm run bench (after the local runner benchmark), or node --expose-gc bench/engine.mjs
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +18,10 @@ import { openSqliteStore } from '../dist/store/sqlite/index.js';
 const keys = new RandomPool();
 const tokenKey = () => keys.hex(32);
 const EXECUTIONS = 1000;
-const TRANSITIONS_PER_EXECUTION = 4;
 const RAW_COMMITS = 2000;
 const now = () => new Date().toISOString();
 
-const definition = {
+const taskDefinition = {
   StartAt: 'Prepare',
   States: {
     Prepare: { Type: 'Pass', Parameters: { 'n.$': '$.n' }, Next: 'Work' },
@@ -63,26 +65,63 @@ function benchEngine(store, nodeId) {
   });
 }
 
-async function engineRate(store) {
-  await store.migrate();
-  await createWorkflow(store, 'bench', JSON.stringify(definition));
-  const engine = benchEngine(store, 'bench');
+/** The issue's 10-state Pass/Choice workflow: 6 Pass (States.MathAdd), 3 Choice, Succeed. */
+function tenStates() {
+  const states = {};
+  for (let i = 0; i < 9; i++) {
+    states[`S${i}`] =
+      i % 3 === 2
+        ? {
+            Type: 'Choice',
+            Choices: [{ Variable: '$.n', NumericGreaterThanEquals: 0, Next: `S${i + 1}` }],
+            Default: `S${i + 1}`,
+          }
+        : { Type: 'Pass', Parameters: { 'n.$': 'States.MathAdd($.n, 1)' }, Next: `S${i + 1}` };
+  }
+  states.S9 = { Type: 'Succeed' };
+  return { StartAt: 'S0', States: states };
+}
+
+const WORKLOADS = [
+  { name: 'task', definition: taskDefinition, transitions: 4 },
+  { name: 'pure', definition: tenStates(), transitions: 10 },
+];
+
+async function engineRate(store, workload) {
+  await createWorkflow(store, workload.name, JSON.stringify(workload.definition));
+  const engine = benchEngine(store, workload.name);
   const start = process.hrtime.bigint();
   // Starts arrive concurrently, as from API clients: 100 in flight at a time.
   for (let wave = 0; wave < EXECUTIONS; wave += 100) {
     await Promise.all(
       Array.from({ length: Math.min(100, EXECUTIONS - wave) }, (_, i) =>
-        engine.start({ workflow: 'bench', name: `e${wave + i}`, input: { n: wave + i } }),
+        engine.start({
+          workflow: workload.name,
+          name: `e${wave + i}`,
+          input: { n: wave + i },
+        }),
       ),
     );
   }
   while ((await engine.tick(200)) > 0) await engine.idle();
   await engine.idle();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const done = await store.executions.list({ status: 'SUCCEEDED' }, { limit: EXECUTIONS + 1 });
+  const done = await store.executions.list(
+    { status: 'SUCCEEDED', workflow: workload.name },
+    { limit: EXECUTIONS + 1 },
+  );
   if (done.items.length !== EXECUTIONS)
-    throw new Error(`only ${done.items.length} executions finished`);
-  return (EXECUTIONS * TRANSITIONS_PER_EXECUTION) / seconds;
+    throw new Error(`only ${done.items.length} ${workload.name} executions finished`);
+  return (EXECUTIONS * workload.transitions) / seconds;
+}
+
+/** Each workload's rate on a store, then the database's raw commit rate. */
+async function measure(store, rawCommits) {
+  await store.migrate();
+  const rates = [];
+  for (const workload of WORKLOADS) rates.push(await engineRate(store, workload));
+  await store.close();
+  return [...rates, await rawCommits()];
 }
 
 function sqliteRawCommits(path) {
@@ -114,9 +153,8 @@ const rows = [];
 const dir = mkdtempSync(join(tmpdir(), 'baton-bench-'));
 try {
   const store = openSqliteStore({ path: join(dir, 'engine.db'), now });
-  const engine = await engineRate(store);
-  await store.close();
-  rows.push(['SQLite (WAL, synchronous=FULL)', engine, sqliteRawCommits(join(dir, 'raw.db'))]);
+  const rates = await measure(store, () => sqliteRawCommits(join(dir, 'raw.db')));
+  rows.push(['SQLite (WAL, synchronous=FULL)', ...rates]);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -129,9 +167,8 @@ try {
   await admin.query(`CREATE DATABASE ${database}`);
   const url = `${server}/${database}`;
   const store = openPostgresStore({ url, now });
-  const engine = await engineRate(store);
-  await store.close();
-  rows.push(['PostgreSQL', engine, await postgresRawCommits(url)]);
+  const rates = await measure(store, () => postgresRawCommits(url));
+  rows.push(['PostgreSQL', ...rates]);
   await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
 } catch (error) {
   console.log(`PostgreSQL skipped: ${error.message}`);
@@ -141,19 +178,7 @@ try {
 
 /** Start-to-finish latency of a 10-state Pass/Choice workflow (it finishes within start). */
 async function latency(store, runs) {
-  const states = {};
-  for (let i = 0; i < 9; i++) {
-    states[`S${i}`] =
-      i % 3 === 2
-        ? {
-            Type: 'Choice',
-            Choices: [{ Variable: '$.n', NumericGreaterThanEquals: 0, Next: `S${i + 1}` }],
-            Default: `S${i + 1}`,
-          }
-        : { Type: 'Pass', Parameters: { 'n.$': 'States.MathAdd($.n, 1)' }, Next: `S${i + 1}` };
-  }
-  states.S9 = { Type: 'Succeed' };
-  await createWorkflow(store, 'latency', JSON.stringify({ StartAt: 'S0', States: states }));
+  await createWorkflow(store, 'latency', JSON.stringify(tenStates()));
   const engine = benchEngine(store, 'latency');
   const samples = [];
   for (let i = 0; i < runs; i++) {
@@ -214,12 +239,13 @@ try {
   rmSync(latencyDir, { recursive: true, force: true });
 }
 
+const figure = (n) => Math.round(n).toLocaleString('en-US');
 console.log(
-  `\n| store | durable transitions/s (${EXECUTIONS} executions) | raw single-row commits/s | transitions per commit-time |`,
+  `\n| store | durable transitions/s, task workflow (${EXECUTIONS} executions) | durable transitions/s, 10-state Pass/Choice (${EXECUTIONS} executions) | raw single-row commits/s | ratios to raw (task, 10-state) |`,
 );
-console.log('| --- | ---: | ---: | ---: |');
-for (const [name, engine, raw] of rows) {
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const [name, task, pure, raw] of rows) {
   console.log(
-    `| ${name} | ${Math.round(engine).toLocaleString('en-US')} | ${Math.round(raw).toLocaleString('en-US')} | ${(engine / raw).toFixed(2)} |`,
+    `| ${name} | ${figure(task)} | ${figure(pure)} | ${figure(raw)} | ${(task / raw).toFixed(2)}, ${(pure / raw).toFixed(2)} |`,
   );
 }

@@ -936,6 +936,85 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
     );
 
     it(
+      'refuses events whose details are not the JSON text of an object, writing nothing',
+      withStore(async ({ store }) => {
+        const { record } = await store.executions.start(execution('bad-details'));
+        for (const details of ['not json', '[1]', '"text"', '']) {
+          await expectCode(
+            store.executions.commit(record.id, record.revision, {
+              status: 'RUNNING',
+              snapshot: '{"changed":true}',
+              events: [{ ...(events(record.eventCount + 1, 1)[0] as StoredEvent), details }],
+            }),
+            'INVALID',
+          );
+        }
+        expect(await store.executions.get(record.id)).toEqual(record);
+        const history = await store.executions.history(record.id, { limit: 10 });
+        expect(history.items).toHaveLength(record.eventCount);
+      }),
+    );
+
+    it(
+      'pages through long histories stored in chunks, from any point, either way',
+      withStore(async ({ store }) => {
+        // 3 + 250 + 1 + 120 events in four commits: chunks of up to 100, split mid-commit.
+        const { record } = await store.executions.start(
+          execution('long', { first: { status: 'RUNNING', snapshot: '{}', events: events(1, 3) } }),
+        );
+        let revision = record.revision;
+        for (const [from, count] of [
+          [4, 250],
+          [254, 1],
+          [255, 120],
+        ] as const) {
+          revision = await store.executions.commit(record.id, revision, {
+            status: 'RUNNING',
+            snapshot: '{}',
+            events: events(from, count),
+          });
+        }
+        const all = events(1, 374);
+        for (const [limit, reverse] of [
+          [1, false],
+          [7, false],
+          [100, false],
+          [373, false],
+          [374, false],
+          [1000, false],
+          [13, true],
+          [100, true],
+          [374, true],
+        ] as const) {
+          const seen: StoredEvent[] = [];
+          let after: string | undefined;
+          for (let pages = 0; pages < 400; pages++) {
+            const page = await store.executions.history(record.id, {
+              limit,
+              reverse,
+              ...(after === undefined ? {} : { after }),
+            });
+            expect(page.items.length).toBeLessThanOrEqual(limit);
+            seen.push(...page.items);
+            after = page.nextToken;
+            if (after === undefined) break;
+          }
+          expect(seen, `limit ${limit}, reverse ${reverse}`).toEqual(
+            reverse ? [...all].reverse() : all,
+          );
+        }
+        // A page starting inside a chunk, from a token, gives exactly the next ids.
+        const first = await store.executions.history(record.id, { limit: 150 });
+        const next = await store.executions.history(record.id, {
+          limit: 3,
+          after: first.nextToken ?? '',
+        });
+        expect(next.items.map((e) => e.id)).toEqual([151, 152, 153]);
+        expect(next.items[1]).toEqual(all[151]);
+      }),
+    );
+
+    it(
       'lists executions newest first with filters and stable pages',
       withStore(async ({ store }) => {
         const at = (day: number): string => `2026-01-0${day}T00:00:00.000Z`;

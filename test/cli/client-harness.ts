@@ -48,9 +48,17 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, NO_COLOR: '1', HOME: join(tmpdir(), 'baton-no-home'), ...extra };
 }
 
-export async function startTestServer(): Promise<TestServer> {
+export async function startTestServer(
+  overrides: { readonly pollIntervalMs?: number } = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'baton-cli-client-'));
-  const config = { ...defaultConfig(dir), port: 0, pollIntervalMs: 50, shutdownTimeoutMs: 2000 };
+  const config = {
+    ...defaultConfig(dir),
+    port: 0,
+    pollIntervalMs: 50,
+    shutdownTimeoutMs: 2000,
+    ...overrides,
+  };
   const server = await startBaton(config, {
     logger: createLogger({ level: 'silent' }),
     masterKey: MASTER_KEY,
