@@ -861,6 +861,39 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
     );
 
     it(
+      'answers concurrent snapshot and workflow reads each with its own row',
+      withStore(async ({ store }) => {
+        await store.workflows.create(workflow('deploy'));
+        await store.workflows.create(workflow('other', { description: 'o' }));
+        const { record: e1 } = await store.executions.start(execution('e1'));
+        const { record: e2 } = await store.executions.start(execution('e2'));
+        await store.executions.commit(e2.id, 1, finished(3));
+        // Issued together: PostgreSQL reads them with one query per kind.
+        const [s1, s2, none, again, deploy, other, missing] = await Promise.all([
+          store.executions.snapshot(e1.id),
+          store.executions.snapshot(e2.id),
+          store.executions.snapshot('arn:none'),
+          store.executions.snapshot(e1.id),
+          store.workflows.get('deploy'),
+          store.workflows.get('other'),
+          store.workflows.get('missing'),
+        ]);
+        expect([s1, s2, none, again]).toEqual([
+          { snapshot: '{"s":1}', revision: 1, definition: execution('e1').definition },
+          { snapshot: '{"s":"done"}', revision: 2, definition: execution('e2').definition },
+          undefined,
+          { snapshot: '{"s":1}', revision: 1, definition: execution('e1').definition },
+        ]);
+        expect([deploy?.name, other?.name, other?.description, missing]).toEqual([
+          'deploy',
+          'other',
+          'o',
+          undefined,
+        ]);
+      }),
+    );
+
+    it(
       'returns the running execution when started again with the same name and input',
       withStore(async ({ store }) => {
         const first = await store.executions.start(execution('e1'));

@@ -39,6 +39,7 @@ import {
   recordOf,
   stale,
 } from './execution-rows.js';
+import { ReadBatcher } from './read-batcher.js';
 import { TransactionBatcher } from './transaction-batcher.js';
 
 export { WORK_CHANNEL } from './execution-rows.js';
@@ -52,6 +53,8 @@ export class SqlExecutionStore implements ExecutionStore {
   private readonly isBatching: boolean;
   private readonly starts: TransactionBatcher<NewExecution, StartResult>;
   private readonly commits: TransactionBatcher<CommitRequest, number>;
+  /** The engine reads a snapshot before every step: concurrent reads share one query. */
+  private readonly snapshots: ReadBatcher<ExecutionSnapshot>;
 
   constructor(private readonly db: SqlRunner) {
     this.isBatching = db.dialect === 'postgres';
@@ -60,6 +63,7 @@ export class SqlExecutionStore implements ExecutionStore {
       writeOne: commitOne,
       writeBatch: writeCommitBatch,
     });
+    this.snapshots = new ReadBatcher((ids) => readSnapshots(db, ids), SNAPSHOT_READS_IN_FLIGHT);
   }
 
   async start(execution: NewExecution): Promise<StartResult> {
@@ -73,23 +77,10 @@ export class SqlExecutionStore implements ExecutionStore {
     return getRecord(this.db, id);
   }
 
-  async snapshot(
-    id: string,
-  ): Promise<
-    | { readonly snapshot: string; readonly revision: number; readonly definition: string }
-    | undefined
-  > {
-    const [row] = await this.db.query(
-      'SELECT snapshot, revision, definition FROM executions WHERE id = ?',
-      [id],
-    );
-    return row === undefined
-      ? undefined
-      : {
-          snapshot: text(row, 'snapshot'),
-          revision: integer(row, 'revision'),
-          definition: text(row, 'definition'),
-        };
+  snapshot(id: string): Promise<ExecutionSnapshot | undefined> {
+    return this.isBatching
+      ? this.snapshots.read(id)
+      : readSnapshots(this.db, [id]).then((rows) => rows.get(id));
   }
 
   async commit(id: string, expectedRevision: number, step: StepCommit): Promise<number> {
@@ -278,6 +269,38 @@ export class SqlExecutionStore implements ExecutionStore {
       return rows.length;
     });
   }
+}
+
+type ExecutionSnapshot = {
+  readonly snapshot: string;
+  readonly revision: number;
+  readonly definition: string;
+};
+
+/** Batched snapshot reads running at once (the pool has 10 connections by default). */
+const SNAPSHOT_READS_IN_FLIGHT = 2;
+
+async function readSnapshots(
+  db: SqlRunner,
+  ids: readonly string[],
+): Promise<ReadonlyMap<string, ExecutionSnapshot>> {
+  const rows = await (ids.length === 1
+    ? db.query('SELECT id, snapshot, revision, definition FROM executions WHERE id = ?', [...ids])
+    : db.query(
+        `SELECT id, snapshot, revision, definition FROM executions
+         WHERE id IN (SELECT json_array_elements_text(?::json))`,
+        [JSON.stringify(ids)],
+      ));
+  return new Map(
+    rows.map((row) => [
+      text(row, 'id'),
+      {
+        snapshot: text(row, 'snapshot'),
+        revision: integer(row, 'revision'),
+        definition: text(row, 'definition'),
+      },
+    ]),
+  );
 }
 
 /**
