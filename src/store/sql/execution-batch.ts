@@ -222,6 +222,8 @@ export async function writeStartBatch(
       ),
     ],
   );
+  // A first step's `retire` is left out: due work references its execution, so a new one
+  // has none to retire.
   const insertedIds = new Set(inserted.map((row) => text(row, 'id')));
   const created = ordered.filter(({ item }) => insertedIds.has(item.id));
   const taken = ordered.filter(({ item }) => !insertedIds.has(item.id));
