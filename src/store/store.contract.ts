@@ -752,6 +752,148 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
     );
 
     it(
+      'commits a batch where one execution gets two commits on one revision and another a stale one',
+      withStore(async ({ store }) => {
+        const ids: string[] = [];
+        for (let i = 0; i < 6; i++) {
+          ids.push((await store.executions.start(execution(`e${i}`))).record.id);
+        }
+        const step = (n: number): StepCommit => ({
+          status: 'RUNNING',
+          snapshot: `{"step":${n}}`,
+          events: events(3, 1),
+          retire: ['none'],
+        });
+        // Issued together: PostgreSQL writes them as one batch, SQLite as one group commit.
+        const [a, b, ...rest] = await Promise.allSettled([
+          store.executions.commit(ids[2] ?? '', 1, step(100)),
+          store.executions.commit(ids[2] ?? '', 1, step(101)),
+          ...ids.map((id, i) => store.executions.commit(id, i === 4 ? 7 : 1, step(i))),
+        ]);
+        // ids[2] was committed three times on revision 1: exactly one of them got through.
+        const onTwo = [a, b, rest[2]];
+        expect(onTwo.filter((o) => o?.status === 'fulfilled')).toHaveLength(1);
+        for (const o of onTwo) {
+          if (o?.status === 'rejected') expect(o.reason).toMatchObject({ code: 'CONFLICT' });
+        }
+        const stale = rest[4];
+        expect(stale?.status === 'rejected' ? stale.reason : undefined).toMatchObject({
+          code: 'CONFLICT',
+          message: `Execution ${ids[4] ?? ''} moved past revision 7 (read revision 1): another commit came first. Re-read the snapshot and step again.`,
+        });
+        expect(rest.map((o) => o.status)).toEqual(
+          ids.map((_, i) => (i === 4 ? 'rejected' : i === 2 ? rest[2]?.status : 'fulfilled')),
+        );
+        for (const [i, id] of ids.entries()) {
+          if (i !== 2 && i !== 4) expect(rest[i]).toEqual({ status: 'fulfilled', value: 2 });
+          const record = await store.executions.get(id);
+          expect([i, record?.revision, record?.eventCount]).toEqual(
+            i === 4 ? [i, 1, 2] : [i, 2, 3],
+          );
+          const history = await store.executions.history(id, { limit: 10 });
+          expect(history.items.map((e) => e.id)).toEqual(i === 4 ? [1, 2] : [1, 2, 3]);
+        }
+        await expectCode(store.executions.commit('arn:none', 1, step(9)), 'NOT_FOUND');
+      }),
+    );
+
+    it(
+      'answers starts of one name racing in one batch as starts one after another would',
+      withStore(async ({ store }) => {
+        const [first, same, other] = await Promise.allSettled([
+          store.executions.start(execution('e1')),
+          store.executions.start(execution('e1', { startedAt: T2 })),
+          store.executions.start(execution('e1', { input: '{"v":2}' })),
+        ]);
+        expect(first).toMatchObject({ status: 'fulfilled', value: { created: true } });
+        const record = first.status === 'fulfilled' ? first.value.record : undefined;
+        expect(record).toEqual(await store.executions.get(execution('e1').id));
+        expect(same).toEqual({ status: 'fulfilled', value: { record, created: false } });
+        expect(other.status === 'rejected' ? other.reason : undefined).toMatchObject({
+          code: 'ALREADY_EXISTS',
+          message:
+            'An execution named "e1" of workflow "deploy" is already running with a different input; choose another name.',
+        });
+        expect((await store.executions.history(execution('e1').id, { limit: 10 })).items).toEqual(
+          events(1, 2),
+        );
+      }),
+    );
+
+    it(
+      'answers a batch of starts with new names, a running name and a finished name',
+      withStore(async ({ store }) => {
+        const { record: running } = await store.executions.start(execution('running'));
+        const { record: done } = await store.executions.start(execution('done'));
+        await store.executions.commit(done.id, 1, finished(3));
+        const outcomes = await Promise.allSettled([
+          store.executions.start(execution('new1', { version: 3, alias: 'prod', mapRun: 'arn:m' })),
+          store.executions.start(execution('running', { startedAt: T2 })),
+          store.executions.start(execution('done')),
+          store.executions.start(execution('new2')),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual([
+          'fulfilled',
+          'fulfilled',
+          'rejected',
+          'fulfilled',
+        ]);
+        const [new1, again, refused, new2] = outcomes;
+        for (const [created, name] of [
+          [new1, 'new1'],
+          [new2, 'new2'],
+        ] as const) {
+          expect(created).toEqual({
+            status: 'fulfilled',
+            value: { record: await store.executions.get(execution(name).id), created: true },
+          });
+        }
+        expect(new1).toMatchObject({
+          value: { record: { version: 3, alias: 'prod', mapRun: 'arn:m', revision: 1 } },
+        });
+        expect(again).toEqual({ status: 'fulfilled', value: { record: running, created: false } });
+        expect(refused.status === 'rejected' ? refused.reason : undefined).toMatchObject({
+          code: 'ALREADY_EXISTS',
+          message:
+            'An execution named "done" of workflow "deploy" already ran (SUCCEEDED); execution names are unique per workflow, so choose another name.',
+        });
+      }),
+    );
+
+    it(
+      'answers concurrent snapshot and workflow reads each with its own row',
+      withStore(async ({ store }) => {
+        await store.workflows.create(workflow('deploy'));
+        await store.workflows.create(workflow('other', { description: 'o' }));
+        const { record: e1 } = await store.executions.start(execution('e1'));
+        const { record: e2 } = await store.executions.start(execution('e2'));
+        await store.executions.commit(e2.id, 1, finished(3));
+        // Issued together: PostgreSQL reads them with one query per kind.
+        const [s1, s2, none, again, deploy, other, missing] = await Promise.all([
+          store.executions.snapshot(e1.id),
+          store.executions.snapshot(e2.id),
+          store.executions.snapshot('arn:none'),
+          store.executions.snapshot(e1.id),
+          store.workflows.get('deploy'),
+          store.workflows.get('other'),
+          store.workflows.get('missing'),
+        ]);
+        expect([s1, s2, none, again]).toEqual([
+          { snapshot: '{"s":1}', revision: 1, definition: execution('e1').definition },
+          { snapshot: '{"s":"done"}', revision: 2, definition: execution('e2').definition },
+          undefined,
+          { snapshot: '{"s":1}', revision: 1, definition: execution('e1').definition },
+        ]);
+        expect([deploy?.name, other?.name, other?.description, missing]).toEqual([
+          'deploy',
+          'other',
+          'o',
+          undefined,
+        ]);
+      }),
+    );
+
+    it(
       'returns the running execution when started again with the same name and input',
       withStore(async ({ store }) => {
         const first = await store.executions.start(execution('e1'));
@@ -1183,6 +1325,74 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
         );
         expect(error.message).toContain('"w1"');
         expect((await store.executions.get(record.id))?.revision).toBe(1);
+      }),
+    );
+
+    it(
+      'refuses a taken key in a batch of commits for that commit alone; the rest commit',
+      withStore(async ({ store }) => {
+        const records = [
+          await started(store, 'e1'),
+          await started(store, 'e2'),
+          await started(store, 'e3'),
+        ];
+        // Issued together; e2 schedules a key it already has, the others new ones.
+        const outcomes = await Promise.allSettled(
+          records.map((record, i) =>
+            store.executions.commit(record.id, 1, {
+              status: 'RUNNING',
+              snapshot: '{}',
+              events: events(2, 1),
+              retire: i === 0 ? ['w1'] : [],
+              schedule: [timer(i === 1 ? 'w1' : `n${i}`, 7)],
+            }),
+          ),
+        );
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        const refused = outcomes[1];
+        expect(refused?.status === 'rejected' ? refused.reason : undefined).toMatchObject({
+          code: 'INVALID',
+          message: `Execution arn:e2 already has work scheduled under "w1"; each timer or task id is scheduled once.`,
+        });
+        expect(await Promise.all(records.map((r) => store.executions.get(r.id)))).toMatchObject([
+          { revision: 2, eventCount: 2 },
+          { revision: 1, eventCount: 1 },
+          { revision: 2, eventCount: 2 },
+        ]);
+        const due = await store.executions.claimDue(at(59), 'node-a', at(59), 10);
+        expect(due.map((w) => `${w.execution} ${w.key}`)).toEqual([
+          'arn:e2 w1',
+          'arn:e3 w1',
+          'arn:e1 n0',
+          'arn:e3 n2',
+        ]);
+      }),
+    );
+
+    it(
+      'schedules and retires work for a batch of commits, one key retired and scheduled again',
+      withStore(async ({ store }) => {
+        const records = [await started(store, 'e1'), await started(store, 'e2')];
+        const activityTask: DueWork = { ...timer('t1', 6), kind: 'task', activity: 'arn:act' };
+        await Promise.all(
+          records.map((record, i) =>
+            store.executions.commit(record.id, 1, {
+              status: 'RUNNING',
+              snapshot: '{}',
+              events: events(2, 1),
+              retire: ['w1'],
+              schedule: i === 0 ? [timer('w1', 9), activityTask] : [timer('w2', 8)],
+            }),
+          ),
+        );
+        const due = await store.executions.claimDue(at(59), 'node-a', at(59), 10);
+        expect(due.map((w) => `${w.execution} ${w.key} ${w.dueAt}`)).toEqual([
+          `arn:e2 w2 ${at(8)}`,
+          `arn:e1 w1 ${at(9)}`,
+        ]);
+        expect(await store.executions.activityTasks('arn:act', 10)).toMatchObject([
+          { execution: 'arn:e1', key: 't1' },
+        ]);
       }),
     );
 

@@ -164,6 +164,9 @@ class PoolRunner implements SqlRunner {
    * connections (or two nodes) then deadlock each other (measured: PostgreSQL's deadlock
    * detector fired many times a second in the three-node crash test, each costing its 1 s
    * deadlock_timeout). Concurrent transactions on separate connections still share WAL flushes.
+   * The execution store groups its own starts and commits instead (TransactionBatcher): a batch
+   * gathers only until its transaction begins, then locks its execution rows in id order before
+   * writing, so two batches never wait for each other in a cycle.
    */
   private async inTransaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {

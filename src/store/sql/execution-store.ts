@@ -25,138 +25,72 @@ import type {
 import type { Row, SqlRunner, SqlValue } from './sql-runner.js';
 import { integer, text, textOrNull } from './sql-runner.js';
 import { applyMapRunChanges } from './map-run-store.js';
+import type { CommitRequest, StartResult } from './execution-batch.js';
+import { isBatchable, writeCommitBatch, writeStartBatch } from './execution-batch.js';
+import {
+  CHUNK_EVENTS,
+  COLUMNS,
+  STATUSES,
+  WORK_CHANNEL,
+  WORK_TOPIC,
+  checkEventIds,
+  chunkRows,
+  decodeChunk,
+  compare,
+  existingOutcome,
+  recordFrom,
+  recordOf,
+  stale,
+} from './execution-rows.js';
+import { ReadBatcher } from './read-batcher.js';
+import { TransactionBatcher } from './transaction-batcher.js';
 
-const COLUMNS =
-  'id, workflow, version, alias, revision_id, name, status, input, output, error, cause, started_at, stopped_at, redrive_count, revision, event_count, map_run';
-const STATUSES: readonly ExecutionStatus[] = [
-  'RUNNING',
-  'SUCCEEDED',
-  'FAILED',
-  'TIMED_OUT',
-  'ABORTED',
-  'PENDING_REDRIVE',
-];
+export { WORK_CHANNEL } from './execution-rows.js';
 
 export class SqlExecutionStore implements ExecutionStore {
-  constructor(private readonly db: SqlRunner) {}
+  /**
+   * PostgreSQL groups concurrent starts and commits into set-based transactions (a round trip
+   * per statement made each commit cost about six). SQLite's runner already groups
+   * transactions into one COMMIT, where a statement costs microseconds, not a round trip.
+   */
+  private readonly isBatching: boolean;
+  private readonly starts: TransactionBatcher<NewExecution, StartResult>;
+  private readonly commits: TransactionBatcher<CommitRequest, number>;
+  /** The engine reads a snapshot before every step: concurrent reads share one query. */
+  private readonly snapshots: ReadBatcher<ExecutionSnapshot>;
 
-  async start(
-    execution: NewExecution,
-  ): Promise<{ readonly record: ExecutionRecord; readonly created: boolean }> {
-    checkEventIds(execution.first.events, 0);
-    return this.db.transaction(async (tx) => {
-      const taken = await tx.query(
-        `SELECT ${COLUMNS} FROM executions WHERE workflow = ? AND name = ?`,
-        [execution.workflow, execution.name],
-      );
-      const existing = taken[0] === undefined ? undefined : recordFrom(taken[0]);
-      if (existing) {
-        if (existing.status === 'RUNNING' && existing.input === execution.input) {
-          return { record: existing, created: false };
-        }
-        throw new StoreError(
-          'ALREADY_EXISTS',
-          existing.status === 'RUNNING'
-            ? `An execution named "${execution.name}" of workflow "${execution.workflow}" is already running with a different input; choose another name.`
-            : `An execution named "${execution.name}" of workflow "${execution.workflow}" already ran (${existing.status}); execution names are unique per workflow, so choose another name.`,
-        );
-      }
-      const { first } = execution;
-      await tx.query(
-        `INSERT INTO executions (${COLUMNS}, snapshot, definition)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?, ?, ?)`,
-        [
-          execution.id,
-          execution.workflow,
-          execution.version,
-          execution.alias,
-          execution.revisionId,
-          execution.name,
-          first.status,
-          execution.input,
-          first.output ?? null,
-          first.error ?? null,
-          first.cause ?? null,
-          execution.startedAt,
-          first.stoppedAt ?? null,
-          first.events.length,
-          execution.mapRun ?? null,
-          first.snapshot,
-          execution.definition,
-        ],
-      );
-      await insertEvents(tx, execution.id, first.events);
-      await applyDueWork(tx, execution.id, first);
-      await applyMapRunChanges(tx, execution.id, first.mapRuns ?? []);
-      const record = await getRecord(tx, execution.id);
-      if (!record) throw new Error(`execution ${execution.id} vanished inside its own transaction`);
-      return { record, created: true };
+  constructor(private readonly db: SqlRunner) {
+    this.isBatching = db.dialect === 'postgres';
+    this.starts = new TransactionBatcher(db, { writeOne: startOne, writeBatch: writeStartBatch });
+    this.commits = new TransactionBatcher(db, {
+      writeOne: commitOne,
+      writeBatch: writeCommitBatch,
     });
+    this.snapshots = new ReadBatcher((ids) => readSnapshots(db, ids), SNAPSHOT_READS_IN_FLIGHT);
+  }
+
+  async start(execution: NewExecution): Promise<StartResult> {
+    checkEventIds(execution.first.events, 0);
+    return this.isBatching && isBatchable(execution.first)
+      ? this.starts.submit(execution)
+      : this.starts.alone(execution);
   }
 
   get(id: string): Promise<ExecutionRecord | undefined> {
     return getRecord(this.db, id);
   }
 
-  async snapshot(
-    id: string,
-  ): Promise<
-    | { readonly snapshot: string; readonly revision: number; readonly definition: string }
-    | undefined
-  > {
-    const [row] = await this.db.query(
-      'SELECT snapshot, revision, definition FROM executions WHERE id = ?',
-      [id],
-    );
-    return row === undefined
-      ? undefined
-      : {
-          snapshot: text(row, 'snapshot'),
-          revision: integer(row, 'revision'),
-          definition: text(row, 'definition'),
-        };
+  snapshot(id: string): Promise<ExecutionSnapshot | undefined> {
+    return this.isBatching
+      ? this.snapshots.read(id)
+      : readSnapshots(this.db, [id]).then((rows) => rows.get(id));
   }
 
   async commit(id: string, expectedRevision: number, step: StepCommit): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      // The compare-and-set first: only the commit built on the revision it read gets through.
-      // Columns a commit leaves out keep their values (a late, no-op commit on a finished
-      // execution must not erase when it stopped).
-      const optional: [string, SqlValue][] = [];
-      if (step.stoppedAt !== undefined) optional.push(['stopped_at', step.stoppedAt]);
-      if (step.redriveCount !== undefined) optional.push(['redrive_count', step.redriveCount]);
-      const [row] = await tx.query(
-        `UPDATE executions SET status = ?, snapshot = ?, output = ?, error = ?, cause = ?,
-           ${optional.map(([column]) => `${column} = ?, `).join('')}
-           revision = revision + 1, event_count = event_count + ?
-         WHERE id = ? AND revision = ? RETURNING revision, event_count`,
-        [
-          step.status,
-          step.snapshot,
-          step.output ?? null,
-          step.error ?? null,
-          step.cause ?? null,
-          ...optional.map(([, value]) => value),
-          step.events.length,
-          id,
-          expectedRevision,
-        ],
-      );
-      if (row === undefined) {
-        // Lost: say why (the rare path reads the row; the common one does not).
-        const [current] = await tx.query('SELECT revision FROM executions WHERE id = ?', [id]);
-        if (current === undefined) {
-          throw new StoreError('NOT_FOUND', `There is no execution ${id}.`);
-        }
-        throw stale(id, expectedRevision, current);
-      }
-      // Checked against the count before this commit; throwing rolls the update back.
-      checkEventIds(step.events, integer(row, 'event_count') - step.events.length);
-      await insertEvents(tx, id, step.events);
-      await applyDueWork(tx, id, step);
-      await applyMapRunChanges(tx, id, step.mapRuns ?? []);
-      return integer(row, 'revision');
-    });
+    const request = { id, expectedRevision, step };
+    return this.isBatching && isBatchable(step)
+      ? this.commits.submit(request)
+      : this.commits.alone(request);
   }
 
   async list(filter: ExecutionFilter, page: PageRequest): Promise<Page<ExecutionRecord>> {
@@ -233,12 +167,15 @@ export class SqlExecutionStore implements ExecutionStore {
     leaseUntil: string,
     limit: number,
   ): Promise<readonly ClaimedWork[]> {
-    return this.db.transaction(async (tx) => {
-      // PostgreSQL: SKIP LOCKED lets nodes claim side by side without waiting on each other.
-      // SQLite: BEGIN IMMEDIATE already gives this transaction the database to itself.
-      const lock = tx.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
-      // One statement claims the lot (the rows come back in no particular order: sorted below).
-      const rows = await tx.query(
+    // One statement claims the lot, atomic on its own. PostgreSQL runs it without BEGIN and
+    // COMMIT (two round trips fewer per claim), and SKIP LOCKED lets nodes claim side by side
+    // without waiting on each other. SQLite runs it in a transaction, so that it shares a group
+    // commit (one fsync) instead of taking one of its own; BEGIN IMMEDIATE already gives that
+    // transaction the database to itself.
+    const claim = async (db: SqlRunner): Promise<readonly ClaimedWork[]> => {
+      const lock = db.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
+      // The rows come back in no particular order: sorted below.
+      const rows = await db.query(
         `UPDATE due_work SET lease_owner = ?, lease_until = ?, claims = claims + 1
          WHERE (execution, key) IN (
            SELECT execution, key FROM due_work
@@ -253,7 +190,8 @@ export class SqlExecutionStore implements ExecutionStore {
           (a, b) =>
             compare(a.dueAt, b.dueAt) || compare(a.execution, b.execution) || compare(a.key, b.key),
         );
-    });
+    };
+    return this.db.dialect === 'postgres' ? claim(this.db) : this.db.transaction(claim);
   }
 
   async nextDueAt(): Promise<string | undefined> {
@@ -343,16 +281,128 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 }
 
-/** The PostgreSQL channel that tells listening nodes new work was scheduled. */
-export const WORK_CHANNEL = 'baton_due_work';
-const WORK_TOPIC = (activity: string | undefined): string =>
-  activity === undefined ? '' : `activity:${activity}`;
+type ExecutionSnapshot = {
+  readonly snapshot: string;
+  readonly revision: number;
+  readonly definition: string;
+};
 
-function stale(id: string, expectedRevision: number, current: Row): StoreError {
-  return new StoreError(
-    'CONFLICT',
-    `Execution ${id} moved past revision ${expectedRevision} (read revision ${integer(current, 'revision')}): another commit came first. Re-read the snapshot and step again.`,
+/** Batched snapshot reads running at once (the pool has 10 connections by default). */
+const SNAPSHOT_READS_IN_FLIGHT = 2;
+
+async function readSnapshots(
+  db: SqlRunner,
+  ids: readonly string[],
+): Promise<ReadonlyMap<string, ExecutionSnapshot>> {
+  const rows = await (ids.length === 1
+    ? db.query('SELECT id, snapshot, revision, definition FROM executions WHERE id = ?', [...ids])
+    : db.query(
+        `SELECT id, snapshot, revision, definition FROM executions
+         WHERE id IN (SELECT json_array_elements_text(?::json))`,
+        [JSON.stringify(ids)],
+      ));
+  return new Map(
+    rows.map((row) => [
+      text(row, 'id'),
+      {
+        snapshot: text(row, 'snapshot'),
+        revision: integer(row, 'revision'),
+        definition: text(row, 'definition'),
+      },
+    ]),
   );
+}
+
+/**
+ * A start alone: the insert first, as names are rarely taken; a taken name is answered from
+ * the existing row. The record is built from the inserted values, not read back.
+ */
+async function startOne(tx: SqlRunner, execution: NewExecution): Promise<StartResult> {
+  const { first } = execution;
+  // PostgreSQL: a name the insert met can be purged before the read; then insert again.
+  for (let attempt = 1; ; attempt++) {
+    const inserted = await tx.query(
+      `INSERT INTO executions (${COLUMNS}, snapshot, definition)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?, ?, ?)
+       ON CONFLICT (workflow, name) DO NOTHING RETURNING id`,
+      [
+        execution.id,
+        execution.workflow,
+        execution.version,
+        execution.alias,
+        execution.revisionId,
+        execution.name,
+        first.status,
+        execution.input,
+        first.output ?? null,
+        first.error ?? null,
+        first.cause ?? null,
+        execution.startedAt,
+        first.stoppedAt ?? null,
+        first.events.length,
+        execution.mapRun ?? null,
+        first.snapshot,
+        execution.definition,
+      ],
+    );
+    if (inserted.length > 0) break;
+    const [taken] = await tx.query(
+      `SELECT ${COLUMNS} FROM executions WHERE workflow = ? AND name = ?`,
+      [execution.workflow, execution.name],
+    );
+    if (taken !== undefined) return existingOutcome(recordFrom(taken), execution);
+    if (attempt === 3) {
+      throw new Error(`execution name ${execution.name} is taken by a row that cannot be read`);
+    }
+  }
+  await insertEvents(tx, execution.id, first.events);
+  await applyDueWork(tx, execution.id, first);
+  await applyMapRunChanges(tx, execution.id, first.mapRuns ?? []);
+  return { record: recordOf(execution), created: true };
+}
+
+/** A commit alone: the compare-and-set, then the step's events, due work and Map Runs. */
+async function commitOne(
+  tx: SqlRunner,
+  { id, expectedRevision, step }: CommitRequest,
+): Promise<number> {
+  // The compare-and-set first: only the commit built on the revision it read gets through.
+  // Columns a commit leaves out keep their values (a late, no-op commit on a finished
+  // execution must not erase when it stopped).
+  const optional: [string, SqlValue][] = [];
+  if (step.stoppedAt !== undefined) optional.push(['stopped_at', step.stoppedAt]);
+  if (step.redriveCount !== undefined) optional.push(['redrive_count', step.redriveCount]);
+  const [row] = await tx.query(
+    `UPDATE executions SET status = ?, snapshot = ?, output = ?, error = ?, cause = ?,
+       ${optional.map(([column]) => `${column} = ?, `).join('')}
+       revision = revision + 1, event_count = event_count + ?
+     WHERE id = ? AND revision = ? RETURNING revision, event_count`,
+    [
+      step.status,
+      step.snapshot,
+      step.output ?? null,
+      step.error ?? null,
+      step.cause ?? null,
+      ...optional.map(([, value]) => value),
+      step.events.length,
+      id,
+      expectedRevision,
+    ],
+  );
+  if (row === undefined) {
+    // Lost: say why (the rare path reads the row; the common one does not).
+    const [current] = await tx.query('SELECT revision FROM executions WHERE id = ?', [id]);
+    if (current === undefined) {
+      throw new StoreError('NOT_FOUND', `There is no execution ${id}.`);
+    }
+    throw stale(id, expectedRevision, integer(current, 'revision'));
+  }
+  // Checked against the count before this commit; throwing rolls the update back.
+  checkEventIds(step.events, integer(row, 'event_count') - step.events.length);
+  await insertEvents(tx, id, step.events);
+  await applyDueWork(tx, id, step);
+  await applyMapRunChanges(tx, id, step.mapRuns ?? []);
+  return integer(row, 'revision');
 }
 
 /** Schedules and retires due work in the step's own transaction. */
@@ -405,110 +455,28 @@ async function applyDueWork(db: SqlRunner, execution: string, step: StepCommit):
   }
 }
 
-/** Event ids continue the history with no gap: a step that skips or repeats one is a bug. */
-function checkEventIds(events: readonly StoredEvent[], eventCount: number): void {
-  events.forEach((event, i) => {
-    if (event.id !== eventCount + i + 1) {
-      throw new StoreError(
-        'INVALID',
-        `Event ${event.id} does not continue the history (expected id ${eventCount + i + 1}); events are appended in order without gaps.`,
-      );
-    }
-  });
-}
-
 async function insertEvents(
   db: SqlRunner,
   execution: string,
   events: readonly StoredEvent[],
 ): Promise<void> {
-  if (events.length === 0) return;
-  const rows: SqlValue[][] = [];
-  for (let at = 0; at < events.length; at += CHUNK_EVENTS) {
-    const chunk = events.slice(at, at + CHUNK_EVENTS);
-    const first = chunk[0];
-    const last = chunk[chunk.length - 1];
-    if (first === undefined || last === undefined) continue;
-    rows.push([execution, first.id, last.id, encodeChunk(chunk)]);
-  }
+  const rows = chunkRows(execution, events).map((row): SqlValue[] => [
+    row.execution,
+    row.first_id,
+    row.last_id,
+    row.events,
+  ]);
   // One statement per CHUNK_ROWS rows (almost always one row: one commit's events).
   for (let at = 0; at < rows.length; at += CHUNK_ROWS) {
     const batch = rows.slice(at, at + CHUNK_ROWS);
-    await db.query(
-      batch.length === 1
-        ? INSERT_CHUNK
-        : `${INSERT_CHUNK}${', (?, ?, ?, ?)'.repeat(batch.length - 1)}`,
-      batch.flat(),
-    );
+    await db.query(`${INSERT_CHUNK}${', (?, ?, ?, ?)'.repeat(batch.length - 1)}`, batch.flat());
   }
 }
 
 const INSERT_CHUNK =
   'INSERT INTO execution_event_chunks (execution, first_id, last_id, events) VALUES (?, ?, ?, ?)';
-/** Events per history row: bounds what reading one page of history must parse. */
-const CHUNK_EVENTS = 100;
 /** History rows per INSERT. */
 const CHUNK_ROWS = 100;
-
-/**
- * A history row's text: `[[id, previous_id, type, timestamp, details], ...]`, each event's
- * details (JSON text of an object, as `StoredEvent` carries them) embedded as they are, not
- * escaped into a string: that escaping was a fifth of a pure start's time.
- */
-function encodeChunk(events: readonly StoredEvent[]): string {
-  let text = '[';
-  for (const event of events) {
-    // Details are the engine's JSON.stringify of an object; anything else would make the whole
-    // row unreadable, so it is refused (a full parse here would cost what embedding saves).
-    if (!event.details.startsWith('{') || !event.details.endsWith('}')) {
-      throw new StoreError(
-        'INVALID',
-        `Event ${event.id}'s details are not the JSON text of an object; history events carry their *EventDetails members as an object.`,
-      );
-    }
-    if (text.length > 1) text += ',';
-    text += `[${event.id},${event.previousEventId},${JSON.stringify(event.type)},${JSON.stringify(event.timestamp)},${event.details}]`;
-  }
-  return `${text}]`;
-}
-
-/**
- * The events of a history row. Details come back as the JSON text they were written as: an
- * embedded object is serialised again (identical text: it was written by JSON.stringify, and
- * details objects have no integer-like keys for JSON.parse to reorder); rows the 0015 migration
- * wrote hold details as a string.
- * @throws TypeError when the stored text is not a history chunk.
- */
-function decodeChunk(chunk: string): StoredEvent[] {
-  const value: unknown = JSON.parse(chunk);
-  if (!Array.isArray(value)) throw new TypeError('a stored history chunk is not an array');
-  return value.map((item: unknown): StoredEvent => {
-    if (
-      !Array.isArray(item) ||
-      item.length !== 5 ||
-      typeof item[0] !== 'number' ||
-      typeof item[1] !== 'number' ||
-      typeof item[2] !== 'string' ||
-      typeof item[3] !== 'string' ||
-      !(typeof item[4] === 'string' || isPlainObject(item[4]))
-    ) {
-      throw new TypeError(
-        'a stored history event is not [id, previous_id, type, timestamp, details]',
-      );
-    }
-    return {
-      id: item[0],
-      previousEventId: item[1],
-      type: item[2],
-      timestamp: item[3],
-      details: typeof item[4] === 'string' ? item[4] : JSON.stringify(item[4]),
-    };
-  });
-}
-
-function isPlainObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 async function getRecord(db: SqlRunner, id: string): Promise<ExecutionRecord | undefined> {
   const [row] = await db.query(`SELECT ${COLUMNS} FROM executions WHERE id = ?`, [id]);
@@ -529,37 +497,4 @@ function claimedFrom(row: Row): ClaimedWork {
     leaseUntil: text(row, 'lease_until'),
     claims: integer(row, 'claims'),
   };
-}
-
-function recordFrom(row: Row): ExecutionRecord {
-  const version = row['version'];
-  return {
-    id: text(row, 'id'),
-    workflow: text(row, 'workflow'),
-    version: version === null || version === undefined ? null : integer(row, 'version'),
-    alias: textOrNull(row, 'alias'),
-    revisionId: text(row, 'revision_id'),
-    name: text(row, 'name'),
-    status: statusOf(text(row, 'status')),
-    input: text(row, 'input'),
-    output: textOrNull(row, 'output'),
-    error: textOrNull(row, 'error'),
-    cause: textOrNull(row, 'cause'),
-    startedAt: text(row, 'started_at'),
-    stoppedAt: textOrNull(row, 'stopped_at'),
-    redriveCount: integer(row, 'redrive_count'),
-    revision: integer(row, 'revision'),
-    eventCount: integer(row, 'event_count'),
-    mapRun: textOrNull(row, 'map_run'),
-  };
-}
-
-function statusOf(value: string): ExecutionStatus {
-  const status = STATUSES.find((s) => s === value);
-  if (status === undefined) throw new TypeError(`stored execution status ${value} is unknown`);
-  return status;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

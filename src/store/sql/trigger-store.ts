@@ -202,8 +202,12 @@ export class SqlTriggerStore implements TriggerStore {
   ): Promise<TriggerRunRecord | undefined> {
     try {
       const rows = await this.db.query(
+        // `status = 'queued'` on the row itself too: on PostgreSQL, an UPDATE that waited for
+        // another node's UPDATE of the same run re-checks only the row's own conditions on the
+        // new version (the subqueries keep their first answer), so without it both nodes would
+        // start the run.
         `UPDATE gitlab_trigger_runs SET status = 'running', updated_at = ?
-         WHERE trigger_name = ? AND execution_name = (
+         WHERE trigger_name = ? AND status = 'queued' AND execution_name = (
              SELECT execution_name FROM gitlab_trigger_runs
              WHERE trigger_name = ? AND concurrency_key = ? AND status = 'queued'
              ORDER BY seq, execution_name LIMIT 1)

@@ -22,6 +22,7 @@ import type {
 import { MAX_TAGS_PER_RESOURCE, MAX_VERSIONS_PER_WORKFLOW } from '../store.js';
 import type { Row, SqlRunner } from './sql-runner.js';
 import { integer, text, textOrNull } from './sql-runner.js';
+import { ReadBatcher } from './read-batcher.js';
 import { deleteTags, insertTags } from './tag-store.js';
 
 const WORKFLOW_COLUMNS =
@@ -30,7 +31,18 @@ const VERSION_COLUMNS =
   'workflow, version, definition, role_arn, type, revision_id, description, created_at';
 
 export class SqlWorkflowStore implements WorkflowStore {
-  constructor(private readonly db: SqlRunner) {}
+  /**
+   * PostgreSQL: every start reads its workflow, and a burst of starts (the API, a Map Run) made
+   * a round trip each on a shared pool; concurrent reads now share one query.
+   */
+  private readonly reads: ReadBatcher<WorkflowRecord> | undefined;
+
+  constructor(private readonly db: SqlRunner) {
+    this.reads =
+      db.dialect === 'postgres'
+        ? new ReadBatcher((names) => getWorkflows(db, names), WORKFLOW_READS_IN_FLIGHT)
+        : undefined;
+  }
 
   async create(input: CreateWorkflow): Promise<WorkflowRecord> {
     return this.db.transaction(async (tx) => {
@@ -104,7 +116,7 @@ export class SqlWorkflowStore implements WorkflowStore {
   }
 
   get(name: string): Promise<WorkflowRecord | undefined> {
-    return getWorkflow(this.db, name);
+    return this.reads === undefined ? getWorkflow(this.db, name) : this.reads.read(name);
   }
 
   async list(page: PageRequest): Promise<Page<WorkflowRecord>> {
@@ -305,6 +317,20 @@ export class SqlWorkflowStore implements WorkflowStore {
 async function getWorkflow(db: SqlRunner, name: string): Promise<WorkflowRecord | undefined> {
   const rows = await db.query(`SELECT ${WORKFLOW_COLUMNS} FROM workflows WHERE name = ?`, [name]);
   return rows[0] ? workflowFrom(rows[0]) : undefined;
+}
+
+/** Batched workflow reads running at once. */
+const WORKFLOW_READS_IN_FLIGHT = 2;
+
+async function getWorkflows(
+  db: SqlRunner,
+  names: readonly string[],
+): Promise<ReadonlyMap<string, WorkflowRecord>> {
+  const rows = await db.query(
+    `SELECT ${WORKFLOW_COLUMNS} FROM workflows WHERE name IN (SELECT json_array_elements_text(?::json))`,
+    [JSON.stringify(names)],
+  );
+  return new Map(rows.map((row) => workflowFrom(row)).map((workflow) => [workflow.name, workflow]));
 }
 
 async function mustGetWorkflow(db: SqlRunner, name: string): Promise<WorkflowRecord> {
