@@ -27,7 +27,7 @@ import {
   parseTimestamp,
   sameToken,
   step,
-  toAwsHistoryEvent,
+  awsEventDetailsJson,
   validateDefinition,
 } from '../language/index.js';
 import type {
@@ -1542,16 +1542,8 @@ function terminal(snapshot: ExecutionSnapshot): Pick<StepCommit, 'output' | 'err
 }
 
 function storedEvent(event: StepResult['history'][number]): StoredEvent {
-  const { id, previousEventId, timestamp, type, ...details } = toAwsHistoryEvent(event);
-  if (
-    typeof id !== 'number' ||
-    typeof previousEventId !== 'number' ||
-    typeof type !== 'string' ||
-    typeof timestamp !== 'string'
-  ) {
-    throw new TypeError('a history event without its id, type or timestamp');
-  }
-  return { id, previousEventId, type, timestamp, details: JSON.stringify(details) };
+  const { id, previousEventId, timestamp, type } = event;
+  return { id, previousEventId, type, timestamp, details: awsEventDetailsJson(event) };
 }
 
 /** Picks an alias route by weight: `draw` in [0, 1) lands in one route's share of 100. */

@@ -23,7 +23,7 @@ export type {
   StepResult,
 } from './execution/model.js';
 export { DEFAULT_LIMITS } from './execution/model.js';
-export { toAwsHistoryEvent } from './execution/history-format.js';
+export { awsEventDetailsJson, toAwsHistoryEvent } from './execution/history-format.js';
 export { formatTimestamp, parseTimestamp } from './timestamps.js';
 export { inspectState } from './execution/inspect-state.js';
 export type {

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runLocal } from '../../src/local/index.js';
-import { step } from '../../src/language/index.js';
+import { awsEventDetailsJson, step, toAwsHistoryEvent } from '../../src/language/index.js';
 import type { LocalRunOptions, MockTable } from '../../src/local/index.js';
 import type { JsonValue } from '../../src/common/index.js';
 import type { StateMachineDefinition } from '../../src/language/index.js';
@@ -287,6 +287,19 @@ for (const file of files) {
         expect(frozen, `${context}\nstep() wrote into the snapshot it was given`).toStrictEqual(
           result,
         );
+        // The engine stores each event's details with the one-pass writer: same text.
+        for (const event of result.history) {
+          const { id, previousEventId, timestamp, type, ...details } = toAwsHistoryEvent(event);
+          expect([id, previousEventId, timestamp, type]).toEqual([
+            event.id,
+            event.previousEventId,
+            event.timestamp,
+            event.type,
+          ]);
+          expect(awsEventDetailsJson(event), `${context}\nevent ${event.id} ${event.type}`).toBe(
+            JSON.stringify(details),
+          );
+        }
         if (c.expected.kind === 'output') {
           if (result.status !== 'SUCCEEDED') {
             expect.fail(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toAwsHistoryEvent } from './history-format.js';
+import { awsEventDetailsJson, toAwsHistoryEvent } from './history-format.js';
 
 describe('toAwsHistoryEvent', () => {
   it('serialises input and output as JSON text with their truncation details, as AWS does', () => {
@@ -56,5 +56,50 @@ describe('toAwsHistoryEvent', () => {
       output: '"done"',
       outputDetails: { truncated: false },
     });
+  });
+});
+
+describe('awsEventDetailsJson', () => {
+  const same = (event: Parameters<typeof toAwsHistoryEvent>[0]): void => {
+    const { id, previousEventId, timestamp, type, ...details } = toAwsHistoryEvent(event);
+    expect([id, previousEventId, timestamp, type]).toEqual([
+      event.id,
+      event.previousEventId,
+      event.timestamp,
+      event.type,
+    ]);
+    expect(awsEventDetailsJson(event)).toBe(JSON.stringify(details));
+  };
+  const base = { id: 4, previousEventId: 3, timestamp: '2026-01-01T00:00:00.000Z', type: 'X' };
+
+  it('writes the same text as JSON.stringify of toAwsHistoryEvent, in one pass', () => {
+    same({
+      ...base,
+      stateExitedEventDetails: {
+        name: 'A "quoted" \u2028 é',
+        output: { a: [1, 2.5, null, 'x\n'], b: { c: true } },
+        assignedVariables: { x: 'y', n: 1, o: { deep: [] } },
+      },
+    });
+    same({ ...base, taskScheduledEventDetails: { parameters: { k: 'v' }, resource: 'r' } });
+    same({ ...base, executionStartedEventDetails: { input: 'a string payload' } });
+    same({ ...base, executionFailedEventDetails: { error: 'E', cause: 'C' } });
+  });
+
+  it('keeps a companion the details already carry where it was, and leaves out undefined', () => {
+    // Shapes step() does not make, but the writer must still agree with toAwsHistoryEvent.
+    const undefinedValue = undefined as unknown as string;
+    same({
+      ...base,
+      stateEnteredEventDetails: { inputDetails: { truncated: true }, input: 1, name: 'n' },
+    });
+    same({ ...base, stateEnteredEventDetails: { input: undefinedValue, name: 'n' } });
+    same({
+      ...base,
+      stateExitedEventDetails: { assignedVariables: { a: undefinedValue, b: 2 } },
+    });
+    same({ ...base, stateEnteredEventDetails: {} });
+    same({ ...base });
+    same({ ...base, extra: [1, 'two'], other: undefinedValue });
   });
 });
