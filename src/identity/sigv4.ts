@@ -11,7 +11,7 @@
  * services answer with. Messages never contain the secret, the expected signature, or the
  * caller's signature; values echoed from the request are cut short and reduced to printable ASCII.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import type { AuthRequest, Authenticate, Principal } from './types.js';
 import { AuthError } from './types.js';
 
@@ -413,7 +413,7 @@ function computeSignature(
     SIGV4_ALGORITHM,
     amzDate,
     scope,
-    createHash('sha256').update(canonical, 'latin1').digest('hex'),
+    hash('sha256', Buffer.from(canonical, 'latin1'), 'hex'),
   ].join('\n');
   return createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
 }
@@ -594,8 +594,9 @@ function isByteString(text: string): boolean {
   return true;
 }
 
+/** One-shot `hash` (Node 20.12+): half the time of a Hash object for a request-sized input. */
 function sha256Hex(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 // ---------------------------------------------------------------------------------------------
