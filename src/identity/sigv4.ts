@@ -11,7 +11,7 @@
  * services answer with. Messages never contain the secret, the expected signature, or the
  * caller's signature; values echoed from the request are cut short and reduced to printable ASCII.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import type { AuthRequest, Authenticate, Principal } from './types.js';
 import { AuthError } from './types.js';
 
@@ -293,13 +293,18 @@ function utc(...[y, mo, d, h, mi, s]: readonly (number | undefined)[]): number |
     return undefined;
   }
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  return formatAmzDate(ms) === pad(y, 4) + pad(mo) + pad(d) + 'T' + pad(h) + pad(mi) + pad(s) + 'Z'
+  // Date.UTC rolls out-of-range fields over (February 31st becomes March 3rd, and years 0-99
+  // become 1900-1999), so the fields must come back unchanged. Compared as numbers, not by
+  // formatting the instant: this runs on every request.
+  const date = new Date(ms);
+  return date.getUTCFullYear() === y &&
+    date.getUTCMonth() === mo - 1 &&
+    date.getUTCDate() === d &&
+    date.getUTCHours() === h &&
+    date.getUTCMinutes() === mi &&
+    date.getUTCSeconds() === s
     ? ms
     : undefined;
-}
-
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, '0');
 }
 
 /** `YYYYMMDDTHHMMSSZ` of an instant. */
@@ -337,16 +342,15 @@ function checkScope(
 
 /** AWS's wording, e.g. "Signature expired: 20140325T143453Z is now earlier than ...". */
 function checkSkew(when: RequestTime, nowMs: number, maxSkewMs: number): void {
-  const minutes = `${maxSkewMs / 60_000} min.`;
-  const now = formatAmzDate(nowMs);
+  // The times in the messages are formatted only for a request that fails.
   if (when.ms < nowMs - maxSkewMs) {
     throw invalid(
-      `Signature expired: ${when.amzDate} is now earlier than ${formatAmzDate(nowMs - maxSkewMs)} (${now} - ${minutes})`,
+      `Signature expired: ${when.amzDate} is now earlier than ${formatAmzDate(nowMs - maxSkewMs)} (${formatAmzDate(nowMs)} - ${maxSkewMs / 60_000} min.)`,
     );
   }
   if (when.ms > nowMs + maxSkewMs) {
     throw invalid(
-      `Signature not yet current: ${when.amzDate} is still later than ${formatAmzDate(nowMs + maxSkewMs)} (${now} + ${minutes})`,
+      `Signature not yet current: ${when.amzDate} is still later than ${formatAmzDate(nowMs + maxSkewMs)} (${formatAmzDate(nowMs)} + ${maxSkewMs / 60_000} min.)`,
     );
   }
 }
@@ -409,7 +413,7 @@ function computeSignature(
     SIGV4_ALGORITHM,
     amzDate,
     scope,
-    sha256Hex(Buffer.from(canonical, 'latin1')),
+    hash('sha256', Buffer.from(canonical, 'latin1'), 'hex'),
   ].join('\n');
   return createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
 }
@@ -525,13 +529,15 @@ function canonicalHeaderValue(request: AuthRequest, name: string): string {
       `${quote(name)} is named as a SignedHeader, but it does not exist in the HTTP request.`,
     );
   }
-  return values
-    .map((v) =>
-      latin1(v)
-        .replace(/[\t\n\v\f\r ]+/g, ' ')
-        .trim(),
-    )
-    .join(',');
+  const [only] = values;
+  if (values.length === 1 && only !== undefined) return canonicalHeaderOccurrence(only);
+  return values.map(canonicalHeaderOccurrence).join(',');
+}
+
+const HEADER_WHITE_SPACE = /[\t\n\v\f\r ]+/g;
+
+function canonicalHeaderOccurrence(value: string): string {
+  return latin1(value).replace(HEADER_WHITE_SPACE, ' ').trim();
 }
 
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
@@ -569,19 +575,28 @@ function percentDecode(text: string): Buffer {
  * character above U+00FF cannot be such a string and is taken as UTF-8.
  */
 function byteString(text: string): Buffer {
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) > 0xff) return Buffer.from(text, 'utf8');
-  }
-  return Buffer.from(text, 'latin1');
+  return Buffer.from(text, isByteString(text) ? 'latin1' : 'utf8');
 }
 
-/** The byte-string form of a string (see `byteString`), one character per byte. */
+/**
+ * The byte-string form of a string (see `byteString`), one character per byte: the string
+ * itself when it already is one (the usual case: Node's header values and URLs), without a
+ * round trip through a Buffer.
+ */
 function latin1(text: string): string {
-  return byteString(text).toString('latin1');
+  return isByteString(text) ? text : Buffer.from(text, 'utf8').toString('latin1');
 }
 
+function isByteString(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0xff) return false;
+  }
+  return true;
+}
+
+/** One-shot `hash` (Node 20.12+): half the time of a Hash object for a request-sized input. */
 function sha256Hex(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 // ---------------------------------------------------------------------------------------------

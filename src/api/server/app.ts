@@ -16,6 +16,7 @@ import type {
 } from 'fastify';
 import { LogController, fastify } from 'fastify';
 import type { Logger } from 'pino';
+import { requestLoggerFactory } from './logging.js';
 import type { ServerMetrics } from './metrics.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -99,6 +100,7 @@ export function createApp(options: AppOptions): BatonApp {
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: requestIdOf,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    childLoggerFactory: requestLoggerFactory,
     // New requests on kept-alive connections get 503 while closing; idle ones are closed.
     return503OnClosing: true,
     forceCloseConnections: 'idle',
