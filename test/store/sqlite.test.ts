@@ -26,6 +26,112 @@ describeStoreContract('sqlite', async () => {
 });
 
 describe('sqlite store specifics', () => {
+  /** A store whose WAL fsyncs are held until the test lets them go, and counted. */
+  async function heldSyncs(synchronous?: 'FULL' | 'NORMAL') {
+    const syncs: { fd: number; release: () => void }[] = [];
+    const store = openSqliteStore({
+      path: join(dir, `sync-${++files}.db`),
+      now,
+      ...(synchronous === undefined ? {} : { synchronous }),
+      fsync: (fd) =>
+        new Promise<void>((resolve) => {
+          syncs.push({ fd, release: resolve });
+        }),
+    });
+    const releaseAll = async (): Promise<void> => {
+      // Releasing one lets the queue go on to the next, which may sync again.
+      for (let i = 0; i < 100; i++) {
+        const next = syncs.shift();
+        if (next === undefined) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          if (syncs.length === 0) return;
+          continue;
+        }
+        next.release();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    const migrating = store.migrate();
+    await releaseAll();
+    await migrating;
+    return { store, syncs, releaseAll };
+  }
+
+  it('answers a commit only after the WAL is flushed to disk, one flush per group', async () => {
+    const { store, syncs, releaseAll } = await heldSyncs();
+    let answered = 0;
+    const creates = Array.from({ length: 5 }, (_, i) =>
+      store.workflows
+        .create({
+          name: `w${i}`,
+          definition: '{}',
+          roleArn: null,
+          type: 'STANDARD',
+          description: null,
+          revisionId: 'r',
+          now: now(),
+        })
+        .then(() => answered++),
+    );
+    for (let i = 0; i < 50 && syncs.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    // Committed as one group, whose fsync is pending: nobody has been answered yet, and the
+    // queue waits (a read issued now is answered only after the flush).
+    expect(syncs).toHaveLength(1);
+    expect(answered).toBe(0);
+    let read = false;
+    const reading = store.workflows.get('w0').then((found) => {
+      read = true;
+      return found;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect([answered, read]).toEqual([0, false]);
+    await releaseAll();
+    await Promise.all(creates);
+    expect(answered).toBe(5);
+    expect((await reading)?.name).toBe('w0');
+    await store.close();
+  });
+
+  it('flushes after a write outside a transaction, never after a read', async () => {
+    const { store, syncs, releaseAll } = await heldSyncs();
+    await store.workflows.list({ limit: 10 });
+    expect(syncs).toHaveLength(0);
+    // An access key's last use is recorded by one statement outside any transaction.
+    const key = store.keys.create({
+      id: 'AKIABATON0000000001',
+      name: 'admin',
+      secretSealed: 'sealed',
+      now: now(),
+    });
+    await releaseAll();
+    await key;
+    const using = store.keys.recordUse('AKIABATON0000000001', '2026-01-02T00:00:00.000Z');
+    for (let i = 0; i < 50 && syncs.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect(syncs.length).toBeGreaterThan(0);
+    await releaseAll();
+    await using;
+    await store.close();
+  });
+
+  it('does not flush with synchronous NORMAL', async () => {
+    const { store, syncs } = await heldSyncs('NORMAL');
+    await store.workflows.create({
+      name: 'w',
+      definition: '{}',
+      roleArn: null,
+      type: 'STANDARD',
+      description: null,
+      revisionId: 'r',
+      now: now(),
+    });
+    expect(syncs).toHaveLength(0);
+    await store.close();
+  });
+
   it('commits transactions requested in one event-loop turn together (one COMMIT, one fsync)', async () => {
     const store = openSqliteStore({ path: join(dir, `group-${++files}.db`), now });
     await store.migrate();
