@@ -1024,8 +1024,8 @@ export class Engine {
 
   /**
    * Completes a `.waitForTaskToken` task with its output (SendTaskSuccess).
-   * @throws EngineError INVALID_TOKEN (not a token), TASK_DOES_NOT_EXIST (no task waits for
-   *   it: completed, timed out, or its execution ended)
+   * @throws EngineError INVALID_TOKEN (not a token), TASK_TIMED_OUT (its task closed: it
+   *   completed, timed out, or its execution ended), TASK_DOES_NOT_EXIST (no task had it)
    */
   async sendTaskSuccess(token: string, output: JsonValue): Promise<void> {
     const { executionId, taskId } = await this.pendingTask(token);
@@ -1034,7 +1034,8 @@ export class Engine {
       (now) => ({ type: 'TaskSucceeded', now, taskId, output }),
       taskKeys(taskId),
     );
-    if (applied === undefined) throw taskGone();
+    // It closed between finding it and completing it (timed out, or its execution stopped).
+    if (applied === undefined) throw taskClosed();
   }
 
   /** Fails a `.waitForTaskToken` task (SendTaskFailure). @throws as sendTaskSuccess */
@@ -1045,7 +1046,7 @@ export class Engine {
       (now) => ({ type: 'TaskFailed', now, taskId, error, cause }),
       taskKeys(taskId),
     );
-    if (applied === undefined) throw taskGone();
+    if (applied === undefined) throw taskClosed();
   }
 
   /** Keeps a `.waitForTaskToken` task alive (SendTaskHeartbeat). @throws as sendTaskSuccess */
@@ -1067,6 +1068,8 @@ export class Engine {
     }
     const stored = await this.options.store.executions.snapshot(executionId);
     const snapshot = stored === undefined ? undefined : parseSnapshot(stored.snapshot);
+    const number = tokenNumber(token);
+    let forged = false;
     for (const run of snapshot?.status === 'RUNNING' ? snapshot.runs : []) {
       const { position } = run;
       if (
@@ -1082,7 +1085,15 @@ export class Engine {
             : { heartbeatSeconds: position.heartbeatSeconds }),
         };
       }
+      // The number of a task that still waits, with the wrong secret: not its token.
+      if (position.kind === 'task' && position.taskToken !== undefined) {
+        forged ||= tokenNumber(position.taskToken) === number;
+      }
     }
+    // A token's number is the id its task took from the execution's id counter: a number the
+    // counter has passed went to a task that has closed since (or, for a forged token, to a
+    // timer or run of the execution; without the closed task's secret the two look alike).
+    if (snapshot !== undefined && !forged && number < snapshot.nextId) throw taskClosed();
     throw taskGone();
   }
 
@@ -1565,8 +1576,20 @@ function plusSeconds(now: string, seconds: number): string {
 function taskGone(): EngineError {
   return new EngineError(
     'TASK_DOES_NOT_EXIST',
-    'No task is waiting for this token: it already completed, timed out, or its execution ended.',
+    'No task of that execution was given this token; pass the token exactly as the task received it.',
   );
+}
+
+function taskClosed(): EngineError {
+  return new EngineError(
+    'TASK_TIMED_OUT',
+    "The token's task has already closed: it completed, failed, timed out, or its execution ended. Nothing was changed.",
+  );
+}
+
+/** The task number in a token shaped as `executionOfToken` accepts (`<arn>#<n>#<hmac>`). */
+function tokenNumber(token: string): number {
+  return Number(token.split('#')[1]);
 }
 
 /** The event with the engine's fresh token key (events that schedule no task ignore it). */

@@ -13,8 +13,13 @@ export type EngineErrorCode =
   | 'INVALID_NAME'
   /** A task token that is not shaped like one (AWS: InvalidToken). */
   | 'INVALID_TOKEN'
-  /** No task waits for the token (AWS: TaskDoesNotExist / TaskTimedOut). */
+  /** No task of the execution ever had the token (AWS: TaskDoesNotExist). */
   | 'TASK_DOES_NOT_EXIST'
+  /**
+   * The token's task has closed: it completed, failed, timed out, or its execution ended
+   * (AWS: TaskTimedOut, "the task associated with the token has already been closed").
+   */
+  | 'TASK_TIMED_OUT'
   /** An execution kept changing under one event's commit; the work stays due. */
   | 'CONTENDED';
 

@@ -225,7 +225,7 @@ for (const [label, open] of backends) {
         error: { Error: 'States.HeartbeatTimeout' },
       });
       await expect(engine.sendTaskSuccess(task?.taskToken ?? '', 1)).rejects.toMatchObject({
-        code: 'TASK_DOES_NOT_EXIST',
+        code: 'TASK_TIMED_OUT',
       });
       await store.close();
     });

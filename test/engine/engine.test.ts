@@ -771,13 +771,21 @@ for (const [label, opener] of backends) {
         await store.close();
       });
 
-      it('refuses a token whose task already completed', async () => {
+      it('refuses a token whose task already completed as timed out (closed), as AWS does', async () => {
         const { store, engine, token } = await approval();
         await engine.sendTaskSuccess(token, 1);
         await expect(engine.sendTaskSuccess(token, 2)).rejects.toMatchObject({
-          code: 'TASK_DOES_NOT_EXIST',
+          code: 'TASK_TIMED_OUT',
+        });
+        await expect(engine.sendTaskFailure(token, 'E', '')).rejects.toMatchObject({
+          code: 'TASK_TIMED_OUT',
         });
         await expect(engine.sendTaskHeartbeat(token)).rejects.toMatchObject({
+          code: 'TASK_TIMED_OUT',
+        });
+        // A token numbered past any task the execution made never existed.
+        const never = token.replace(/#(\d+)#/, (_m, n: string) => `#${Number(n) + 100}#`);
+        await expect(engine.sendTaskSuccess(never, 1)).rejects.toMatchObject({
           code: 'TASK_DOES_NOT_EXIST',
         });
         await store.close();
@@ -815,7 +823,10 @@ for (const [label, opener] of backends) {
           error: 'States.HeartbeatTimeout',
         });
         await expect(engine.sendTaskSuccess(token, 1)).rejects.toMatchObject({
-          code: 'TASK_DOES_NOT_EXIST',
+          code: 'TASK_TIMED_OUT',
+        });
+        await expect(engine.sendTaskHeartbeat(token)).rejects.toMatchObject({
+          code: 'TASK_TIMED_OUT',
         });
         await store.close();
       });
@@ -824,6 +835,15 @@ for (const [label, opener] of backends) {
         const { store, engine, execution, token } = await approval();
         await engine.stop(execution.id, 'Operator.Stop', '');
         await expect(engine.sendTaskSuccess(token, 1)).rejects.toMatchObject({
+          code: 'TASK_TIMED_OUT',
+        });
+        await store.close();
+      });
+
+      it('refuses a token of an execution that does not exist as a task that does not exist', async () => {
+        const { store, engine, token } = await approval();
+        const elsewhere = token.replace(/execution:wf:[^#]+#/, 'execution:wf:nobody#');
+        await expect(engine.sendTaskSuccess(elsewhere, 1)).rejects.toMatchObject({
           code: 'TASK_DOES_NOT_EXIST',
         });
         await store.close();

@@ -109,6 +109,8 @@ function fromEngineError(error: EngineError): RestError {
     case 'INVALID_NAME':
     case 'INVALID_TOKEN':
       return new RestError('VALIDATION', error.message);
+    case 'TASK_TIMED_OUT':
+      return new RestError('CONFLICT', error.message);
     case 'CONTENDED':
       return new RestError('BUSY', error.message);
     default:

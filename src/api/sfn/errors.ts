@@ -117,6 +117,8 @@ export const serviceQuotaExceeded = (detail: string): SfnError =>
 export const missingRequiredParameter = (detail: string): SfnError =>
   service('MissingRequiredParameter', detail);
 export const taskDoesNotExist = (detail: string): SfnError => service('TaskDoesNotExist', detail);
+/** The token's task has closed (AWS: "expired or ... already been closed"). */
+export const taskTimedOut = (detail: string): SfnError => service('TaskTimedOut', detail);
 
 /** The body is not JSON, or a member has the wrong JSON type. */
 export const serializationError = (detail: string): SfnError =>

@@ -13,6 +13,7 @@ import {
   invalidToken,
   stateMachineDoesNotExist,
   taskDoesNotExist,
+  taskTimedOut,
   throttled,
 } from './errors.js';
 
@@ -33,6 +34,8 @@ export function fromEngineError(error: EngineError, subject: string): SfnError {
       return invalidToken(error.message);
     case 'TASK_DOES_NOT_EXIST':
       return taskDoesNotExist(error.message);
+    case 'TASK_TIMED_OUT':
+      return taskTimedOut(error.message);
     case 'CONTENDED':
       return throttled(error.message);
     case 'EXECUTION_NOT_REDRIVABLE':
