@@ -518,6 +518,19 @@ export class Engine {
     await this.apply(executionId, (now) => ({ type: 'ExecutionStopped', now, error, cause }), []);
   }
 
+  /**
+   * Ends a running execution TIMED_OUT because a limit outside its definition ran out (the
+   * time StartSyncExecution may run): like `stop`, its pending work is retired and its tasks
+   * cancelled, but the history ends with ExecutionTimedOut.
+   */
+  async timeOut(executionId: string, error: string, cause: string): Promise<void> {
+    await this.apply(
+      executionId,
+      (now) => ({ type: 'ExecutionStopped', now, error, cause, timedOut: true }),
+      [],
+    );
+  }
+
   // ----------------------------------------------------------------------------------------
 
   /**

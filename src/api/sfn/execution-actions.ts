@@ -126,7 +126,7 @@ export const startSyncExecution: SfnAction = async (context, request) => {
       error: 'States.Timeout',
       cause: `The execution did not finish within the ${context.syncTimeoutMs / 1000} seconds a synchronous execution may run.`,
     };
-    await context.engine.stop(execution.id, timedOut.error, timedOut.cause);
+    await context.engine.timeOut(execution.id, timedOut.error, timedOut.cause);
     execution = (await context.store.executions.get(execution.id)) ?? execution;
   }
   const includeData = includedData !== 'METADATA_ONLY';

@@ -265,6 +265,8 @@ export type StepEvent =
       readonly now: string;
       readonly error?: string;
       readonly cause?: string;
+      /** Ends it TIMED_OUT (a time limit outside the definition ran out) instead of ABORTED. */
+      readonly timedOut?: boolean;
     }
   /** RedriveExecution: an execution that ended unsuccessfully continues from where it stopped. */
   | { readonly type: 'ExecutionRedriven'; readonly now: string; readonly tokenKey?: string }

@@ -222,7 +222,7 @@ class Stepper {
         break;
       case 'ExecutionStopped':
         this.finishExecution({
-          status: 'ABORTED',
+          status: event.timedOut === true ? 'TIMED_OUT' : 'ABORTED',
           error: event.error ?? '',
           cause: event.cause ?? '',
         });

@@ -532,7 +532,15 @@ describe('StartSyncExecution', () => {
       const described = await timed.client.send(
         new DescribeExecutionCommand({ executionArn: result.executionArn }),
       );
-      expect(described.status).not.toBe('RUNNING');
+      // Stored as it was reported: timed out, not aborted.
+      expect(described).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
+      const history = await timed.client.send(
+        new GetExecutionHistoryCommand({ executionArn: result.executionArn, reverseOrder: true }),
+      );
+      expect(history.events?.[0]).toMatchObject({
+        type: 'ExecutionTimedOut',
+        executionTimedOutEventDetails: { error: 'States.Timeout' },
+      });
     } finally {
       await timed.close();
     }
