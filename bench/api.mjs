@@ -27,6 +27,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import autocannon from 'autocannon';
 import { defaultConfig } from '../dist/config/index.js';
 import { startBaton } from '../dist/main.js';
+import { tenStates } from './workflows.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -115,23 +116,6 @@ async function call(url, credential, action, members) {
   return JSON.parse(text);
 }
 
-/** The 10-state workflow of bench/engine.mjs `latency`: Pass with States.MathAdd, Choice. */
-function tenStateDefinition() {
-  const states = {};
-  for (let i = 0; i < 9; i++) {
-    states[`S${i}`] =
-      i % 3 === 2
-        ? {
-            Type: 'Choice',
-            Choices: [{ Variable: '$.n', NumericGreaterThanEquals: 0, Next: `S${i + 1}` }],
-            Default: `S${i + 1}`,
-          }
-        : { Type: 'Pass', Parameters: { 'n.$': 'States.MathAdd($.n, 1)' }, Next: `S${i + 1}` };
-  }
-  states.S9 = { Type: 'Succeed' };
-  return JSON.stringify({ StartAt: 'S0', States: states });
-}
-
 function fire(url, request, connections, seconds) {
   return autocannon({
     url,
@@ -176,7 +160,7 @@ try {
   if (credential === undefined) throw new Error('no admin credential on a fresh data directory');
   const { stateMachineArn } = await call(server.url, credential, 'CreateStateMachine', {
     name: 'bench-10-states',
-    definition: tenStateDefinition(),
+    definition: JSON.stringify(tenStates()),
     roleArn: 'arn:aws:iam::123456789012:role/bench',
   });
   const check = await call(server.url, credential, 'StartExecution', {

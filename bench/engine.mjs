@@ -14,6 +14,7 @@ import { Engine } from '../dist/engine/index.js';
 import { RandomPool } from '../dist/identity/index.js';
 import { openPostgresStore } from '../dist/store/postgres/index.js';
 import { openSqliteStore } from '../dist/store/sqlite/index.js';
+import { tenStates } from './workflows.mjs';
 
 const keys = new RandomPool();
 const tokenKey = () => keys.hex(32);
@@ -63,23 +64,6 @@ function benchEngine(store, nodeId) {
     tokenKey,
     random: () => keys.fraction(),
   });
-}
-
-/** The issue's 10-state Pass/Choice workflow: 6 Pass (States.MathAdd), 3 Choice, Succeed. */
-function tenStates() {
-  const states = {};
-  for (let i = 0; i < 9; i++) {
-    states[`S${i}`] =
-      i % 3 === 2
-        ? {
-            Type: 'Choice',
-            Choices: [{ Variable: '$.n', NumericGreaterThanEquals: 0, Next: `S${i + 1}` }],
-            Default: `S${i + 1}`,
-          }
-        : { Type: 'Pass', Parameters: { 'n.$': 'States.MathAdd($.n, 1)' }, Next: `S${i + 1}` };
-  }
-  states.S9 = { Type: 'Succeed' };
-  return { StartAt: 'S0', States: states };
 }
 
 const WORKLOADS = [

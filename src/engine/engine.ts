@@ -162,6 +162,8 @@ const MAX_CONFLICT_RETRIES = 20;
 const SNAPSHOT_CACHE_SIZE = 2048;
 /** Wake-ups remembered for `.sync` tasks that had no check scheduled (a bound, not a quota). */
 const MAX_WOKEN_POLLS = 10_000;
+/** How long a RedriveExecution client token answers for its redrive (AWS: 15 minutes). */
+const REDRIVE_TOKEN_VALID_MS = 15 * 60 * 1000;
 
 /** An execution's latest snapshot as this node committed it (see `Engine.current`). */
 interface CurrentSnapshot {
@@ -224,16 +226,50 @@ export class Engine {
    * RedriveExecution: continues an execution that ended FAILED, TIMED_OUT or ABORTED from the
    * states that did not finish (finished states, branches and iterations do not run again),
    * with the same input and definition. Returns the redrive time.
+   *
+   * A `clientToken` makes retries safe: a token that redrove this execution in the last 15
+   * minutes (among its last 10) answers with that redrive's date and redrives nothing. The
+   * token is recorded by the redrive's own commit, so a retry on another node finds it too.
    * @throws EngineError EXECUTION_NOT_FOUND, EXECUTION_NOT_REDRIVABLE (with AWS's reason)
    */
-  async redrive(executionId: string): Promise<{ readonly redriveDate: string }> {
+  async redrive(
+    executionId: string,
+    clientToken?: string,
+  ): Promise<{ readonly redriveDate: string }> {
+    const earlier = await this.redriveOfToken(executionId, clientToken);
+    if (earlier !== undefined) return { redriveDate: earlier };
     const status = await this.redriveStatus(executionId);
     if (!status.redrivable) throw new EngineError('EXECUTION_NOT_REDRIVABLE', status.reason);
     const refuse = (reason: string) => new EngineError('EXECUTION_NOT_REDRIVABLE', reason);
-    const result = await this.apply(executionId, (now) => ({ type: 'ExecutionRedriven', now }), []);
-    // Another caller redrove it first: it is running now.
-    if (result === undefined) throw refuse('Execution is RUNNING and cannot be redriven.');
+    const result = await this.apply(
+      executionId,
+      (now) => ({ type: 'ExecutionRedriven', now }),
+      [],
+      [],
+      [],
+      clientToken,
+    );
+    if (result === undefined) {
+      // Another caller redrove it first: it is running now. The same token's retry, racing
+      // on another node, gets the date that redrive recorded.
+      const raced = await this.redriveOfToken(executionId, clientToken);
+      if (raced !== undefined) return { redriveDate: raced };
+      throw refuse('Execution is RUNNING and cannot be redriven.');
+    }
     return { redriveDate: result.snapshot.execution.redriveTime ?? this.now() };
+  }
+
+  /** The date of the redrive `token` made, while it is valid (15 minutes from its use). */
+  private async redriveOfToken(
+    executionId: string,
+    token: string | undefined,
+  ): Promise<string | undefined> {
+    if (token === undefined) return undefined;
+    const date = await this.options.store.executions.redriveToken(executionId, token);
+    if (date === undefined) return undefined;
+    const usedMs = parseTimestamp(date);
+    if (usedMs === undefined) return undefined;
+    return this.options.clock.nowMs() - usedMs <= REDRIVE_TOKEN_VALID_MS ? date : undefined;
   }
 
   /**
@@ -1172,6 +1208,7 @@ export class Engine {
     retire: readonly string[],
     retireIfStale: readonly string[] = retire,
     schedule: readonly DueWork[] = [],
+    redriveToken?: string,
   ): Promise<StepResult | undefined> {
     const { store } = this.options;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
@@ -1212,7 +1249,19 @@ export class Engine {
         result === undefined ? [] : await this.jobsToCancel(executionId, built, result.commands);
       const redriven: StepCommit =
         result !== undefined && redriving
-          ? { ...commit, stoppedAt: null, redriveCount: result.snapshot.execution.redriveCount }
+          ? {
+              ...commit,
+              stoppedAt: null,
+              redriveCount: result.snapshot.execution.redriveCount,
+              ...(redriveToken === undefined
+                ? {}
+                : {
+                    redriveToken: {
+                      token: redriveToken,
+                      at: result.snapshot.execution.redriveTime ?? now,
+                    },
+                  }),
+            }
           : commit;
       // Abandoned .sync jobs are cancelled whatever the execution's status now (even ABORTED).
       const committed: StepCommit =

@@ -1078,6 +1078,43 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
     );
 
     it(
+      "records a redrive's client token with its commit, keeps the last 10, and none for a lost race",
+      withStore(async ({ store }) => {
+        const { record } = await store.executions.start(execution('redriven'));
+        let revision = record.revision;
+        for (let i = 0; i < 12; i++) {
+          revision = await store.executions.commit(record.id, revision, {
+            status: 'RUNNING',
+            snapshot: '{}',
+            events: [],
+            redriveToken: { token: `t${i}`, at: `2026-01-01T00:00:${String(10 + i)}.000Z` },
+          });
+        }
+        expect(await store.executions.redriveToken(record.id, 't11')).toBe(
+          '2026-01-01T00:00:21.000Z',
+        );
+        expect(await store.executions.redriveToken(record.id, 't2')).toBe(
+          '2026-01-01T00:00:12.000Z',
+        );
+        // Only the last 10 are kept.
+        expect(await store.executions.redriveToken(record.id, 't1')).toBeUndefined();
+        expect(await store.executions.redriveToken(record.id, 't0')).toBeUndefined();
+        expect(await store.executions.redriveToken('arn:none', 't11')).toBeUndefined();
+        // A commit that loses its compare-and-set records nothing.
+        await expectCode(
+          store.executions.commit(record.id, revision - 1, {
+            status: 'RUNNING',
+            snapshot: '{}',
+            events: [],
+            redriveToken: { token: 'lost', at: T1 },
+          }),
+          'CONFLICT',
+        );
+        expect(await store.executions.redriveToken(record.id, 'lost')).toBeUndefined();
+      }),
+    );
+
+    it(
       'refuses events whose details are not the JSON text of an object, writing nothing',
       withStore(async ({ store }) => {
         const { record } = await store.executions.start(execution('bad-details'));

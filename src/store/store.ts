@@ -238,6 +238,11 @@ export interface StepCommit {
   readonly notify?: readonly (DueWork & { readonly execution: string })[];
   /** Map Runs this step started or advanced, applied in order in the same transaction. */
   readonly mapRuns?: readonly MapRunChange[];
+  /**
+   * A redrive's client token, recorded with the redrive (`at` is the redrive's date); the
+   * execution keeps its last 10 (see `redriveToken`).
+   */
+  readonly redriveToken?: { readonly token: string; readonly at: string };
 }
 
 export type MapRunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
@@ -419,6 +424,12 @@ export interface ExecutionStore {
    * redrive, are never removed. Returns how many were removed.
    */
   purge(finishedBefore: string, limit: number): Promise<number>;
+
+  /**
+   * The date of the redrive a client token made for this execution (recorded by the redrive's
+   * commit), if it is among the execution's last 10; undefined otherwise.
+   */
+  redriveToken(execution: string, token: string): Promise<string | undefined>;
 }
 
 /** A tag: a key (1 to 128 characters) and a value (0 to 256), as AWS resource tags. */

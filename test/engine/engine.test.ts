@@ -594,6 +594,45 @@ for (const [label, opener] of backends) {
     });
 
     describe('redrive', () => {
+      it('answers a retry with the same client token from any node, for 15 minutes', async () => {
+        const tasks = new ScriptedTasks({
+          Work: (request, call) =>
+            call === 0 ? fail('Http.ServerError', '502') : untilAborted(request),
+        });
+        const { store, clock, engine, open } = await setup(tasks, definitions.task);
+        const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+        await engine.tick();
+        await engine.idle();
+        clock.advance(60);
+        const first = await engine.redrive(execution.id, 'retry-1');
+        // The same token again, here and on another node: the first redrive's date, nothing more.
+        clock.advance(60);
+        expect(await engine.redrive(execution.id, 'retry-1')).toEqual(first);
+        const other = open();
+        const second = new Engine({
+          store: other,
+          clock,
+          tasks,
+          nodeId: 'node-2',
+          tokenKey,
+          random: () => 0,
+        });
+        expect(await second.redrive(execution.id, 'retry-1')).toEqual(first);
+        expect((await store.executions.get(execution.id))?.redriveCount).toBe(1);
+        // Another token is a new redrive, refused while the execution runs.
+        await expect(engine.redrive(execution.id, 'retry-2')).rejects.toMatchObject({
+          code: 'EXECUTION_NOT_REDRIVABLE',
+        });
+        // 15 minutes after its use the token answers no more.
+        clock.advance(15 * 60);
+        await expect(second.redrive(execution.id, 'retry-1')).rejects.toMatchObject({
+          code: 'EXECUTION_NOT_REDRIVABLE',
+        });
+        await engine.stop(execution.id);
+        await other.close();
+        await store.close();
+      });
+
       it('continues a failed execution from its failed task, once, and counts it', async () => {
         const tasks = new ScriptedTasks({
           Work: (_request, call) => (call === 0 ? fail('Http.ServerError', '502') : ok('fine')),

@@ -57,21 +57,21 @@ describe('sqlite store specifics', () => {
     return { store, syncs, releaseAll };
   }
 
+  const workflow = (name: string) => ({
+    name,
+    definition: '{}',
+    roleArn: null,
+    type: 'STANDARD' as const,
+    description: null,
+    revisionId: 'r',
+    now: now(),
+  });
+
   it('answers a commit only after the WAL is flushed to disk, one flush per group', async () => {
     const { store, syncs, releaseAll } = await heldSyncs();
     let answered = 0;
     const creates = Array.from({ length: 5 }, (_, i) =>
-      store.workflows
-        .create({
-          name: `w${i}`,
-          definition: '{}',
-          roleArn: null,
-          type: 'STANDARD',
-          description: null,
-          revisionId: 'r',
-          now: now(),
-        })
-        .then(() => answered++),
+      store.workflows.create(workflow(`w${i}`)).then(() => answered++),
     );
     for (let i = 0; i < 50 && syncs.length === 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 2));
@@ -119,15 +119,7 @@ describe('sqlite store specifics', () => {
 
   it('does not flush with synchronous NORMAL', async () => {
     const { store, syncs } = await heldSyncs('NORMAL');
-    await store.workflows.create({
-      name: 'w',
-      definition: '{}',
-      roleArn: null,
-      type: 'STANDARD',
-      description: null,
-      revisionId: 'r',
-      now: now(),
-    });
+    await store.workflows.create(workflow('w'));
     expect(syncs).toHaveLength(0);
     await store.close();
   });

@@ -6,7 +6,6 @@ import type { ExecutionRecord, Store } from '../../store/index.js';
 import type { Arns } from './arns.js';
 import type { RequestFields } from './fields.js';
 import type { PageTokens } from './page-tokens.js';
-import type { RedriveTokens } from './redrive-tokens.js';
 
 /**
  * Waits until the execution is no longer RUNNING or `deadlineMs` (epoch ms) passes, and
@@ -32,7 +31,6 @@ export interface SfnContext {
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   /** How long GetActivityTask waits for a task (AWS: 60 s). */
   readonly activityPollMs: number;
-  readonly redrives: RedriveTokens;
 }
 
 /** What one call carries besides its members. */

@@ -199,7 +199,8 @@ export const describeExecution: SfnAction = async (context, request) => {
 
 /**
  * RedriveExecution. A `clientToken` makes retries of one redrive safe: the same token within
- * 15 minutes answers with the first redrive's date (AWS keeps the last 10 per execution).
+ * 15 minutes answers with the first redrive's date (AWS keeps the last 10 per execution); the
+ * engine records it with the redrive, so any node answers a retry alike.
  */
 export const redriveExecution: SfnAction = async (context, request) => {
   const arn = request.string('executionArn', ARN_RULE);
@@ -207,14 +208,9 @@ export const redriveExecution: SfnAction = async (context, request) => {
   request.check();
   if (arn === undefined) return {};
   context.arns.parse(arn, ['execution']);
-  const remembered =
-    clientToken === undefined ? undefined : context.redrives.recall(arn, clientToken);
-  if (remembered !== undefined) return { redriveDate: remembered };
   try {
-    const { redriveDate } = await context.engine.redrive(arn);
-    const seconds = epochSeconds(redriveDate);
-    if (clientToken !== undefined) context.redrives.remember(arn, clientToken, seconds);
-    return { redriveDate: seconds };
+    const { redriveDate } = await context.engine.redrive(arn, clientToken);
+    return { redriveDate: epochSeconds(redriveDate) };
   } catch (error: unknown) {
     if (error instanceof EngineError) throw fromEngineError(error, arn);
     throw error;

@@ -31,7 +31,6 @@ import {
 import { notifiedWaiter } from './execution-waiter.js';
 import { RequestFields } from './fields.js';
 import { PageTokens } from './page-tokens.js';
-import { RedriveTokens } from './redrive-tokens.js';
 import { fromEngineError } from './translate.js';
 
 export interface SfnApiOptions {
@@ -96,7 +95,6 @@ export const sfnApiPlugin: FastifyPluginAsync<SfnApiOptions> = (app, options) =>
     syncTimeoutMs: options.syncExecutionTimeoutMs ?? SYNC_EXECUTION_TIMEOUT_MS,
     sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
     activityPollMs: options.activityPollMs ?? ACTIVITY_POLL_MS,
-    redrives: new RedriveTokens(options.clock),
   };
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
 

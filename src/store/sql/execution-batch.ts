@@ -46,6 +46,7 @@ export interface StartResult {
  */
 export function isBatchable(step: StepCommit): boolean {
   if ((step.mapRuns ?? []).length > 0 || (step.notify ?? []).length > 0) return false;
+  if (step.redriveToken !== undefined) return false;
   const keys = (step.schedule ?? []).map((work) => work.key);
   return new Set(keys).size === keys.length;
 }

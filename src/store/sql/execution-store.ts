@@ -261,6 +261,14 @@ export class SqlExecutionStore implements ExecutionStore {
     return { executions, dueWork: due === undefined ? 0 : integer(due, 'count') };
   }
 
+  async redriveToken(execution: string, token: string): Promise<string | undefined> {
+    const [row] = await this.db.query(
+      'SELECT redrive_date FROM redrive_tokens WHERE execution = ? AND token = ?',
+      [execution, token],
+    );
+    return row === undefined ? undefined : text(row, 'redrive_date');
+  }
+
   async purge(finishedBefore: string, limit: number): Promise<number> {
     return this.db.transaction(async (tx) => {
       const rows = await tx.query(
@@ -273,6 +281,7 @@ export class SqlExecutionStore implements ExecutionStore {
         const id = text(row, 'id');
         await tx.query('DELETE FROM due_work WHERE execution = ?', [id]);
         await tx.query('DELETE FROM execution_event_chunks WHERE execution = ?', [id]);
+        await tx.query('DELETE FROM redrive_tokens WHERE execution = ?', [id]);
         await tx.query('DELETE FROM map_runs WHERE execution = ?', [id]);
         await tx.query('DELETE FROM executions WHERE id = ?', [id]);
       }
@@ -402,7 +411,29 @@ async function commitOne(
   await insertEvents(tx, id, step.events);
   await applyDueWork(tx, id, step);
   await applyMapRunChanges(tx, id, step.mapRuns ?? []);
+  if (step.redriveToken !== undefined) await recordRedriveToken(tx, id, step.redriveToken);
   return integer(row, 'revision');
+}
+
+/** Client tokens kept per execution (AWS: "the last 10 client tokens"). */
+const REDRIVE_TOKENS_KEPT = 10;
+
+async function recordRedriveToken(
+  tx: SqlRunner,
+  execution: string,
+  { token, at }: { readonly token: string; readonly at: string },
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO redrive_tokens (execution, token, redrive_date) VALUES (?, ?, ?)
+     ON CONFLICT (execution, token) DO UPDATE SET redrive_date = excluded.redrive_date`,
+    [execution, token, at],
+  );
+  await tx.query(
+    `DELETE FROM redrive_tokens WHERE execution = ? AND token NOT IN (
+       SELECT token FROM redrive_tokens WHERE execution = ?
+       ORDER BY redrive_date DESC, token DESC LIMIT ?)`,
+    [execution, execution, REDRIVE_TOKENS_KEPT],
+  );
 }
 
 /** Schedules and retires due work in the step's own transaction. */
