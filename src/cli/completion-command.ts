@@ -126,6 +126,12 @@ ${described}
 ${cases}
   esac
 }
-compdef _baton baton
+# Autoloaded from $fpath (compinit), this file runs on the first Tab: complete at once. Sourced
+# (after compinit), it registers the function instead.
+if [[ $funcstack[1] == _baton ]]; then
+  _baton "$@"
+else
+  compdef _baton baton
+fi
 `;
 }

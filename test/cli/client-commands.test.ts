@@ -633,4 +633,52 @@ describe.concurrent('help and completion', () => {
     const fish = await run('completion', 'fish');
     expect(fish.code).toBe(2);
   });
+
+  it('completes in zsh: autoloaded from fpath on the first Tab, or sourced after compinit', async () => {
+    const zsh = await run('completion', 'zsh');
+    try {
+      execFileSync('zsh', ['--version']);
+    } catch {
+      expect.fail('zsh is not installed: apt-get install zsh (this test runs the script in it)');
+    }
+    execFileSync('zsh', ['-n'], { input: zsh.stdout });
+    const dir = join(tmpdir(), `baton-zsh-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '_baton'), zsh.stdout);
+    // The completion system's _describe and _arguments print what they were given instead of
+    // completing (there is no terminal); the script under test is the real one, autoloaded as
+    // compinit would load it from $fpath.
+    const complete = (line: string, current: number): string =>
+      execFileSync('zsh', [
+        '-f',
+        '-c',
+        [
+          `fpath=(${dir} $fpath)`,
+          'autoload -U _baton',
+          '_describe() { print -r -- "describe ${(P)2}" }',
+          '_arguments() { print -r -- "arguments $*" }',
+          `words=(${line}); CURRENT=${current}`,
+          '_baton',
+        ].join('\n'),
+      ])
+        .toString()
+        .trim();
+    // Offered on the very first call (an autoloaded file that only registered itself would
+    // complete nothing until the second Tab).
+    expect(complete('baton dep', 2)).toMatch(/^describe .*deploy:/);
+    const options = complete('baton start --out', 3);
+    expect(options).toMatch(/^arguments /);
+    expect(options).toContain('--output[]:value:(json table)');
+    expect(options).toContain('--wait[]');
+    expect(complete('baton completion ""', 3)).toContain('1:shell:(bash zsh)');
+    // Sourced after compinit, it registers itself for baton.
+    const registered = execFileSync('zsh', [
+      '-f',
+      '-c',
+      `autoload -U compinit && compinit -u -D\nsource ${join(dir, '_baton')}\nprint -r -- $_comps[baton]`,
+    ])
+      .toString()
+      .trim();
+    expect(registered).toBe('_baton');
+  });
 });
