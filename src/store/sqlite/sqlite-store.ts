@@ -3,7 +3,7 @@
  * has one connection, while our transactions span `await`s: every operation therefore takes a
  * turn on one queue, so two callers' statements never interleave inside a transaction.
  */
-import { closeSync, fstatSync, fsync, mkdirSync, openSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
@@ -28,14 +28,10 @@ export interface SqliteStoreOptions {
   /** Database file; `:memory:` for a private in-memory database. */
   readonly path: string;
   /**
-   * FULL (the default) survives power loss: every transaction is on disk before its caller
-   * hears of it. NORMAL survives a killed process but may lose the last transactions on power
-   * loss. (FULL is SQLite's NORMAL plus an fsync of the WAL file after each group commit, run
-   * on libuv's thread pool while the store's queue waits: see `WalSync`.)
+   * FULL (the default) survives power loss; NORMAL survives a killed process but may lose the
+   * last transactions on power loss, and is faster.
    */
   readonly synchronous?: 'FULL' | 'NORMAL';
-  /** Flushes a file descriptor to disk (tests observe it); `fs.fsync` by default. */
-  readonly fsync?: (fd: number) => Promise<void>;
   /** How long to wait for another process's write lock, in milliseconds. */
   readonly busyTimeoutMs?: number;
   /** The clock for bookkeeping rows (migrations); the caller's, never the store's own. */
@@ -56,16 +52,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     );
   }
   db.pragma('journal_mode = WAL');
-  // SQLite's own FULL would fsync inside COMMIT, blocking the event loop for the whole flush;
-  // FULL here syncs the WAL itself, off the event loop (WalSync), with the same guarantee.
-  db.pragma('synchronous = NORMAL');
+  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   db.pragma('foreign_keys = ON');
-  const durable = (options.synchronous ?? 'FULL') === 'FULL' && options.path !== ':memory:';
-  const walSync = durable
-    ? new WalSync(`${resolve(options.path)}-wal`, options.fsync ?? fsyncOf)
-    : undefined;
-  const runner = new SqliteRunner(db, queueFor(options.path), walSync);
+  const runner = new SqliteRunner(db, queueFor(options.path));
   return {
     kind: 'sqlite',
     workflows: new SqlWorkflowStore(runner),
@@ -87,59 +77,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     close: async () => {
       await runner.idle();
       db.close();
-      walSync?.close();
     },
   };
-}
-
-/**
- * Makes committed WAL frames durable: an fsync of the `-wal` file, the one thing SQLite's
- * synchronous=FULL adds to NORMAL in WAL mode (there, inside COMMIT). The runner calls it after
- * each COMMIT (and each write outside a transaction) while it still holds the queue's turn, so
- * no statement of this process runs, and no caller is answered, before the data is on disk;
- * meanwhile the event loop goes on (the fsync runs on libuv's thread pool), and transactions
- * that arrive queue up for the next group. Checkpoints stay SQLite's: with NORMAL it syncs the
- * WAL before one and the database file after.
- */
-class WalSync {
-  private fd: number | undefined;
-
-  constructor(
-    private readonly path: string,
-    private readonly fsync: (fd: number) => Promise<void>,
-  ) {}
-
-  async sync(): Promise<void> {
-    const fd = this.current();
-    // No WAL file yet: SQLite has written nothing to one, so there is nothing to flush.
-    if (fd !== undefined) await this.fsync(fd);
-  }
-
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-  }
-
-  /** A descriptor of the WAL file now at `path` (another process may have replaced it). */
-  private current(): number | undefined {
-    let ino: number;
-    try {
-      ino = statSync(this.path).ino;
-    } catch {
-      this.close();
-      return undefined;
-    }
-    if (this.fd !== undefined && fstatSync(this.fd).ino === ino) return this.fd;
-    this.close();
-    this.fd = openSync(this.path, 'r+');
-    return this.fd;
-  }
-}
-
-function fsyncOf(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    fsync(fd, (error) => (error ? reject(error) : resolve()));
-  });
 }
 
 /** Most transactions committed together by one group commit. */
@@ -181,23 +120,14 @@ class SqliteRunner implements SqlRunner {
   constructor(
     private readonly db: Database.Database,
     private readonly queue: TurnQueue,
-    private readonly walSync: WalSync | undefined,
   ) {}
 
   exec(sql: string): Promise<void> {
-    return this.enqueue(async () => {
-      await this.inside.exec(sql);
-      await this.walSync?.sync();
-    });
+    return this.enqueue(async () => this.inside.exec(sql));
   }
 
   query(sql: string, params: readonly SqlValue[] = []): Promise<readonly Row[]> {
-    return this.enqueue(async () => {
-      const rows = await this.inside.query(sql, params);
-      // A write outside a transaction committed on its own: durable before it is answered.
-      if (!this.prepared(sql).reader) await this.walSync?.sync();
-      return rows;
-    });
+    return this.enqueue(async () => this.inside.query(sql, params));
   }
 
   /**
@@ -258,17 +188,6 @@ class SqliteRunner implements SqlRunner {
       // nothing of the batch was written.
       if (this.db.inTransaction) run('ROLLBACK');
       for (const item of batch) item.reject(error);
-      return;
-    }
-    try {
-      await this.walSync?.sync();
-    } catch (error: unknown) {
-      // Committed, but whether it reached the disk is unknown: no caller may count on it.
-      const failure = new Error(
-        `The database committed a transaction but could not flush it to disk (${error instanceof Error ? error.message : String(error)}); it may be lost on power failure. Check the disk.`,
-        { cause: error },
-      );
-      for (const item of batch) item.reject(failure);
       return;
     }
     batch.forEach((item, i) => {
