@@ -174,6 +174,13 @@ class PoolRunner implements SqlRunner {
       // A checked-out client emits 'error' when its connection drops between queries (the
       // server restarted); unheard, that is an uncaught exception that ends the process. The
       // transaction's next query reports the failure instead, and the client is discarded.
+      // A client the pool discards after release can still emit one (its connection's last
+      // words arrive late), with neither our listener nor the pool's: each client keeps a
+      // listener that ignores it for good.
+      if (!guardedClients.has(client)) {
+        client.on('error', ignoreError);
+        guardedClients.add(client);
+      }
       let broken: Error | undefined;
       const onError = (error: Error): void => {
         broken = error;
@@ -195,6 +202,10 @@ class PoolRunner implements SqlRunner {
     }
   }
 }
+
+/** Clients that carry `ignoreError` (see `inTransaction`). */
+const guardedClients = new WeakSet<pg.PoolClient>();
+const ignoreError = (): void => undefined;
 
 function clientRunner(client: pg.PoolClient): SqlRunner {
   const runner: SqlRunner = {
