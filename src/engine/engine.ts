@@ -625,7 +625,7 @@ export class Engine {
           });
         } catch (error: unknown) {
           // Another node started it meanwhile: the same child, by its name.
-          if (!(isStoreError(error) && error.code === 'ALREADY_EXISTS')) throw error;
+          if (!hasCode(error, 'ALREADY_EXISTS')) throw error;
         }
       }
     }
@@ -1589,10 +1589,6 @@ function hasNewWork(commit: StepCommit): boolean {
   return (commit.schedule?.length ?? 0) > 0 || (commit.notify?.length ?? 0) > 0;
 }
 
-function isStoreError(error: unknown): error is { readonly code: string } {
-  return typeof error === 'object' && error !== null && 'code' in error;
-}
-
 /** Adds work to a commit, unless the step ended the execution (which retires everything). */
 function withSchedule(commit: StepCommit, status: string, extra: readonly DueWork[]): StepCommit {
   if (extra.length === 0 || status !== 'RUNNING') return commit;
@@ -1660,9 +1656,7 @@ function withTokenKey(event: StepEvent, tokenKey: string): StepEvent {
 }
 
 function isConflict(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && 'code' in error && error.code === 'CONFLICT'
-  );
+  return hasCode(error, 'CONFLICT');
 }
 
 /**
@@ -1724,9 +1718,12 @@ function answeredThisTurn(call: Promise<unknown>): Promise<boolean> {
 }
 
 function isNotFound(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && 'code' in error && error.code === 'NOT_FOUND'
-  );
+  return hasCode(error, 'NOT_FOUND');
+}
+
+/** A store error (or any error) carrying this `code`. */
+function hasCode(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
 }
 
 type TaskCommand = Extract<Command, { type: 'ScheduleTask' }>;

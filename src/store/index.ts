@@ -68,6 +68,6 @@ export type {
   WebhookDeliverySummary,
   // --- end part C ---
 } from './store.js';
-export { MAX_TAGS_PER_RESOURCE, MAX_VERSIONS_PER_WORKFLOW } from './store.js';
+export { EXECUTION_STATUSES, MAX_TAGS_PER_RESOURCE, MAX_VERSIONS_PER_WORKFLOW } from './store.js';
 export { StoreError } from './errors.js';
 export type { StoreErrorCode } from './errors.js';

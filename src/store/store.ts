@@ -137,6 +137,16 @@ export interface WorkflowStore {
 export type ExecutionStatus =
   'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 
+/** Every execution status, in lifecycle order. */
+export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'ABORTED',
+  'PENDING_REDRIVE',
+];
+
 /** One history event as stored: its details are JSON text the store does not read. */
 export interface StoredEvent {
   readonly id: number;

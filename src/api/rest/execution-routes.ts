@@ -4,12 +4,8 @@
  */
 import type { JsonObject, JsonValue } from '../../common/index.js';
 import { exceedsJsonByteLength, getOwn, isJsonArray, isJsonObject } from '../../common/index.js';
-import type {
-  ExecutionFilter,
-  ExecutionRecord,
-  ExecutionStatus,
-  StoredEvent,
-} from '../../store/index.js';
+import type { ExecutionFilter, ExecutionRecord, StoredEvent } from '../../store/index.js';
+import { EXECUTION_STATUSES } from '../../store/index.js';
 import { historyEvent } from '../sfn/index.js';
 import { RestError, invalid, notFound } from './errors.js';
 import { Fields, parseJsonBody } from './input.js';
@@ -23,14 +19,6 @@ import {
   listOf,
 } from './schemas.js';
 
-export const STATUSES: readonly ExecutionStatus[] = [
-  'RUNNING',
-  'SUCCEEDED',
-  'FAILED',
-  'TIMED_OUT',
-  'ABORTED',
-  'PENDING_REDRIVE',
-];
 /** AWS's default payload limit for an execution's input. */
 const MAX_INPUT_BYTES = 256 * 1024;
 const MAX_ARN_LENGTH = 2000;
@@ -112,7 +100,10 @@ async function reread(context: RestContext, id: string): Promise<ExecutionRecord
 
 const LIST_QUERY: Readonly<Record<string, ParameterDoc>> = {
   workflow: { description: 'Only executions of this workflow.', schema: { type: 'string' } },
-  status: { description: 'Only executions with this status.', schema: { enum: STATUSES } },
+  status: {
+    description: 'Only executions with this status.',
+    schema: { enum: EXECUTION_STATUSES },
+  },
   version: {
     description: 'Only executions of this version (needs workflow).',
     schema: { type: 'integer', minimum: 1 },
@@ -149,7 +140,7 @@ export const EXECUTION_ROUTES: readonly RestRoute[] = [
     handle: async (call) => {
       const fields = new Fields(call.query, 'query', Object.keys(LIST_QUERY));
       const workflow = fields.string('workflow', { min: 1, max: 80 });
-      const status = fields.enumOf('status', STATUSES);
+      const status = fields.enumOf('status', EXECUTION_STATUSES);
       const version = fields.integer('version', 1, 2 ** 31);
       const alias = fields.string('alias', { min: 1, max: 80 });
       const startedFrom = fields.instant('startedFrom');
@@ -338,7 +329,7 @@ export const EXECUTION_ROUTES: readonly RestRoute[] = [
           type: 'object',
           properties: {
             executionArn: { type: 'string' },
-            status: { enum: STATUSES },
+            status: { enum: EXECUTION_STATUSES },
             states: {
               type: 'array',
               items: {

@@ -6,6 +6,7 @@ import type { JsonObject, JsonValue } from '../../common/index.js';
 import { EngineError } from '../../engine/index.js';
 import { parseJsonText } from '../../language/index.js';
 import type { ExecutionRecord, ExecutionStatus, WorkflowType } from '../../store/index.js';
+import { EXECUTION_STATUSES } from '../../store/index.js';
 import type { ParsedArn } from './arns.js';
 import type { SfnAction, SfnContext } from './context.js';
 import {
@@ -29,14 +30,6 @@ import { mapRunNotFound } from './map-run-actions.js';
 import { ARN_RULE, PAGE_SIZE_RULE, pageSize } from './state-machine-actions.js';
 import { fromEngineError, isStoreError, requireValidName } from './translate.js';
 
-const STATUSES: readonly ExecutionStatus[] = [
-  'RUNNING',
-  'SUCCEEDED',
-  'FAILED',
-  'TIMED_OUT',
-  'ABORTED',
-  'PENDING_REDRIVE',
-];
 const INCLUDED_DATA = ['ALL_DATA', 'METADATA_ONLY'] as const;
 const PAYLOAD_RULE = { max: 262_144, sensitive: true } as const;
 const ERROR_RULE = { min: 0, max: 256, sensitive: true } as const;
@@ -219,7 +212,7 @@ export const redriveExecution: SfnAction = async (context, request) => {
 
 export const listExecutions: SfnAction = async (context, request) => {
   const arn = request.string('stateMachineArn', { min: 1, max: 256 });
-  const status = request.enumOf('statusFilter', STATUSES);
+  const status = request.enumOf('statusFilter', EXECUTION_STATUSES);
   const maxResults = request.integer('maxResults', PAGE_SIZE_RULE);
   const nextToken = request.string('nextToken', { min: 1, max: 3096 });
   const mapRunArn = request.string('mapRunArn', { min: 1, max: 2000 });

@@ -5,20 +5,12 @@
  */
 import { StoreError } from '../errors.js';
 import type { ExecutionRecord, ExecutionStatus, NewExecution, StoredEvent } from '../store.js';
+import { EXECUTION_STATUSES } from '../store.js';
 import type { Row } from './sql-runner.js';
 import { integer, text, textOrNull } from './sql-runner.js';
 
 export const COLUMNS =
   'id, workflow, version, alias, revision_id, name, status, input, output, error, cause, started_at, stopped_at, redrive_count, revision, event_count, map_run';
-
-export const STATUSES: readonly ExecutionStatus[] = [
-  'RUNNING',
-  'SUCCEEDED',
-  'FAILED',
-  'TIMED_OUT',
-  'ABORTED',
-  'PENDING_REDRIVE',
-];
 
 /** The PostgreSQL channel that tells listening nodes new work was scheduled. */
 export const WORK_CHANNEL = 'baton_due_work';
@@ -197,7 +189,7 @@ export function recordFrom(row: Row): ExecutionRecord {
 }
 
 function statusOf(value: string): ExecutionStatus {
-  const status = STATUSES.find((s) => s === value);
+  const status = EXECUTION_STATUSES.find((s) => s === value);
   if (status === undefined) throw new TypeError(`stored execution status ${value} is unknown`);
   return status;
 }

@@ -22,6 +22,7 @@ import type {
   StepCommit,
   StoredEvent,
 } from '../store.js';
+import { EXECUTION_STATUSES } from '../store.js';
 import type { Row, SqlRunner, SqlValue } from './sql-runner.js';
 import { integer, text, textOrNull } from './sql-runner.js';
 import { applyMapRunChanges } from './map-run-store.js';
@@ -30,7 +31,6 @@ import { isBatchable, writeCommitBatch, writeStartBatch } from './execution-batc
 import {
   CHUNK_EVENTS,
   COLUMNS,
-  STATUSES,
   WORK_CHANNEL,
   WORK_TOPIC,
   checkEventIds,
@@ -250,7 +250,7 @@ export class SqlExecutionStore implements ExecutionStore {
     for (const row of await this.db.query(
       'SELECT status, COUNT(*) AS count FROM executions GROUP BY status',
     )) {
-      const status = STATUSES.find((known) => known === text(row, 'status'));
+      const status = EXECUTION_STATUSES.find((known) => known === text(row, 'status'));
       if (status !== undefined) executions[status] = integer(row, 'count');
     }
     const [due] = await this.db.query(
