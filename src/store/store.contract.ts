@@ -22,6 +22,8 @@ export interface StoreUnderTest {
   /** A second store on the same database, as another node would open it. */
   readonly openAnother: () => Promise<Store>;
   readonly close: () => Promise<void>;
+  /** How many rows a table holds, read with a connection of its own. */
+  readonly countRows: (table: 'definitions') => Promise<number>;
 }
 
 /** The newest migration shipped: a migrated database reports it as current. */
@@ -1865,6 +1867,93 @@ export function describeStoreContract(label: string, open: () => Promise<StoreUn
         await store.executions.commit(record.id, 2, { ...finished(4), stoppedAt: T1 });
         expect(await store.executions.purge(T2, 10)).toBe(1);
         expect(await store.mapRuns.get(MAP_RUN)).toBeUndefined();
+      }),
+    );
+  });
+
+  describe(`${label}: definitions`, () => {
+    const A = '{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}';
+    const B = '{"Comment":"é 😀 \\"quoted\\"","StartAt":"B","States":{"B":{"Type":"Succeed"}}}';
+    const definitionOf = async (store: Store, id: string) =>
+      (await store.executions.snapshot(id))?.definition;
+
+    it(
+      'stores each definition text once and gives every execution its own back',
+      withStore(async ({ store, countRows }) => {
+        await store.executions.start(execution('a1', { id: 'arn:a1', definition: A }));
+        await store.executions.start(execution('a2', { id: 'arn:a2', definition: A }));
+        await store.executions.start(execution('b1', { id: 'arn:b1', definition: B }));
+        expect(await countRows('definitions')).toBe(2);
+        expect(await definitionOf(store, 'arn:a1')).toBe(A);
+        expect(await definitionOf(store, 'arn:a2')).toBe(A);
+        expect(await definitionOf(store, 'arn:b1')).toBe(B);
+      }),
+    );
+
+    it(
+      'stores a new definition once when many executions of it start at the same time',
+      withStore(async ({ store, countRows }) => {
+        const starts = Array.from({ length: 24 }, (_, i) =>
+          store.executions.start(
+            execution(`c${i}`, { id: `arn:c${i}`, definition: i % 2 === 0 ? A : B }),
+          ),
+        );
+        expect((await Promise.all(starts)).every((started) => started.created)).toBe(true);
+        expect(await countRows('definitions')).toBe(2);
+        for (let i = 0; i < 24; i++) {
+          expect(await definitionOf(store, `arn:c${i}`)).toBe(i % 2 === 0 ? A : B);
+        }
+      }),
+    );
+
+    it(
+      'removes, when it purges, the definitions no execution runs any more and keeps the rest',
+      withStore(async ({ store, countRows }) => {
+        const finish = (id: string) => store.executions.commit(id, 1, finished(3));
+        await store.executions.start(execution('old-a', { id: 'arn:old-a', definition: A }));
+        await store.executions.start(execution('live-a', { id: 'arn:live-a', definition: A }));
+        await store.executions.start(execution('old-b', { id: 'arn:old-b', definition: B }));
+        await finish('arn:old-a');
+        await finish('arn:old-b');
+        expect(await countRows('definitions')).toBe(2);
+
+        expect(await store.executions.purge('2026-12-01T00:00:00.000Z', 10)).toBe(2);
+        expect(await countRows('definitions')).toBe(1);
+        expect(await definitionOf(store, 'arn:live-a')).toBe(A);
+        // Started again after the purge, a removed text is stored again.
+        await store.executions.start(execution('new-b', { id: 'arn:new-b', definition: B }));
+        expect(await definitionOf(store, 'arn:new-b')).toBe(B);
+
+        await finish('arn:live-a');
+        await finish('arn:new-b');
+        expect(await store.executions.purge('2026-12-01T00:00:00.000Z', 10)).toBe(2);
+        expect(await countRows('definitions')).toBe(0);
+      }),
+    );
+
+    it(
+      'leaves no definition behind for an idempotent start, once a purge has run',
+      withStore(async ({ store, countRows }) => {
+        await store.executions.start(execution('same', { id: 'arn:same', definition: A }));
+        // The same name and input while it runs: the first execution, on its own definition,
+        // although the workflow has a new one by now.
+        const again = await store.executions.start(
+          execution('same', { id: 'arn:same-2', definition: B }),
+        );
+        expect(again.created).toBe(false);
+        expect(await definitionOf(store, 'arn:same')).toBe(A);
+        // A name taken with another input is refused and writes nothing.
+        await expectCode(
+          store.executions.start(
+            execution('same', { id: 'arn:same-3', input: '{"v":2}', definition: B + ' ' }),
+          ),
+          'ALREADY_EXISTS',
+        );
+        await store.executions.start(execution('done', { id: 'arn:done', definition: A }));
+        await store.executions.commit('arn:done', 1, finished(3));
+        expect(await store.executions.purge('2026-12-01T00:00:00.000Z', 10)).toBe(1);
+        expect(await countRows('definitions')).toBe(1);
+        expect(await definitionOf(store, 'arn:same')).toBe(A);
       }),
     );
   });

@@ -41,10 +41,11 @@ function run(name: string, overrides: Partial<NewTriggerRun> = {}): NewTriggerRu
 
 export function describeWebhookStoreContract(
   label: string,
-  open: () => Promise<StoreUnderTest>,
+  open: () => Promise<Omit<StoreUnderTest, 'countRows'>>,
 ): void {
   const withStore =
-    (test: (store: Store, subject: StoreUnderTest) => Promise<void>) => async () => {
+    (test: (store: Store, subject: Omit<StoreUnderTest, 'countRows'>) => Promise<void>) =>
+    async () => {
       const subject = await open();
       try {
         await test(subject.store, subject);

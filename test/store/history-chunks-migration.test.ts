@@ -3,14 +3,11 @@
  * Baton filled (migrated up to 0014, events as rows) must read back exactly the same history,
  * on both stores.
  */
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadMigrations } from '../../src/store/sql/migrate.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store, StoredEvent } from '../../src/store/index.js';
-import { dropAll, freshPostgresUrl, freshSqlitePath } from '../support/databases.js';
+import { dropAll, olderPostgres, olderSqlite } from '../support/databases.js';
 
 afterAll(dropAll);
 
@@ -39,9 +36,6 @@ const EVENTS: StoredEvent[] = [
     details: '{"executionSucceededEventDetails":{"output":"[1,2.5,null]"}}',
   },
 ];
-const BEFORE_CHUNKS = (dialect: 'sqlite' | 'postgres') =>
-  loadMigrations(dialect).filter((m) => m.id < '0015');
-
 const INSERT_EXECUTION = `INSERT INTO executions (id, workflow, version, alias, revision_id, name, status, input,
   started_at, redrive_count, snapshot, revision, event_count, definition)
   VALUES ('${ID}', 'wf', NULL, NULL, 'r1', 'old', 'SUCCEEDED', '{}', '${now()}', 0, '{}', 2, 3, '{}')`;
@@ -58,35 +52,21 @@ async function historyAfterMigration(store: Store): Promise<readonly StoredEvent
 
 describe('history chunks migration (0015)', () => {
   it('keeps every event of a SQLite database written with a row per event', async () => {
-    const path = freshSqlitePath();
-    const db = new Database(path);
-    db.exec('CREATE TABLE schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
-    for (const migration of BEFORE_CHUNKS('sqlite')) {
-      db.exec(migration.sql);
-      db.prepare('INSERT INTO schema_migrations VALUES (?, ?)').run(migration.id, now());
-    }
-    db.exec(INSERT_EXECUTION);
-    const insert = db.prepare(
-      'INSERT INTO execution_events (execution, id, previous_id, type, timestamp, details) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    for (const e of EVENTS) insert.run(ID, e.id, e.previousEventId, e.type, e.timestamp, e.details);
-    db.close();
+    const path = olderSqlite('0015', (db) => {
+      db.exec(INSERT_EXECUTION);
+      const insert = db.prepare(
+        'INSERT INTO execution_events (execution, id, previous_id, type, timestamp, details) VALUES (?, ?, ?, ?, ?, ?)',
+      );
+      for (const e of EVENTS) {
+        insert.run(ID, e.id, e.previousEventId, e.type, e.timestamp, e.details);
+      }
+    });
     const migrated = await historyAfterMigration(openSqliteStore({ path, now }));
     expect(migrated).toEqual(EVENTS);
   });
 
   it('keeps every event of a PostgreSQL database written with a row per event', async () => {
-    const url = await freshPostgresUrl();
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(
-        'CREATE TABLE schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)',
-      );
-      for (const migration of BEFORE_CHUNKS('postgres')) {
-        await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations VALUES ($1, $2)', [migration.id, now()]);
-      }
+    const url = await olderPostgres('0015', async (client) => {
       await client.query(INSERT_EXECUTION);
       for (const e of EVENTS) {
         await client.query(
@@ -94,9 +74,7 @@ describe('history chunks migration (0015)', () => {
           [ID, e.id, e.previousEventId, e.type, e.timestamp, e.details],
         );
       }
-    } finally {
-      await client.end();
-    }
+    });
     const migrated = await historyAfterMigration(openPostgresStore({ url, now }));
     expect(migrated).toEqual(EVENTS);
   });

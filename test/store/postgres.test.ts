@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { describeStoreContract } from '../../src/store/store.contract.js';
-import { dropAll, freshPostgresUrl } from '../support/databases.js';
+import { countPostgresRows, dropAll, freshPostgresUrl } from '../support/databases.js';
 
 const now = (): string => '2026-01-01T00:00:00.000Z';
 
@@ -16,6 +16,7 @@ describeStoreContract('postgres', async () => {
     store,
     openAnother: () => Promise.resolve(openPostgresStore({ url, now, maxConnections: 2 })),
     close: () => store.close(),
+    countRows: (table) => countPostgresRows(url, table),
   };
 });
 

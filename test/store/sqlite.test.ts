@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { StoreError } from '../../src/store/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { describeStoreContract } from '../../src/store/store.contract.js';
+import { countSqliteRows } from '../support/databases.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'baton-sqlite-'));
 let files = 0;
@@ -22,6 +23,7 @@ describeStoreContract('sqlite', async () => {
     store,
     openAnother: () => Promise.resolve(openSqliteStore({ path, now })),
     close: () => store.close(),
+    countRows: (table) => countSqliteRows(path, table),
   };
 });
 

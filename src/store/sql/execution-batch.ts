@@ -19,6 +19,7 @@ import {
   checkEventIds,
   chunkRows,
   compare,
+  definitionHash,
   existingOutcome,
   recordFrom,
   recordOf,
@@ -190,15 +191,25 @@ export async function writeStartBatch(
       return item === undefined ? [] : [{ index, item }];
     })
     .sort((a, b) => compare(a.item.workflow, b.item.workflow) || compare(a.item.name, b.item.name));
+  // The definitions first (the executions rows reference them), each text once, in hash order
+  // like every lock this batch takes.
+  const definitions = new Map<string, string>();
+  for (const { item } of ordered) definitions.set(definitionHash(item.definition), item.definition);
+  await tx.query(
+    `INSERT INTO definitions (hash, body)
+     SELECT u.hash, u.body FROM json_to_recordset(?::json) AS u(hash text, body text)
+     ORDER BY u.hash ON CONFLICT (hash) DO NOTHING`,
+    [JSON.stringify([...definitions].map(([hash, body]) => ({ hash, body })))],
+  );
   const inserted = await tx.query(
-    `INSERT INTO executions (${COLUMNS}, snapshot, definition)
+    `INSERT INTO executions (${COLUMNS}, snapshot, definition, definition_hash)
      SELECT u.id, u.workflow, u.version, u.alias, u.revision_id, u.name, u.status, u.input,
        u.output, u.error, u.cause, u.started_at, u.stopped_at, 0, 1, u.event_count, u.map_run,
-       u.snapshot, u.definition
+       u.snapshot, '', u.definition_hash
      FROM json_to_recordset(?::json) AS u(id text, workflow text, version integer, alias text,
        revision_id text, name text, status text, input text, output text, error text,
        cause text, started_at text, stopped_at text, event_count integer, map_run text,
-       snapshot text, definition text)
+       snapshot text, definition_hash text)
      ON CONFLICT (workflow, name) DO NOTHING RETURNING id`,
     [
       JSON.stringify(
@@ -219,7 +230,7 @@ export async function writeStartBatch(
           event_count: item.first.events.length,
           map_run: item.mapRun ?? null,
           snapshot: item.first.snapshot,
-          definition: item.definition,
+          definition_hash: definitionHash(item.definition),
         })),
       ),
     ],

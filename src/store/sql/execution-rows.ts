@@ -3,6 +3,7 @@
  * or in a batch): how a row becomes a record, which start of a taken name is idempotent, and
  * the errors of a lost compare-and-set or a broken history.
  */
+import { hash } from 'node:crypto';
 import { StoreError } from '../errors.js';
 import type { ExecutionRecord, ExecutionStatus, NewExecution, StoredEvent } from '../store.js';
 import { EXECUTION_STATUSES } from '../store.js';
@@ -11,6 +12,25 @@ import { integer, text, textOrNull } from './sql-runner.js';
 
 export const COLUMNS =
   'id, workflow, version, alias, revision_id, name, status, input, output, error, cause, started_at, stopped_at, redrive_count, revision, event_count, map_run';
+
+/** Stores a definition once per text (see migration 0018); a taken hash is the same text. */
+export const INSERT_DEFINITION =
+  'INSERT INTO definitions (hash, body) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING';
+
+/** Texts recently hashed: starts of one workflow repeat the same definition. */
+const hashes = new Map<string, string>();
+const HASHES_KEPT = 256;
+
+/** The key a definition is stored under: the SHA-256 of its text, base64url. */
+export function definitionHash(definition: string): string {
+  let known = hashes.get(definition);
+  if (known === undefined) {
+    known = hash('sha256', definition, 'base64url');
+    if (hashes.size >= HASHES_KEPT) hashes.clear();
+    hashes.set(definition, known);
+  }
+  return known;
+}
 
 /** The PostgreSQL channel that tells listening nodes new work was scheduled. */
 export const WORK_CHANNEL = 'baton_due_work';

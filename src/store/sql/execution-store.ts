@@ -24,19 +24,21 @@ import type {
 } from '../store.js';
 import { EXECUTION_STATUSES } from '../store.js';
 import type { Row, SqlRunner, SqlValue } from './sql-runner.js';
-import { integer, text, textOrNull } from './sql-runner.js';
+import { integer, isViolation, text, textOrNull } from './sql-runner.js';
 import { applyMapRunChanges } from './map-run-store.js';
 import type { CommitRequest, StartResult } from './execution-batch.js';
 import { isBatchable, writeCommitBatch, writeStartBatch } from './execution-batch.js';
 import {
   CHUNK_EVENTS,
   COLUMNS,
+  INSERT_DEFINITION,
   WORK_CHANNEL,
   WORK_TOPIC,
   checkEventIds,
   chunkRows,
   decodeChunk,
   compare,
+  definitionHash,
   existingOutcome,
   recordFrom,
   recordOf,
@@ -270,7 +272,7 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   async purge(finishedBefore: string, limit: number): Promise<number> {
-    return this.db.transaction(async (tx) => {
+    const purged = await this.db.transaction(async (tx) => {
       const rows = await tx.query(
         `SELECT id FROM executions
          WHERE status IN ('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED') AND stopped_at < ?
@@ -287,6 +289,26 @@ export class SqlExecutionStore implements ExecutionStore {
       }
       return rows.length;
     });
+    if (purged > 0) await this.dropUnusedDefinitions();
+    return purged;
+  }
+
+  /**
+   * Removes the definitions no execution references any more. Its own transaction, after the
+   * purge: on PostgreSQL a start may reference one between this statement's read and its
+   * delete, and the foreign key then fails the delete; the next purge tries again.
+   */
+  private async dropUnusedDefinitions(): Promise<void> {
+    try {
+      await this.db.transaction((tx) =>
+        tx.query(
+          `DELETE FROM definitions WHERE NOT EXISTS
+             (SELECT 1 FROM executions e WHERE e.definition_hash = definitions.hash)`,
+        ),
+      );
+    } catch (error: unknown) {
+      if (!isViolation(error, 'foreign key')) throw error;
+    }
   }
 }
 
@@ -296,6 +318,10 @@ type ExecutionSnapshot = {
   readonly definition: string;
 };
 
+/** An execution's snapshot with its definition: stored once (0018), or its own older copy. */
+const SELECT_SNAPSHOT = `SELECT e.id, e.snapshot, e.revision, COALESCE(d.body, e.definition) AS definition
+  FROM executions e LEFT JOIN definitions d ON d.hash = e.definition_hash`;
+
 /** Batched snapshot reads running at once (the pool has 10 connections by default). */
 const SNAPSHOT_READS_IN_FLIGHT = 2;
 
@@ -304,12 +330,10 @@ async function readSnapshots(
   ids: readonly string[],
 ): Promise<ReadonlyMap<string, ExecutionSnapshot>> {
   const rows = await (ids.length === 1
-    ? db.query('SELECT id, snapshot, revision, definition FROM executions WHERE id = ?', [...ids])
-    : db.query(
-        `SELECT id, snapshot, revision, definition FROM executions
-         WHERE id IN (SELECT json_array_elements_text(?::json))`,
-        [JSON.stringify(ids)],
-      ));
+    ? db.query(`${SELECT_SNAPSHOT} WHERE e.id = ?`, [...ids])
+    : db.query(`${SELECT_SNAPSHOT} WHERE e.id IN (SELECT json_array_elements_text(?::json))`, [
+        JSON.stringify(ids),
+      ]));
   return new Map(
     rows.map((row) => [
       text(row, 'id'),
@@ -329,10 +353,13 @@ async function readSnapshots(
 async function startOne(tx: SqlRunner, execution: NewExecution): Promise<StartResult> {
   const { first } = execution;
   // PostgreSQL: a name the insert met can be purged before the read; then insert again.
+  const definition = definitionHash(execution.definition);
+  // First: the executions row references it.
+  await tx.query(INSERT_DEFINITION, [definition, execution.definition]);
   for (let attempt = 1; ; attempt++) {
     const inserted = await tx.query(
-      `INSERT INTO executions (${COLUMNS}, snapshot, definition)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?, ?, ?)
+      `INSERT INTO executions (${COLUMNS}, snapshot, definition, definition_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?, ?, '', ?)
        ON CONFLICT (workflow, name) DO NOTHING RETURNING id`,
       [
         execution.id,
@@ -351,7 +378,7 @@ async function startOne(tx: SqlRunner, execution: NewExecution): Promise<StartRe
         first.events.length,
         execution.mapRun ?? null,
         first.snapshot,
-        execution.definition,
+        definition,
       ],
     );
     if (inserted.length > 0) break;

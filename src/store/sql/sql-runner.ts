@@ -52,3 +52,16 @@ export function toRow(value: unknown): Row {
   }
   return Object.fromEntries(Object.entries(value));
 }
+
+/** The codes each driver gives a broken constraint: PostgreSQL's SQLSTATE, better-sqlite3's. */
+const VIOLATIONS = {
+  unique: ['23505', 'SQLITE_CONSTRAINT_UNIQUE'],
+  'foreign key': ['23503', 'SQLITE_CONSTRAINT_FOREIGNKEY'],
+} as const;
+
+/** Whether `error` is the database refusing a write for breaking a `kind` constraint. */
+export function isViolation(error: unknown, kind: keyof typeof VIOLATIONS): boolean {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return false;
+  const { code } = error;
+  return VIOLATIONS[kind].some((known) => known === code);
+}

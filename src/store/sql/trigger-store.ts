@@ -17,7 +17,7 @@ import type {
   TriggerStore,
 } from '../store.js';
 import type { Row, SqlRunner, SqlValue } from './sql-runner.js';
-import { text, textOrNull } from './sql-runner.js';
+import { isViolation, text, textOrNull } from './sql-runner.js';
 
 const TRIGGER = 'name, source, definition, created_at, updated_at';
 const RUN = `trigger_name, execution_name, concurrency_key, mode, seq, status, request, delivery_id,
@@ -221,7 +221,7 @@ export class SqlTriggerStore implements TriggerStore {
       return row === undefined ? undefined : runFrom(row);
     } catch (error: unknown) {
       // Another node started a run of this key between our check and our write.
-      if (isUniqueViolation(error)) return undefined;
+      if (isViolation(error, 'unique')) return undefined;
       throw error;
     }
   }
@@ -274,12 +274,6 @@ export class SqlTriggerStore implements TriggerStore {
     );
     return rows.length;
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null || !('code' in error)) return false;
-  // PostgreSQL: unique_violation; better-sqlite3: SQLITE_CONSTRAINT_UNIQUE.
-  return error.code === '23505' || error.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 function triggerFrom(row: Row): TriggerRecord {
