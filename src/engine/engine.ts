@@ -187,6 +187,11 @@ export class Engine {
   private readonly snapshots = new Map<string, CurrentSnapshot>();
   /** `.sync` tasks (`<execution>#<taskId>`) woken while no check of theirs was scheduled. */
   private readonly wokenPolls = new Set<string>();
+  /**
+   * The last step queued on each execution this node is stepping (see `inTurn`); an entry
+   * goes when its execution has nothing queued.
+   */
+  private readonly turns = new Map<string, Promise<unknown>>();
   private readonly listeners = new Set<EngineListener>();
   /** The run loop's pause between polls, woken by new work. */
   private readonly napper = new Napper();
@@ -671,10 +676,18 @@ export class Engine {
    * Removes done work (and adds `schedule`) in a commit with no events (a compare-and-set like
    * any other).
    */
-  private async retireWork(
+  private retireWork(
     executionId: string,
     keys: readonly string[],
     schedule: readonly DueWork[] = [],
+  ): Promise<void> {
+    return this.inTurn(executionId, () => this.retireWorkInTurn(executionId, keys, schedule));
+  }
+
+  private async retireWorkInTurn(
+    executionId: string,
+    keys: readonly string[],
+    schedule: readonly DueWork[],
   ): Promise<void> {
     this.snapshots.delete(executionId); // this commit moves the revision on
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
@@ -1165,7 +1178,18 @@ export class Engine {
    * with no events, still a compare-and-set on the revision; does nothing once the task is no
    * longer pending (it finished, timed out, or the execution ended).
    */
-  private async rescheduleIfPending(
+  private rescheduleIfPending(
+    executionId: string,
+    taskId: string,
+    retire: readonly string[],
+    schedule: readonly DueWork[],
+  ): Promise<void> {
+    return this.inTurn(executionId, () =>
+      this.rescheduleInTurn(executionId, taskId, retire, schedule),
+    );
+  }
+
+  private async rescheduleInTurn(
     executionId: string,
     taskId: string,
     retire: readonly string[],
@@ -1198,6 +1222,25 @@ export class Engine {
   }
 
   /**
+   * Runs `work` when every step this node queued earlier on `executionId` has finished: one
+   * execution's steps on one node go one after another, each from the snapshot the one before
+   * committed. Run side by side (the results of a Map's tasks arriving together), all but one
+   * would lose the compare-and-set and read again, and with enough of them some would give up
+   * and wait out their lease. Other nodes' steps still meet the compare-and-set.
+   */
+  private async inTurn<T>(executionId: string, work: () => Promise<T>): Promise<T> {
+    const before = this.turns.get(executionId);
+    const run = before === undefined ? work() : before.then(work, work);
+    const settled = run.catch(() => undefined);
+    this.turns.set(executionId, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.turns.get(executionId) === settled) this.turns.delete(executionId);
+    }
+  }
+
+  /**
    * Applies one event: read, step, commit; on CONFLICT read again. Work the event consumes is
    * retired in the same commit. An event that no longer fits (the execution ended, or the
    * task/timer was cancelled by a step that won the race) only retires its work.
@@ -1209,6 +1252,19 @@ export class Engine {
     retireIfStale: readonly string[] = retire,
     schedule: readonly DueWork[] = [],
     redriveToken?: string,
+  ): Promise<StepResult | undefined> {
+    return this.inTurn(executionId, () =>
+      this.applyInTurn(executionId, event, retire, retireIfStale, schedule, redriveToken),
+    );
+  }
+
+  private async applyInTurn(
+    executionId: string,
+    event: (now: string) => StepEvent | readonly StepEvent[],
+    retire: readonly string[],
+    retireIfStale: readonly string[],
+    schedule: readonly DueWork[],
+    redriveToken: string | undefined,
   ): Promise<StepResult | undefined> {
     const { store } = this.options;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {

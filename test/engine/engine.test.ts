@@ -206,6 +206,61 @@ for (const [label, opener] of backends) {
       await store.close();
     });
 
+    it('steps the tasks of a Map that answer together one after another, losing none to contention', async () => {
+      const ITEMS = 60;
+      // Every task answers only once all have been called: their TaskStarted commits and then
+      // their results reach the engine together, all on the one execution.
+      let release: () => void = () => undefined;
+      const allCalled = new Promise<void>((resolve) => (release = resolve));
+      const tasks = new ScriptedTasks({
+        Work: async (request) => {
+          if (tasks.calls.length === ITEMS) release();
+          await allCalled;
+          return { ok: true, output: (request.input as { i: number }).i * 2 };
+        },
+      });
+      const fanOut = {
+        StartAt: 'Each',
+        States: {
+          Each: {
+            Type: 'Map',
+            ItemsPath: '$.items',
+            ItemSelector: { 'i.$': '$$.Map.Item.Value' },
+            ItemProcessor: {
+              StartAt: 'Work',
+              States: {
+                Work: { Type: 'Task', Resource: 'arn:aws:states:::http:invoke', End: true },
+              },
+            },
+            End: true,
+          },
+        },
+      };
+      const { store, clock } = await setup(tasks, fanOut);
+      const errors: unknown[] = [];
+      const engine = new Engine({
+        store,
+        clock,
+        tasks,
+        nodeId: 'node-1',
+        tokenKey,
+        random: () => 0,
+        onError: (error) => errors.push(error),
+      });
+      const items = Array.from({ length: ITEMS }, (_, i) => i);
+      const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: { items } });
+      expect(await engine.tick(ITEMS)).toBe(ITEMS);
+      await engine.idle();
+      // The clock stands still: a step that gave up would leave its task leased, unfinished.
+      expect(errors).toEqual([]);
+      expect(await store.executions.get(execution.id)).toMatchObject({
+        status: 'SUCCEEDED',
+        output: JSON.stringify(items.map((i) => i * 2)),
+      });
+      expect(tasks.calls).toHaveLength(ITEMS);
+      await store.close();
+    });
+
     it('tells subscribers each commit and task, and survives a listener that throws', async () => {
       const tasks = new ScriptedTasks({
         Work: async () => {
