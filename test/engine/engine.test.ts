@@ -160,6 +160,8 @@ for (const [label, opener] of backends) {
       });
       const clock = new TestClock();
       let n = 0;
+      /** What the engine reported of its background work. */
+      const errors: unknown[] = [];
       const engine = new Engine({
         store,
         clock,
@@ -168,8 +170,9 @@ for (const [label, opener] of backends) {
         tokenKey,
         random: () => (n++ % 10) / 10,
         leaseMs: 5 * 60_000,
+        onError: (error) => errors.push(error),
       });
-      return { store, clock, engine, open };
+      return { store, clock, engine, open, errors };
     }
 
     it('finishes a workflow of pure states within start', async () => {
@@ -236,17 +239,7 @@ for (const [label, opener] of backends) {
           },
         },
       };
-      const { store, clock } = await setup(tasks, fanOut);
-      const errors: unknown[] = [];
-      const engine = new Engine({
-        store,
-        clock,
-        tasks,
-        nodeId: 'node-1',
-        tokenKey,
-        random: () => 0,
-        onError: (error) => errors.push(error),
-      });
+      const { store, engine, errors } = await setup(tasks, fanOut);
       const items = Array.from({ length: ITEMS }, (_, i) => i);
       const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: { items } });
       expect(await engine.tick(ITEMS)).toBe(ITEMS);
