@@ -8,10 +8,13 @@
 // been up a while is warm), then `--rounds` measured rounds (default 3), each of them: 1,000
 // task executions, 1,000 10-state executions, and the raw commit rate. The table shows each
 // figure's median with the range of the rounds.
+// Each store also runs one execution of an inline Map of `--map-items` Task items (default
+// 1,000; all answered at once), next to the same Map run in memory by the local runner
+// (runLocal, no store: the ceiling).
 // `--definition-bytes N` pads both workflows' definitions with a Comment of N bytes, as real
 // workflows are larger than these (a definition is stored once, not per execution).
 // Usage: npm run bench (after the local runner benchmark), or
-//   node --expose-gc bench/engine.mjs [--rounds 3] [--definition-bytes 0]
+//   node --expose-gc bench/engine.mjs [--rounds 3] [--definition-bytes 0] [--map-items 1000]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +23,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { Engine } from '../dist/engine/index.js';
 import { RandomPool } from '../dist/identity/index.js';
+import { runLocal } from '../dist/local/index.js';
 import { openPostgresStore } from '../dist/store/postgres/index.js';
 import { openSqliteStore } from '../dist/store/sqlite/index.js';
 import { tenStates } from './workflows.mjs';
@@ -28,8 +32,13 @@ const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
     'definition-bytes': { type: 'string', default: '0' },
+    'map-items': { type: 'string', default: '1000' },
   },
 });
+const MAP_ITEMS = Number(args['map-items']);
+if (!Number.isInteger(MAP_ITEMS) || MAP_ITEMS < 1) {
+  throw new Error('--map-items takes a whole number >= 1');
+}
 const ROUNDS = Number(args.rounds);
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error('--rounds takes a whole number >= 1');
 const PADDING = Number(args['definition-bytes']);
@@ -145,8 +154,64 @@ async function measure(store, rawCommits) {
     }
     rates[2].push(await rawCommits(round));
   }
+  await createWorkflow(store, 'fan-out', JSON.stringify(padded(fanOutDefinition)));
+  await fanOut(store, 100); // warm-up
+  const fan = await fanOut(store, MAP_ITEMS);
   await store.close();
-  return rates;
+  return [...rates, fan];
+}
+
+const fanOutDefinition = {
+  StartAt: 'Each',
+  States: {
+    Each: {
+      Type: 'Map',
+      ItemsPath: '$.items',
+      ItemProcessor: {
+        StartAt: 'Work',
+        States: { Work: { Type: 'Task', Resource: 'arn:aws:states:::http:invoke', End: true } },
+      },
+      End: true,
+    },
+  },
+};
+const fanOutInput = (items) => ({ items: Array.from({ length: items }, (_, i) => i) });
+
+/** One execution of the inline Map of `items` tasks, worked to the end: seconds and commits. */
+async function fanOut(store, items) {
+  const engine = benchEngine(store, `fan-${items}`);
+  let commits = 0;
+  engine.subscribe((event) => {
+    if (event.kind === 'committed') commits++;
+  });
+  const start = process.hrtime.bigint();
+  const { execution } = await engine.start({
+    workflow: 'fan-out',
+    name: `fan-${items}`,
+    input: fanOutInput(items),
+  });
+  while ((await engine.tick(200)) > 0) await engine.idle();
+  await engine.idle();
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const done = await store.executions.get(execution.id);
+  if (done?.status !== 'SUCCEEDED') throw new Error(`the fan-out ended ${done?.status}`);
+  return { seconds, commits };
+}
+
+/** The same Map in memory (runLocal, tasks mocked): median seconds of 3 runs after a warm-up. */
+async function fanOutInMemory(items) {
+  const run = async () => {
+    const start = process.hrtime.bigint();
+    const result = await runLocal(padded(fanOutDefinition), {
+      input: fanOutInput(items),
+      mocks: { Work: { result: { ok: true } } },
+    });
+    if (result.status !== 'SUCCEEDED') throw new Error(`runLocal: ${result.error}`);
+    return Number(process.hrtime.bigint() - start) / 1e9;
+  };
+  await run();
+  const times = [await run(), await run(), await run()];
+  return times.sort((a, b) => a - b)[1];
 }
 
 function sqliteRawCommits(path) {
@@ -281,5 +346,16 @@ console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const [name, task, pure, raw] of rows) {
   console.log(
     `| ${name} | ${summary(task)} | ${summary(pure)} | ${summary(raw)} | ${(median(task) / median(raw)).toFixed(2)}, ${(median(pure) / median(raw)).toFixed(2)} |`,
+  );
+}
+
+const inMemory = await fanOutInMemory(MAP_ITEMS);
+console.log(
+  `\n| store | inline Map of ${MAP_ITEMS.toLocaleString('en-US')} Task items answered at once, durable (s) | its commits | the same Map in memory, runLocal (s) | durable / in memory |`,
+);
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const [name, , , , fan] of rows) {
+  console.log(
+    `| ${name} | ${fan.seconds.toFixed(2)} | ${figure(fan.commits)} | ${inMemory.toFixed(3)} | ${(fan.seconds / inMemory).toFixed(1)}x |`,
   );
 }

@@ -43,6 +43,7 @@ import type {
 import { EngineError } from './errors.js';
 import { checkName } from './names.js';
 import { isNestedExecutionResource, nestedExecutions } from './nested-executions.js';
+import { Turns } from './turns.js';
 
 export interface EngineOptions {
   readonly store: Store;
@@ -154,6 +155,17 @@ function taskTimerOf(key: string): { taskId: string; suffix: TaskTimerSuffix } |
 }
 /** Commits that lose their race are retried from a fresh read this many times. */
 const MAX_CONFLICT_RETRIES = 20;
+/** The most queued events of one execution stepped into one commit. */
+const MAX_STEPS_PER_COMMIT = 100;
+
+/** An event queued on an execution (see `Engine.apply`). */
+interface StepRequest {
+  readonly event: (now: string) => StepEvent | readonly StepEvent[];
+  readonly retire: readonly string[];
+  readonly retireIfStale: readonly string[];
+  readonly schedule: readonly DueWork[];
+  readonly redriveToken?: string;
+}
 /**
  * Running executions whose latest snapshot this node keeps after committing it (about 5-20 KB
  * of heap each): the next event for one of them steps from memory instead of reading and
@@ -188,10 +200,17 @@ export class Engine {
   /** `.sync` tasks (`<execution>#<taskId>`) woken while no check of theirs was scheduled. */
   private readonly wokenPolls = new Set<string>();
   /**
-   * The last step queued on each execution this node is stepping (see `inTurn`); an entry
-   * goes when its execution has nothing queued.
+   * One execution's steps on this node go one after another, each from the snapshot the one
+   * before committed; events queued together are stepped and committed together (see
+   * `applyTogether`). Run side by side instead (the results of a Map's tasks arriving
+   * together), all but one would lose the compare-and-set and read again, and with enough of
+   * them some would give up and wait out their lease. Other nodes' steps still meet the
+   * compare-and-set.
    */
-  private readonly turns = new Map<string, Promise<unknown>>();
+  private readonly turns = new Turns<StepRequest, StepResult | undefined>(
+    (executionId, requests) => this.applyTogether(executionId, requests),
+    MAX_STEPS_PER_COMMIT,
+  );
   private readonly listeners = new Set<EngineListener>();
   /** The run loop's pause between polls, woken by new work. */
   private readonly napper = new Napper();
@@ -681,7 +700,7 @@ export class Engine {
     keys: readonly string[],
     schedule: readonly DueWork[] = [],
   ): Promise<void> {
-    return this.inTurn(executionId, () => this.retireWorkInTurn(executionId, keys, schedule));
+    return this.turns.alone(executionId, () => this.retireWorkInTurn(executionId, keys, schedule));
   }
 
   private async retireWorkInTurn(
@@ -884,19 +903,13 @@ export class Engine {
    * items that ask their integration to stop them: committed with the step, so a crash right
    * after the stop still cancels the job.
    */
+  /** Cancel work for the `.sync` jobs of the `abandoned` tasks (see `abandonedTasks`). */
   private async jobsToCancel(
     executionId: string,
     event: StepEvent,
-    commands: readonly Command[],
+    abandoned: ReadonlySet<string>,
   ): Promise<DueWork[]> {
-    const abandoned = new Set(
-      commands.flatMap((command) => (command.type === 'CancelTask' ? [command.taskId] : [])),
-    );
-    if (event.type === 'TaskTimedOut') abandoned.add(event.taskId);
-    // A job that ended by itself (its result is this event) has nothing left to cancel.
-    if (event.type === 'TaskSucceeded' || event.type === 'TaskFailed') {
-      abandoned.delete(event.taskId);
-    }
+    if (abandoned.size === 0) return [];
     const reason =
       event.type === 'TaskTimedOut'
         ? event.error === 'States.HeartbeatTimeout'
@@ -1184,7 +1197,7 @@ export class Engine {
     retire: readonly string[],
     schedule: readonly DueWork[],
   ): Promise<void> {
-    return this.inTurn(executionId, () =>
+    return this.turns.alone(executionId, () =>
       this.rescheduleInTurn(executionId, taskId, retire, schedule),
     );
   }
@@ -1222,30 +1235,12 @@ export class Engine {
   }
 
   /**
-   * Runs `work` when every step this node queued earlier on `executionId` has finished: one
-   * execution's steps on one node go one after another, each from the snapshot the one before
-   * committed. Run side by side (the results of a Map's tasks arriving together), all but one
-   * would lose the compare-and-set and read again, and with enough of them some would give up
-   * and wait out their lease. Other nodes' steps still meet the compare-and-set.
+   * Applies one event (or a list that commits together): read, step, commit; on CONFLICT read
+   * again. Work the event consumes is retired in the same commit. An event that no longer fits
+   * (the execution ended, or the task/timer was cancelled by a step that won the race) only
+   * retires its work. Resolves with the step's result, or undefined for such stale work.
    */
-  private async inTurn<T>(executionId: string, work: () => Promise<T>): Promise<T> {
-    const before = this.turns.get(executionId);
-    const run = before === undefined ? work() : before.then(work, work);
-    const settled = run.catch(() => undefined);
-    this.turns.set(executionId, settled);
-    try {
-      return await run;
-    } finally {
-      if (this.turns.get(executionId) === settled) this.turns.delete(executionId);
-    }
-  }
-
-  /**
-   * Applies one event: read, step, commit; on CONFLICT read again. Work the event consumes is
-   * retired in the same commit. An event that no longer fits (the execution ended, or the
-   * task/timer was cancelled by a step that won the race) only retires its work.
-   */
-  private async apply(
+  private apply(
     executionId: string,
     event: (now: string) => StepEvent | readonly StepEvent[],
     retire: readonly string[],
@@ -1253,77 +1248,114 @@ export class Engine {
     schedule: readonly DueWork[] = [],
     redriveToken?: string,
   ): Promise<StepResult | undefined> {
-    return this.inTurn(executionId, () =>
-      this.applyInTurn(executionId, event, retire, retireIfStale, schedule, redriveToken),
-    );
+    return this.turns.batched(executionId, {
+      event,
+      retire,
+      retireIfStale,
+      schedule,
+      ...(redriveToken === undefined ? {} : { redriveToken }),
+    });
   }
 
-  private async applyInTurn(
+  /**
+   * Steps the requests queued on one execution, oldest first, from its latest snapshot, and
+   * commits as many as fit in one commit; returns their results (the rest are queued again).
+   * A request stops the run before it when stepping it together would change what it does:
+   * a redrive (it sets the execution's redrive fields), or a step that abandons tasks after
+   * the first (which `.sync` jobs to cancel is read from the store as the commits before it
+   * left it).
+   */
+  private async applyTogether(
     executionId: string,
-    event: (now: string) => StepEvent | readonly StepEvent[],
-    retire: readonly string[],
-    retireIfStale: readonly string[],
-    schedule: readonly DueWork[],
-    redriveToken: string | undefined,
-  ): Promise<StepResult | undefined> {
+    requests: readonly StepRequest[],
+  ): Promise<readonly (StepResult | undefined)[]> {
     const { store } = this.options;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const stored = await this.current(executionId);
       if (!stored)
         throw new EngineError('EXECUTION_NOT_FOUND', `There is no execution ${executionId}.`);
-      const { snapshot } = stored;
-      const definition = this.parse(stored.definition, snapshot.execution.stateMachineName);
+      const definition = this.parse(stored.definition, stored.snapshot.execution.stateMachineName);
       const now = this.now();
-      let result: StepResult | undefined;
-      const events = listOf(event(now));
-      const built = lastOf(events);
-      const redriving = built.type === 'ExecutionRedriven';
-      if (snapshot.status === 'RUNNING' || redriving) {
-        try {
-          const tokenKey = this.options.tokenKey();
-          result = await stepAll(
-            definition,
-            snapshot,
-            events.map((e) => withTokenKey(e, tokenKey)),
-          );
-        } catch (error: unknown) {
-          // step() throws RangeError only for events that do not fit the snapshot: stale work.
-          if (!(error instanceof RangeError)) throw error;
+      let snapshot = stored.snapshot;
+      const results: (StepResult | undefined)[] = [];
+      const work = new CommitWork();
+      let redrive: { readonly result: StepResult; readonly token?: string } | undefined;
+      for (const request of requests) {
+        const events = listOf(request.event(now));
+        const built = lastOf(events);
+        const redriving = built.type === 'ExecutionRedriven';
+        if (results.length > 0 && redriving) break;
+        let result: StepResult | undefined;
+        if (snapshot.status === 'RUNNING' || redriving) {
+          try {
+            const tokenKey = this.options.tokenKey();
+            result = await stepAll(
+              definition,
+              snapshot,
+              events.map((e) => withTokenKey(e, tokenKey)),
+            );
+          } catch (error: unknown) {
+            // step() throws RangeError only for events that do not fit the snapshot: stale work.
+            if (!(error instanceof RangeError)) throw error;
+          }
+        }
+        if (result === undefined) {
+          work.add({ events: [], schedule: [], retire: request.retireIfStale, mapRuns: [] });
+          results.push(undefined);
+          continue;
+        }
+        const abandoned = abandonedTasks(built, result.commands);
+        if (results.length > 0 && abandoned.size > 0) break;
+        const stepWork = workOf(result, now, request.retire);
+        // The request's own work is added unless the step ended the execution (whose end
+        // retires everything).
+        work.add(
+          result.snapshot.status === 'RUNNING' && request.schedule.length > 0
+            ? { ...stepWork, schedule: [...stepWork.schedule, ...request.schedule] }
+            : stepWork,
+        );
+        // Abandoned .sync jobs are cancelled whatever the execution's status now (even ABORTED).
+        work.add({
+          events: [],
+          schedule: await this.jobsToCancel(executionId, built, abandoned),
+          retire: [],
+          mapRuns: [],
+        });
+        snapshot = result.snapshot;
+        results.push(result);
+        if (redriving) {
+          redrive = {
+            result,
+            ...(request.redriveToken === undefined ? {} : { token: request.redriveToken }),
+          };
+          break;
         }
       }
-      const commit: StepCommit =
-        result === undefined
-          ? {
-              status: snapshot.status,
-              snapshot: stored.text ?? JSON.stringify(snapshot),
-              events: [],
-              retire: retireIfStale,
-              ...terminal(snapshot),
-            }
-          : withSchedule(toCommit(result, now, retire), result.snapshot.status, schedule);
-      const cancels =
-        result === undefined ? [] : await this.jobsToCancel(executionId, built, result.commands);
-      const redriven: StepCommit =
-        result !== undefined && redriving
-          ? {
+      const changed = results.some((result) => result !== undefined);
+      const commit: StepCommit = changed
+        ? commitOf(snapshot, now, work.done())
+        : {
+            status: snapshot.status,
+            snapshot: stored.text ?? JSON.stringify(snapshot),
+            ...work.done(),
+            ...terminal(snapshot),
+          };
+      const committed: StepCommit =
+        redrive === undefined
+          ? commit
+          : {
               ...commit,
               stoppedAt: null,
-              redriveCount: result.snapshot.execution.redriveCount,
-              ...(redriveToken === undefined
+              redriveCount: redrive.result.snapshot.execution.redriveCount,
+              ...(redrive.token === undefined
                 ? {}
                 : {
                     redriveToken: {
-                      token: redriveToken,
-                      at: result.snapshot.execution.redriveTime ?? now,
+                      token: redrive.token,
+                      at: redrive.result.snapshot.execution.redriveTime ?? now,
                     },
                   }),
-            }
-          : commit;
-      // Abandoned .sync jobs are cancelled whatever the execution's status now (even ABORTED).
-      const committed: StepCommit =
-        cancels.length === 0
-          ? redriven
-          : { ...redriven, schedule: [...(redriven.schedule ?? []), ...cancels] };
+            };
       let revision: number;
       try {
         revision = await store.executions.commit(executionId, stored.revision, committed);
@@ -1333,13 +1365,17 @@ export class Engine {
         if (isConflict(error) || (stored.text === undefined && isNotFound(error))) continue;
         throw error;
       }
-      this.remember(executionId, revision, result?.snapshot ?? snapshot, stored.definition);
-      if (result === undefined) return undefined;
-      this.abortCancelled(executionId, result.commands);
-      if (hasNewWork(committed)) this.wake();
-      this.wakeActivityWorkers(result.commands);
-      this.emit({ kind: 'committed', executionId, ...changeOf(committed) });
-      return result;
+      this.remember(executionId, revision, snapshot, stored.definition);
+      if (changed) {
+        for (const result of results) {
+          if (result === undefined) continue;
+          this.abortCancelled(executionId, result.commands);
+          this.wakeActivityWorkers(result.commands);
+        }
+        if (hasNewWork(committed)) this.wake();
+        this.emit({ kind: 'committed', executionId, ...changeOf(committed) });
+      }
+      return results;
     }
     throw new EngineError(
       'CONTENDED',
@@ -1484,7 +1520,21 @@ export class Engine {
 }
 
 /** Turns a step result into the store's atomic commit. */
+/** The commit of one step's result: its snapshot, events and due work. */
 function toCommit(result: StepResult, now: string, retire: readonly string[]): StepCommit {
+  return commitOf(result.snapshot, now, workOf(result, now, retire));
+}
+
+/** What one step changes besides the snapshot: its events, its due work, its Map Runs. */
+interface StepWork {
+  readonly events: readonly StoredEvent[];
+  readonly schedule: readonly DueWork[];
+  readonly retire: readonly string[];
+  readonly mapRuns: readonly MapRunChange[];
+}
+
+/** The events and due work of a step's result; `retire` is the work the step consumed. */
+function workOf(result: StepResult, now: string, retire: readonly string[]): StepWork {
   let schedule: DueWork[] = [];
   const retired = [...retire];
   const mapRuns: MapRunChange[] = [];
@@ -1575,18 +1625,70 @@ function toCommit(result: StepResult, now: string, retire: readonly string[]): S
         break;
     }
   }
-  const notify = childEndNotice(result.snapshot, now);
+  return { events: result.history.map(storedEvent), schedule, retire: retired, mapRuns };
+}
+
+/** The commit that leaves the execution at `snapshot` (reached by `now`) with `work`. */
+function commitOf(snapshot: ExecutionSnapshot, now: string, work: StepWork): StepCommit {
+  const notify = childEndNotice(snapshot, now);
   return {
-    status: result.snapshot.status,
-    snapshot: JSON.stringify(result.snapshot),
-    events: result.history.map(storedEvent),
-    schedule,
-    retire: retired,
-    ...terminal(result.snapshot),
-    ...(result.snapshot.status === 'RUNNING' ? {} : { stoppedAt: now }),
-    ...(mapRuns.length === 0 ? {} : { mapRuns }),
+    status: snapshot.status,
+    snapshot: JSON.stringify(snapshot),
+    events: work.events,
+    schedule: work.schedule,
+    retire: work.retire,
+    ...terminal(snapshot),
+    ...(snapshot.status === 'RUNNING' ? {} : { stoppedAt: now }),
+    ...(work.mapRuns.length === 0 ? {} : { mapRuns: work.mapRuns }),
     ...(notify === undefined ? {} : { notify: [notify] }),
   };
+}
+
+/**
+ * The work of several steps in a row, as one commit: the store retires before it schedules,
+ * so work scheduled by one step and retired by a later one is simply not written, and work
+ * retired and then scheduled again under its key is replaced.
+ */
+class CommitWork {
+  private readonly events: StoredEvent[] = [];
+  private readonly schedule = new Map<string, DueWork>();
+  private readonly retire = new Set<string>();
+  private readonly mapRuns: MapRunChange[] = [];
+
+  add(work: StepWork): void {
+    for (const key of work.retire) {
+      this.schedule.delete(key);
+      this.retire.add(key);
+    }
+    for (const due of work.schedule) this.schedule.set(due.key, due);
+    this.events.push(...work.events);
+    this.mapRuns.push(...work.mapRuns);
+  }
+
+  done(): StepWork {
+    return {
+      events: this.events,
+      schedule: [...this.schedule.values()],
+      retire: [...this.retire],
+      mapRuns: this.mapRuns,
+    };
+  }
+}
+
+/**
+ * The tasks a step gives up on (cancelled by its commands, or timed out), without the one
+ * whose own result the step is: their `.sync` jobs are to be cancelled.
+ */
+function abandonedTasks(event: StepEvent, commands: readonly Command[]): Set<string> {
+  const abandoned = new Set(
+    commands.flatMap((command) => (command.type === 'CancelTask' ? [command.taskId] : [])),
+  );
+  if (event.type === 'TaskTimedOut') abandoned.add(event.taskId);
+  // A job that ended by itself (its result is this event) has nothing left to cancel.
+  if (event.type === 'TaskSucceeded' || event.type === 'TaskFailed') {
+    abandoned.delete(event.taskId);
+  }
+  return abandoned;
 }
 
 const CHILD_START = 'child-start:';
@@ -1643,12 +1745,6 @@ function childWorkOf(payload: string): ChildWork | undefined {
 
 function hasNewWork(commit: StepCommit): boolean {
   return (commit.schedule?.length ?? 0) > 0 || (commit.notify?.length ?? 0) > 0;
-}
-
-/** Adds work to a commit, unless the step ended the execution (which retires everything). */
-function withSchedule(commit: StepCommit, status: string, extra: readonly DueWork[]): StepCommit {
-  if (extra.length === 0 || status !== 'RUNNING') return commit;
-  return { ...commit, schedule: [...(commit.schedule ?? []), ...extra] };
 }
 
 function changeOf(commit: StepCommit): {

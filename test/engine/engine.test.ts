@@ -145,7 +145,12 @@ const definitions = {
 
 for (const [label, opener] of backends) {
   describe(`engine on ${label}`, () => {
-    async function setup(tasks: TaskRunner, definition: object) {
+    /** `through` stands between the engine and the store (a test's hook), when given. */
+    async function setup(
+      tasks: TaskRunner,
+      definition: object,
+      through: (store: Store) => Store = (store) => store,
+    ) {
       const { open } = await opener();
       const store = open();
       await store.migrate();
@@ -163,7 +168,7 @@ for (const [label, opener] of backends) {
       /** What the engine reported of its background work. */
       const errors: unknown[] = [];
       const engine = new Engine({
-        store,
+        store: through(store),
         clock,
         tasks,
         nodeId: 'node-1',
@@ -251,6 +256,70 @@ for (const [label, opener] of backends) {
         output: JSON.stringify(items.map((i) => i * 2)),
       });
       expect(tasks.calls).toHaveLength(ITEMS);
+      await store.close();
+    });
+
+    it('commits the events that queued up on an execution together, without work a later one retired', async () => {
+      // Three branches whose tasks answer at once. The first result's commit is held back, so
+      // the other two queue up behind it and are stepped into one commit: branch B enters a
+      // Wait (a timer) and branch C's failure fails the Parallel, which cancels that timer.
+      const tasks = new ScriptedTasks({
+        A: () => ok('a'),
+        B: () => ok('b'),
+        C: () => fail('Boom', 'branch C failed'),
+      });
+      const task = (name: string, next?: string) => ({
+        StartAt: name,
+        States: {
+          [name]: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::http:invoke',
+            ...(next === undefined ? { End: true } : { Next: next }),
+          },
+          ...(next === undefined ? {} : { [next]: { Type: 'Wait', Seconds: 3600, End: true } }),
+        },
+      });
+      const parallel = {
+        StartAt: 'All',
+        States: {
+          All: {
+            Type: 'Parallel',
+            Branches: [task('A'), task('B', 'Later'), task('C')],
+            End: true,
+          },
+        },
+      };
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let commits = 0;
+      const { store, clock, engine, errors } = await setup(tasks, parallel, (inner) => ({
+        ...inner,
+        executions: Object.create(inner.executions, {
+          commit: {
+            value: async (...args: Parameters<Store['executions']['commit']>) => {
+              if (++commits === 1) await held;
+              return inner.executions.commit(...args);
+            },
+          },
+        }) as Store['executions'],
+      }));
+      const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: {} });
+      expect(await engine.tick()).toBe(3);
+      await new Promise((resolve) => setImmediate(resolve));
+      release();
+      await engine.idle();
+      expect(errors).toEqual([]);
+      expect(commits).toBe(2); // A's result; then B's and C's together
+      expect(await store.executions.get(execution.id)).toMatchObject({
+        status: 'FAILED',
+        error: 'Boom',
+      });
+      const history = await store.executions.history(execution.id, { limit: 100 });
+      expect(history.items.filter((e) => e.type === 'WaitStateEntered')).toHaveLength(1);
+      // The Wait's timer was scheduled and cancelled in the same commit: it was never written.
+      expect(await store.executions.nextDueAt()).toBeUndefined();
+      clock.advance(3600);
+      expect(await engine.tick()).toBe(0);
       await store.close();
     });
 
