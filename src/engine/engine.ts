@@ -899,11 +899,10 @@ export class Engine {
   }
 
   /**
-   * The `.sync` jobs this step abandons (tasks it cancels, or the task that timed out), as due
-   * items that ask their integration to stop them: committed with the step, so a crash right
-   * after the stop still cancels the job.
+   * The `.sync` jobs of the tasks a step abandons (see `abandonedTasks`), as due items that ask
+   * their integration to stop them: committed with the step, so a crash right after the stop
+   * still cancels the job.
    */
-  /** Cancel work for the `.sync` jobs of the `abandoned` tasks (see `abandonedTasks`). */
   private async jobsToCancel(
     executionId: string,
     event: StepEvent,
@@ -1335,9 +1334,11 @@ export class Engine {
       const commit: StepCommit = changed
         ? commitOf(snapshot, now, work.done())
         : {
+            // Only stale work: nothing changes but the work it retires.
             status: snapshot.status,
             snapshot: stored.text ?? JSON.stringify(snapshot),
-            ...work.done(),
+            events: [],
+            retire: work.done().retire,
             ...terminal(snapshot),
           };
       const committed: StepCommit =
@@ -1519,8 +1520,7 @@ export class Engine {
   }
 }
 
-/** Turns a step result into the store's atomic commit. */
-/** The commit of one step's result: its snapshot, events and due work. */
+/** Turns a step result into the store's atomic commit: its snapshot, events and due work. */
 function toCommit(result: StepResult, now: string, retire: readonly string[]): StepCommit {
   return commitOf(result.snapshot, now, workOf(result, now, retire));
 }
