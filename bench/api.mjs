@@ -3,7 +3,8 @@
 // `AWSStepFunctions.StartExecution` requests for a 10-state Pass/Choice workflow from a rising
 // number of connections, each sending its next request as soon as the last was answered.
 // Every start gets a fresh UUID name (no `name` member), and the workflow finishes within
-// StartExecution, so each 200 is one execution run to SUCCEEDED and committed.
+// StartExecution, so each 200 is one execution run to SUCCEEDED and committed. The server and
+// the signing are bench/api-server.mjs's, shared with bench/api-wrk.mjs (wrk in its own process).
 //
 // Why connections and not autocannon's fixed rates (`--rate`): autocannon 9 paces a rate with
 // a per-connection budget refilled once a second, so every second begins with a burst of the
@@ -18,16 +19,11 @@
 // Run after `npm run build`: node bench/api.mjs [--seconds 10] [--warmup 3]
 //   [--connections 1,4,16,64,256] [--rate N] [--log-level warn]
 // `--cpu-prof` on node profiles both the server and (in its own thread) autocannon.
-import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { SignatureV4 } from '@smithy/signature-v4';
 import autocannon from 'autocannon';
-import { defaultConfig } from '../dist/config/index.js';
-import { startBaton } from '../dist/main.js';
-import { tenStates } from './workflows.mjs';
+import { AWS_QUOTA, GOAL, startBenchServer } from './api-server.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,79 +39,6 @@ const WARMUP = Number(args.warmup);
 const CONNECTIONS = args.connections.split(',').map(Number);
 /** Requests per second over all connections; 0: as fast as the answers come. */
 const RATE = Number(args.rate);
-/** AWS's StartExecution quota (standard workflows, us-east-1): a token bucket. */
-const AWS_QUOTA = { refillPerSecond: 300, burst: 1300 };
-const GOAL = { startsPerSecond: 3000, p99Ms: 20 };
-/** A fixed master key, so the run needs no key file; the data directory is thrown away. */
-const MASTER_KEY = 'a'.repeat(64);
-
-/** The hash @smithy/signature-v4 needs, on node:crypto (an HMAC when given a key). */
-class NodeSha256 {
-  constructor(secret) {
-    this.secret = secret;
-    this.reset();
-  }
-  update(data) {
-    this.hash.update(typeof data === 'string' ? Buffer.from(data, 'utf8') : toBuffer(data));
-  }
-  digest() {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-  reset() {
-    this.hash =
-      this.secret === undefined
-        ? createHash('sha256')
-        : createHmac(
-            'sha256',
-            typeof this.secret === 'string' ? Buffer.from(this.secret) : toBuffer(this.secret),
-          );
-  }
-}
-
-function toBuffer(data) {
-  return ArrayBuffer.isView(data)
-    ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-    : Buffer.from(data);
-}
-
-/**
- * Headers and body of one signed request. The signature stays valid for 15 minutes and the
- * server does not reject replays, so one signed request is sent again and again.
- */
-async function signedRequest(credential, host, action, members) {
-  const body = JSON.stringify(members);
-  const signer = new SignatureV4({
-    credentials: {
-      accessKeyId: credential.accessKeyId,
-      secretAccessKey: credential.secretAccessKey,
-    },
-    region: 'us-east-1',
-    service: 'states',
-    sha256: NodeSha256,
-  });
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: 'http:',
-    hostname: host.split(':')[0],
-    path: '/',
-    headers: {
-      host,
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': `AWSStepFunctions.${action}`,
-    },
-    body,
-  });
-  return { headers: signed.headers, body };
-}
-
-async function call(url, credential, action, members) {
-  const { headers, body } = await signedRequest(credential, new URL(url).host, action, members);
-  const response = await fetch(url, { method: 'POST', headers, body });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${action}: ${response.status} ${text}`);
-  return JSON.parse(text);
-}
-
 function fire(url, request, connections, seconds) {
   return autocannon({
     url,
@@ -147,33 +70,8 @@ async function engineAlone(engine, workflow, callers, seconds) {
   return count;
 }
 
-const dataDir = mkdtempSync(join(tmpdir(), 'baton-api-bench-'));
-const config = {
-  ...defaultConfig(process.cwd()),
-  dataDir,
-  port: 0,
-  logLevel: args['log-level'],
-};
-const server = await startBaton(config, { masterKey: MASTER_KEY });
+const { server, startRequest, storedExecutions, close } = await startBenchServer(args['log-level']);
 try {
-  const credential = server.adminCredential;
-  if (credential === undefined) throw new Error('no admin credential on a fresh data directory');
-  const { stateMachineArn } = await call(server.url, credential, 'CreateStateMachine', {
-    name: 'bench-10-states',
-    definition: JSON.stringify(tenStates()),
-    roleArn: 'arn:aws:iam::123456789012:role/bench',
-  });
-  const check = await call(server.url, credential, 'StartExecution', {
-    stateMachineArn,
-    input: '{"n":0}',
-  });
-  const described = await call(server.url, credential, 'DescribeExecution', {
-    executionArn: check.executionArn,
-  });
-  if (described.status !== 'SUCCEEDED' || described.output !== '{"n":6}') {
-    throw new Error(`the workflow did not run as expected: ${JSON.stringify(described)}`);
-  }
-
   console.log(
     `StartExecution over HTTP (SigV4, SQLite), ${RATE > 0 ? `at most ${RATE}/s, ` : ''}${SECONDS} s per step after a ${WARMUP} s warm-up; load average before: ${loadavg()
       .map((l) => l.toFixed(2))
@@ -188,17 +86,10 @@ try {
   let inFlight = 0;
   let mismatches = 0;
   let direct = 0; // started by engineAlone, without HTTP
-  const storedExecutions = async () => {
-    const { executions } = await server.store.executions.stats(new Date().toISOString());
-    return Object.values(executions).reduce((sum, n) => sum + n, 0);
-  };
   const rows = [];
   for (const connections of CONNECTIONS) {
     // Signed afresh per step: the whole run stays far inside the 15-minute window.
-    const request = await signedRequest(credential, new URL(server.url).host, 'StartExecution', {
-      stateMachineArn,
-      input: '{"n":0}',
-    });
+    const request = await startRequest();
     const startedAlone = await engineAlone(server.engine, 'bench-10-states', connections, WARMUP);
     direct += startedAlone;
     const alone = startedAlone / WARMUP;
@@ -250,6 +141,5 @@ try {
       .join(' ')}`,
   );
 } finally {
-  await server.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await close();
 }
