@@ -43,6 +43,7 @@ import type {
 import { EngineError } from './errors.js';
 import { checkName } from './names.js';
 import { isNestedExecutionResource, nestedExecutions } from './nested-executions.js';
+import type { Settled } from './turns.js';
 import { Turns } from './turns.js';
 
 export interface EngineOptions {
@@ -158,9 +159,12 @@ const MAX_CONFLICT_RETRIES = 20;
 /** The most queued events of one execution stepped into one commit. */
 const MAX_STEPS_PER_COMMIT = 100;
 
-/** An event queued on an execution (see `Engine.apply`). */
+/**
+ * An event queued on an execution (see `Engine.apply`), or without `event` work to retire
+ * (and schedule) whatever the execution's state (see `Engine.retireWork`).
+ */
 interface StepRequest {
-  readonly event: (now: string) => StepEvent | readonly StepEvent[];
+  readonly event?: (now: string) => StepEvent | readonly StepEvent[];
   readonly retire: readonly string[];
   readonly retireIfStale: readonly string[];
   readonly schedule: readonly DueWork[];
@@ -466,19 +470,11 @@ export class Engine {
       formatTimestamp(nowMs + this.leaseMs),
       limit,
     );
-    // Executions are worked side by side (their commits share a group commit); one
-    // execution's items go in order, as each step builds on the one before.
-    const byExecution = new Map<string, ClaimedWork[]>();
-    for (const work of claimed) {
-      const items = byExecution.get(work.execution);
-      if (items) items.push(work);
-      else byExecution.set(work.execution, [work]);
-    }
-    const outcomes = await Promise.allSettled(
-      [...byExecution.values()].map(async (items) => {
-        for (const work of items) await this.carryOut(work);
-      }),
-    );
+    // Worked side by side: different executions' commits share a group commit, and one
+    // execution's items queue on its turns (see `turns`), each step building on the one
+    // before, those that queue up together committed together (the children of a
+    // Distributed Map ending at once).
+    const outcomes = await Promise.allSettled(claimed.map((work) => this.carryOut(work)));
     // Every item had its turn; a failed one stays leased and is retried after its lease.
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;
@@ -692,41 +688,16 @@ export class Engine {
   }
 
   /**
-   * Removes done work (and adds `schedule`) in a commit with no events (a compare-and-set like
-   * any other).
+   * Removes done work (and adds `schedule`) whatever the execution's state, with no events:
+   * queued on the execution's turns like an event, so it shares the commit of whatever queued
+   * up with it (a compare-and-set like any other). Nothing to do when the execution is gone.
    */
-  private retireWork(
+  private async retireWork(
     executionId: string,
     keys: readonly string[],
     schedule: readonly DueWork[] = [],
   ): Promise<void> {
-    return this.turns.alone(executionId, () => this.retireWorkInTurn(executionId, keys, schedule));
-  }
-
-  private async retireWorkInTurn(
-    executionId: string,
-    keys: readonly string[],
-    schedule: readonly DueWork[],
-  ): Promise<void> {
-    this.snapshots.delete(executionId); // this commit moves the revision on
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const stored = await this.options.store.executions.snapshot(executionId);
-      if (!stored) return;
-      const snapshot = parseSnapshot(stored.snapshot);
-      try {
-        await this.options.store.executions.commit(executionId, stored.revision, {
-          status: snapshot.status,
-          snapshot: stored.snapshot,
-          events: [],
-          retire: keys,
-          ...(schedule.length === 0 ? {} : { schedule }),
-          ...terminal(snapshot),
-        });
-        return;
-      } catch (error: unknown) {
-        if (!isConflict(error)) throw error;
-      }
-    }
+    await this.turns.batched(executionId, { retire: keys, retireIfStale: keys, schedule });
   }
 
   private async fireTimer(work: ClaimedWork): Promise<void> {
@@ -1267,12 +1238,20 @@ export class Engine {
   private async applyTogether(
     executionId: string,
     requests: readonly StepRequest[],
-  ): Promise<readonly (StepResult | undefined)[]> {
+  ): Promise<readonly Settled<StepResult | undefined>[]> {
     const { store } = this.options;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const stored = await this.current(executionId);
-      if (!stored)
-        throw new EngineError('EXECUTION_NOT_FOUND', `There is no execution ${executionId}.`);
+      if (!stored) {
+        // Work to retire of an execution that is gone is done; an event for one is an error.
+        const error = new EngineError(
+          'EXECUTION_NOT_FOUND',
+          `There is no execution ${executionId}.`,
+        );
+        return requests.map((request) =>
+          request.event === undefined ? { ok: true, value: undefined } : { ok: false, error },
+        );
+      }
       const definition = this.parse(stored.definition, stored.snapshot.execution.stateMachineName);
       const now = this.now();
       let snapshot = stored.snapshot;
@@ -1280,6 +1259,11 @@ export class Engine {
       const work = new CommitWork();
       let redrive: { readonly result: StepResult; readonly token?: string } | undefined;
       for (const request of requests) {
+        if (request.event === undefined) {
+          work.add({ events: [], schedule: request.schedule, retire: request.retire, mapRuns: [] });
+          results.push(undefined);
+          continue;
+        }
         const events = listOf(request.event(now));
         const built = lastOf(events);
         const redriving = built.type === 'ExecutionRedriven';
@@ -1295,7 +1279,11 @@ export class Engine {
             );
           } catch (error: unknown) {
             // step() throws RangeError only for events that do not fit the snapshot: stale work.
-            if (!(error instanceof RangeError)) throw error;
+            // Anything else is this request's failure alone: the ones before it commit first.
+            if (!(error instanceof RangeError)) {
+              if (results.length === 0) return [{ ok: false, error }];
+              break;
+            }
           }
         }
         if (result === undefined) {
@@ -1334,11 +1322,12 @@ export class Engine {
       const commit: StepCommit = changed
         ? commitOf(snapshot, now, work.done())
         : {
-            // Only stale work: nothing changes but the work it retires.
+            // Only stale or retired work: nothing changes but the due work.
             status: snapshot.status,
             snapshot: stored.text ?? JSON.stringify(snapshot),
             events: [],
             retire: work.done().retire,
+            ...(work.done().schedule.length === 0 ? {} : { schedule: work.done().schedule }),
             ...terminal(snapshot),
           };
       const committed: StepCommit =
@@ -1373,10 +1362,10 @@ export class Engine {
           this.abortCancelled(executionId, result.commands);
           this.wakeActivityWorkers(result.commands);
         }
-        if (hasNewWork(committed)) this.wake();
         this.emit({ kind: 'committed', executionId, ...changeOf(committed) });
       }
-      return results;
+      if (hasNewWork(committed)) this.wake();
+      return results.map((value) => ({ ok: true, value }));
     }
     throw new EngineError(
       'CONTENDED',

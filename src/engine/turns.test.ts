@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { Settled } from './turns.js';
 import { Turns } from './turns.js';
+
+/** Every item taken and answered with `answer`. */
+const all = <B, R>(items: readonly B[], answer: (item: B) => R): Settled<R>[] =>
+  items.map((item) => ({ ok: true, value: answer(item) }));
 
 /** A promise with its resolver, to hold a turn open. */
 function gate(): { readonly open: () => void; readonly passed: Promise<void> } {
@@ -15,7 +20,7 @@ describe('Turns', () => {
     const turns = new Turns<string, string>(async (key, items) => {
       batches.push([key, ...items]);
       if (batches.length === 1) await held.passed;
-      return items.map((item) => item.toUpperCase());
+      return all(items, (item) => item.toUpperCase());
     }, 10);
     const first = turns.batched('x', 'a');
     const rest = ['b', 'c', 'd'].map((item) => turns.batched('x', item));
@@ -33,7 +38,7 @@ describe('Turns', () => {
     const sizes: number[] = [];
     const turns = new Turns<number, number>((_key, items) => {
       sizes.push(items.length);
-      return Promise.resolve(items);
+      return Promise.resolve(all(items, (n) => n));
     }, 3);
     const results = await Promise.all([1, 2, 3, 4, 5, 6, 7].map((n) => turns.batched('k', n)));
     expect(results).toEqual([1, 2, 3, 4, 5, 6, 7]);
@@ -45,7 +50,7 @@ describe('Turns', () => {
     const turns = new Turns<number, number>((_key, items) => {
       runs.push([...items]);
       // Takes only the first two of each run (or none: then the first is taken anyway).
-      return Promise.resolve(items.slice(0, 2).map((n) => n * 10));
+      return Promise.resolve(all(items.slice(0, 2), (n) => n * 10));
     }, 10);
     const held = turns.alone('k', () => Promise.resolve('first'));
     const results = Promise.all([1, 2, 3, 4, 5].map((n) => turns.batched('k', n)));
@@ -60,7 +65,7 @@ describe('Turns', () => {
     const turns = new Turns<string, string>(async (_key, items) => {
       log.push(`batch ${items.join('')}`);
       await held.passed;
-      return items;
+      return all(items, (item) => item);
     }, 10);
     const done = Promise.all([
       turns.batched('k', 'a'),
@@ -80,7 +85,7 @@ describe('Turns', () => {
     const held = gate();
     const turns = new Turns<string, string>(async (key, items) => {
       if (key === 'slow') await held.passed;
-      return items;
+      return all(items, (item) => item);
     }, 10);
     const slow = turns.batched('slow', 's');
     expect(await turns.batched('fast', 'f')).toBe('f');
@@ -96,7 +101,7 @@ describe('Turns', () => {
       calls++;
       if (calls === 1) await held.passed;
       if (calls === 2) throw new Error('database gone');
-      return items;
+      return all(items, (item) => item);
     }, 10);
     const first = turns.batched('k', 'a');
     const failed = [turns.batched('k', 'b'), turns.batched('k', 'c')].map((p) =>
@@ -117,11 +122,29 @@ describe('Turns', () => {
     expect(turns.busyKeys).toBe(0);
   });
 
+  it('fails only the items whose outcome is a failure', async () => {
+    const turns = new Turns<number, number>((_key, items) => {
+      const [first] = items;
+      // Only the first is taken: a failure for it, or its double.
+      return Promise.resolve(
+        first !== undefined && first < 0
+          ? [{ ok: false, error: new Error(`refused ${first}`) }]
+          : [{ ok: true, value: (first ?? 0) * 2 }],
+      );
+    }, 10);
+    const outcomes = await Promise.allSettled([1, -2, 3].map((n) => turns.batched('k', n)));
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : String(o.reason)))).toEqual([
+      2,
+      'Error: refused -2',
+      6,
+    ]);
+  });
+
   it('fails the first item when a batch run answers nothing for it, and goes on', async () => {
     let calls = 0;
     const turns = new Turns<string, string>((_key, items) => {
       calls++;
-      return Promise.resolve(calls === 1 ? [] : items);
+      return Promise.resolve(calls === 1 ? [] : all(items, (item) => item));
     }, 10);
     const outcomes = await Promise.allSettled([turns.batched('k', 'a'), turns.batched('k', 'b')]);
     expect(outcomes[0]?.status).toBe('rejected');

@@ -21,12 +21,16 @@ type Entry<B, R> =
 
 type BatchedEntry<B, R> = Extract<Entry<B, R>, { kind: 'batched' }>;
 
+/** One item's outcome in a batch run. */
+export type Settled<R> =
+  { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown };
+
 /**
- * Carries out a run of batched items (oldest first) and returns the results of the first
- * ones it took, at least one: the items after them stay at the head of the queue, in order,
- * for the next turn.
+ * Carries out a run of batched items (oldest first) and returns the outcomes of the first ones
+ * it took, at least one: the items after them stay at the head of the queue, in order, for the
+ * next turn. A run that throws fails every item it was given.
  */
-export type RunBatch<B, R> = (key: string, items: readonly B[]) => Promise<readonly R[]>;
+export type RunBatch<B, R> = (key: string, items: readonly B[]) => Promise<readonly Settled<R>[]>;
 
 export class Turns<B, R> {
   private readonly queues = new Map<string, Entry<B, R>[]>();
@@ -90,9 +94,9 @@ export class Turns<B, R> {
         queue.shift();
         next = queue[0];
       }
-      let results: readonly R[];
+      let outcomes: readonly Settled<R>[];
       try {
-        results = await this.runBatch(
+        outcomes = await this.runBatch(
           key,
           batch.map((entry) => entry.item),
         );
@@ -101,11 +105,14 @@ export class Turns<B, R> {
         continue;
       }
       // At least the first item is always taken, so every turn makes progress.
-      const taken = Math.max(1, Math.min(results.length, batch.length));
+      const taken = Math.max(1, Math.min(outcomes.length, batch.length));
       batch.slice(0, taken).forEach((entry, i) => {
-        const result = results[i];
-        if (i < results.length) entry.resolve(result as R);
-        else entry.reject(new Error('a batch run gave no result for its first item'));
+        const outcome = outcomes[i] ?? {
+          ok: false,
+          error: new Error('a batch run gave no outcome for its first item'),
+        };
+        if (outcome.ok) entry.resolve(outcome.value);
+        else entry.reject(outcome.error);
       });
       queue.unshift(...batch.slice(taken));
     }

@@ -204,6 +204,25 @@ for (const [label, opener] of backends) {
       await store.close();
     });
 
+    it('hears children that end together in a few commits of the parent', async () => {
+      const tasks = new ChildTasks();
+      const { store, engine } = await setup(tasks, distributedMap({ MaxConcurrency: 0 }));
+      const { execution } = await engine.start({ workflow: 'wf', name: 'e1', input: items(30) });
+      let parentCommits = 0;
+      engine.subscribe((event) => {
+        if (event.kind === 'committed' && event.executionId === execution.id) parentCommits++;
+      });
+      await drain(engine, store);
+      expect(await store.executions.get(execution.id)).toMatchObject({
+        status: 'SUCCEEDED',
+        output: JSON.stringify(Array.from({ length: 30 }, (_, n) => ({ n: 10 * n }))),
+      });
+      // The 30 ends are claimed in one tick and stepped together: one commit, or a few when
+      // some queue up while the first is being written (one commit each: 30).
+      expect(parentCommits).toBeLessThanOrEqual(5);
+      await store.close();
+    });
+
     it('keeps MaxConcurrency and loses no item across a restart mid-map', async () => {
       const first = new ChildTasks();
       first.hang = true; // node 1 dies with its children's tasks in flight
