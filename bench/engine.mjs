@@ -8,9 +8,9 @@
 // been up a while is warm), then `--rounds` measured rounds (default 3), each of them: 1,000
 // task executions, 1,000 10-state executions, and the raw commit rate. The table shows each
 // figure's median with the range of the rounds.
-// Each store also runs one execution of an inline Map of `--map-items` Task items (default
-// 1,000; all answered at once), next to the same Map run in memory by the local runner
-// (runLocal, no store: the ceiling).
+// Each store also runs one execution of a Map of `--map-items` Task items (default 1,000; all
+// answered at once), inline and DISTRIBUTED (each item a child execution), next to the same
+// Map run in memory by the local runner (runLocal, no store: the ceiling).
 // `--definition-bytes N` pads both workflows' definitions with a Comment of N bytes, as real
 // workflows are larger than these (a definition is stored once, not per execution).
 // Usage: npm run bench (after the local runner benchmark), or
@@ -154,42 +154,58 @@ async function measure(store, rawCommits) {
     }
     rates[2].push(await rawCommits(round));
   }
-  await createWorkflow(store, 'fan-out', JSON.stringify(padded(fanOutDefinition)));
-  await fanOut(store, 100); // warm-up
-  const fan = await fanOut(store, MAP_ITEMS);
+  const fans = [];
+  for (const mode of FAN_OUT_MODES) {
+    await createWorkflow(store, `fan-${mode}`, JSON.stringify(padded(fanOutDefinition(mode))));
+    await fanOut(store, mode, 100); // warm-up
+    fans.push(await fanOut(store, mode, MAP_ITEMS));
+  }
   await store.close();
-  return [...rates, fan];
+  return [...rates, fans];
 }
 
-const fanOutDefinition = {
-  StartAt: 'Each',
-  States: {
-    Each: {
-      Type: 'Map',
-      ItemsPath: '$.items',
-      ItemProcessor: {
-        StartAt: 'Work',
-        States: { Work: { Type: 'Task', Resource: 'arn:aws:states:::http:invoke', End: true } },
+const FAN_OUT_MODES = ['INLINE', 'DISTRIBUTED'];
+
+/** A Map of one Task per item, run inline or as child executions. */
+function fanOutDefinition(mode) {
+  return {
+    StartAt: 'Each',
+    States: {
+      Each: {
+        Type: 'Map',
+        ItemsPath: '$.items',
+        ItemProcessor: {
+          ProcessorConfig: { Mode: mode, ExecutionType: 'STANDARD' },
+          StartAt: 'Work',
+          States: { Work: { Type: 'Task', Resource: 'arn:aws:states:::http:invoke', End: true } },
+        },
+        End: true,
       },
-      End: true,
     },
-  },
-};
+  };
+}
 const fanOutInput = (items) => ({ items: Array.from({ length: items }, (_, i) => i) });
 
-/** One execution of the inline Map of `items` tasks, worked to the end: seconds and commits. */
-async function fanOut(store, items) {
-  const engine = benchEngine(store, `fan-${items}`);
+/**
+ * One execution of the Map of `items` tasks, worked to the end: seconds, and the commits of
+ * the execution itself (children not counted).
+ */
+async function fanOut(store, mode, items) {
+  const engine = benchEngine(store, `fan-${mode}-${items}`);
   let commits = 0;
+  let parent;
   engine.subscribe((event) => {
-    if (event.kind === 'committed') commits++;
+    if (event.kind === 'committed' && (parent === undefined || event.executionId === parent)) {
+      commits++;
+    }
   });
   const start = process.hrtime.bigint();
   const { execution } = await engine.start({
-    workflow: 'fan-out',
+    workflow: `fan-${mode}`,
     name: `fan-${items}`,
     input: fanOutInput(items),
   });
+  parent = execution.id;
   while ((await engine.tick(200)) > 0) await engine.idle();
   await engine.idle();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -199,10 +215,10 @@ async function fanOut(store, items) {
 }
 
 /** The same Map in memory (runLocal, tasks mocked): median seconds of 3 runs after a warm-up. */
-async function fanOutInMemory(items) {
+async function fanOutInMemory(mode, items) {
   const run = async () => {
     const start = process.hrtime.bigint();
-    const result = await runLocal(padded(fanOutDefinition), {
+    const result = await runLocal(padded(fanOutDefinition(mode)), {
       input: fanOutInput(items),
       mocks: { Work: { result: { ok: true } } },
     });
@@ -349,13 +365,16 @@ for (const [name, task, pure, raw] of rows) {
   );
 }
 
-const inMemory = await fanOutInMemory(MAP_ITEMS);
 console.log(
-  `\n| store | inline Map of ${MAP_ITEMS.toLocaleString('en-US')} Task items answered at once, durable (s) | its commits | the same Map in memory, runLocal (s) | durable / in memory |`,
+  `\n| store | Map of ${MAP_ITEMS.toLocaleString('en-US')} Task items answered at once | durable (s) | the execution's commits | the same Map in memory, runLocal (s) | durable / in memory |`,
 );
-console.log('| --- | ---: | ---: | ---: | ---: |');
-for (const [name, , , , fan] of rows) {
-  console.log(
-    `| ${name} | ${fan.seconds.toFixed(2)} | ${figure(fan.commits)} | ${inMemory.toFixed(3)} | ${(fan.seconds / inMemory).toFixed(1)}x |`,
-  );
+console.log('| --- | --- | ---: | ---: | ---: | ---: |');
+for (const [i, mode] of FAN_OUT_MODES.entries()) {
+  const inMemory = await fanOutInMemory(mode, MAP_ITEMS);
+  for (const [name, , , , fans] of rows) {
+    const fan = fans[i];
+    console.log(
+      `| ${name} | ${mode} | ${fan.seconds.toFixed(2)} | ${figure(fan.commits)} | ${inMemory.toFixed(3)} | ${(fan.seconds / inMemory).toFixed(1)}x |`,
+    );
+  }
 }
