@@ -352,10 +352,10 @@ async function readSnapshots(
  */
 async function startOne(tx: SqlRunner, execution: NewExecution): Promise<StartResult> {
   const { first } = execution;
-  // PostgreSQL: a name the insert met can be purged before the read; then insert again.
+  // The definition first: the executions row references it.
   const definition = definitionHash(execution.definition);
-  // First: the executions row references it.
   await tx.query(INSERT_DEFINITION, [definition, execution.definition]);
+  // PostgreSQL: a name the insert met can be purged before the read; then insert again.
   for (let attempt = 1; ; attempt++) {
     const inserted = await tx.query(
       `INSERT INTO executions (${COLUMNS}, snapshot, definition, definition_hash)
