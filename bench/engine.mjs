@@ -132,14 +132,15 @@ async function engineRate(store, workload, round) {
   return (EXECUTIONS * workload.transitions) / seconds;
 }
 
-/** Each workload's rate on a store, then the database's raw commit rate. */
+/** How many of the store's executions have SUCCEEDED. */
 async function succeededCount(store) {
   return (await store.executions.stats(now())).executions.SUCCEEDED;
 }
 
 /**
  * A warm-up round of each workload, then `ROUNDS` rounds of each workload and of the raw
- * commit rate; returns [task, pure, raw], each the list of its rounds' rates.
+ * commit rate, then the Map fan-outs; returns [task, pure, raw, fans]: the first three the
+ * lists of their rounds' rates, `fans` one `fanOut` result per FAN_OUT_MODES entry.
  */
 async function measure(store, rawCommits) {
   await store.migrate();
@@ -157,8 +158,8 @@ async function measure(store, rawCommits) {
   const fans = [];
   for (const mode of FAN_OUT_MODES) {
     await createWorkflow(store, `fan-${mode}`, JSON.stringify(padded(fanOutDefinition(mode))));
-    await fanOut(store, mode, 100); // warm-up
-    fans.push(await fanOut(store, mode, MAP_ITEMS));
+    await fanOut(store, mode, 100, 'warm-up');
+    fans.push(await fanOut(store, mode, MAP_ITEMS, 'measured'));
   }
   await store.close();
   return [...rates, fans];
@@ -190,8 +191,8 @@ const fanOutInput = (items) => ({ items: Array.from({ length: items }, (_, i) =>
  * One execution of the Map of `items` tasks, worked to the end: seconds, and the commits of
  * the execution itself (children not counted).
  */
-async function fanOut(store, mode, items) {
-  const engine = benchEngine(store, `fan-${mode}-${items}`);
+async function fanOut(store, mode, items, name) {
+  const engine = benchEngine(store, `fan-${mode}-${name}`);
   let commits = 0;
   let parent;
   engine.subscribe((event) => {
@@ -202,7 +203,7 @@ async function fanOut(store, mode, items) {
   const start = process.hrtime.bigint();
   const { execution } = await engine.start({
     workflow: `fan-${mode}`,
-    name: `fan-${items}`,
+    name,
     input: fanOutInput(items),
   });
   parent = execution.id;
