@@ -118,7 +118,8 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 500));
     // wrk counts answered requests; ones cut off when a run ends still ran on the server.
     const cutOff = (await storedExecutions()) - before - warm.requests - result.requests;
-    if (cutOff < 0 || cutOff > 2 * connections || warm.non2xx + result.non2xx > 0) mismatches++;
+    const failures = warm.non2xx + result.non2xx + warm.socketErrors + result.socketErrors;
+    if (cutOff < 0 || cutOff > 2 * connections || failures > 0) mismatches++;
     const perSecond = result.requests / result.seconds;
     rows.push({ connections, perSecond, p99: result.p99 });
     console.log(
@@ -126,7 +127,9 @@ try {
     );
   }
   if (mismatches > 0) {
-    console.log('MISMATCH: a non-2xx answer, or the store does not hold one execution per answer');
+    console.log(
+      'MISMATCH: a non-2xx answer, a socket error or timeout, or the store does not hold one execution per answer',
+    );
     process.exitCode = 1;
   }
   const met = rows.filter((r) => r.perSecond >= GOAL.startsPerSecond && r.p99 <= GOAL.p99Ms);
