@@ -39,6 +39,7 @@ const WARMUP = Number(args.warmup);
 const CONNECTIONS = args.connections.split(',').map(Number);
 /** Requests per second over all connections; 0: as fast as the answers come. */
 const RATE = Number(args.rate);
+
 function fire(url, request, connections, seconds) {
   return autocannon({
     url,
