@@ -8,11 +8,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runLocal } from '../../src/local/index.js';
-import { awsEventDetailsJson, step, toAwsHistoryEvent } from '../../src/language/index.js';
+import { step } from '../../src/language/index.js';
 import type { LocalRunOptions, MockTable } from '../../src/local/index.js';
 import type { JsonValue } from '../../src/common/index.js';
 import type { StateMachineDefinition } from '../../src/language/index.js';
 import { validateDefinition } from '../../src/language/definition/index.js';
+import { expectDetailsTextAsReference } from '../support/history-details.js';
 
 /**
  * Case files hold definitions as plain JSON documents, exactly as a user would write them.
@@ -289,16 +290,7 @@ for (const file of files) {
         );
         // The engine stores each event's details with the one-pass writer: same text.
         for (const event of result.history) {
-          const { id, previousEventId, timestamp, type, ...details } = toAwsHistoryEvent(event);
-          expect([id, previousEventId, timestamp, type]).toEqual([
-            event.id,
-            event.previousEventId,
-            event.timestamp,
-            event.type,
-          ]);
-          expect(awsEventDetailsJson(event), `${context}\nevent ${event.id} ${event.type}`).toBe(
-            JSON.stringify(details),
-          );
+          expectDetailsTextAsReference(event, `${context}\nevent ${event.id} ${event.type}`);
         }
         if (c.expected.kind === 'output') {
           if (result.status !== 'SUCCEEDED') {

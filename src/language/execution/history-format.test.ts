@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { awsEventDetailsJson, toAwsHistoryEvent } from './history-format.js';
+import { expectDetailsTextAsReference } from '../../../test/support/history-details.js';
+import { toAwsHistoryEvent } from './history-format.js';
 
 describe('toAwsHistoryEvent', () => {
   it('serialises input and output as JSON text with their truncation details, as AWS does', () => {
@@ -60,16 +61,8 @@ describe('toAwsHistoryEvent', () => {
 });
 
 describe('awsEventDetailsJson', () => {
-  const same = (event: Parameters<typeof toAwsHistoryEvent>[0]): void => {
-    const { id, previousEventId, timestamp, type, ...details } = toAwsHistoryEvent(event);
-    expect([id, previousEventId, timestamp, type]).toEqual([
-      event.id,
-      event.previousEventId,
-      event.timestamp,
-      event.type,
-    ]);
-    expect(awsEventDetailsJson(event)).toBe(JSON.stringify(details));
-  };
+  const same = (event: Parameters<typeof toAwsHistoryEvent>[0]): void =>
+    expectDetailsTextAsReference(event);
   const base = { id: 4, previousEventId: 3, timestamp: '2026-01-01T00:00:00.000Z', type: 'X' };
 
   it('writes the same text as JSON.stringify of toAwsHistoryEvent, in one pass', () => {
